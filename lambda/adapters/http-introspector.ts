@@ -1,0 +1,130 @@
+import { DependencyError } from '../core/dependency-error.ts';
+import type { IntrospectionAnswer, IntrospectionResponseFormat, Introspector } from '../core/ports.ts';
+
+/** Settings of {@link HttpIntrospector}. */
+export interface HttpIntrospectorOptions {
+  readonly endpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** @default 'client_secret_basic' */
+  readonly clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  readonly responseFormat: IntrospectionResponseFormat;
+  /** Deadline of one call, connection included. */
+  readonly timeoutMs: number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+const MEDIA_TYPE: Record<IntrospectionResponseFormat, string> = {
+  'token-introspection+jwt': 'application/token-introspection+jwt',
+  jwt: 'application/jwt',
+};
+/** Larger answers are not introspection responses; refuse them rather than buffer them. */
+const MAX_BODY_BYTES = 64 * 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+
+/**
+ * RFC 7662 introspection over `fetch`, asking for a signed answer: RFC 9701
+ * `application/token-introspection+jwt`, or `application/jwt` where the answer is the access-token
+ * JWT itself (204 or an empty body meaning inactive). It only transports: the core verifies.
+ */
+export class HttpIntrospector implements Introspector {
+  private readonly options: HttpIntrospectorOptions;
+  private readonly fetch: typeof fetch;
+  private readonly basicAuthorization: string;
+
+  constructor(options: HttpIntrospectorOptions) {
+    this.options = options;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    // RFC 6749 section 2.3.1: form-encode id and secret before Base64.
+    this.basicAuthorization = `Basic ${btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`)}`;
+  }
+
+  async introspect(token: string): Promise<IntrospectionAnswer> {
+    const { format, body } = await this.call(token);
+    if (format === 'json') return readJsonAnswer(body);
+    const jwt = body.trim();
+    if (jwt.length === 0) return { kind: 'inactive' };
+    if (!COMPACT_JWS.test(jwt)) throw protocolError('the signed answer is not a compact JWS');
+    return { kind: 'signed', jwt, format: this.options.responseFormat };
+  }
+
+  private async call(token: string): Promise<{ format: 'json' | 'jwt'; body: string }> {
+    const { endpoint, clientId, clientSecret, clientAuthMethod, responseFormat, timeoutMs } = this.options;
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: MEDIA_TYPE[responseFormat],
+    };
+    if (clientAuthMethod === 'client_secret_post') {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret);
+    } else {
+      headers.authorization = this.basicAuthorization;
+    }
+    let response: Response;
+    let body: string;
+    try {
+      response = await this.fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      body = await readBounded(response);
+    } catch (error) {
+      if (error instanceof DependencyError) throw error;
+      throw new DependencyError('introspection_unavailable', `Introspection request failed (${nameOf(error)})`, {
+        cause: error,
+      });
+    }
+    if (response.status === 204) return { format: 'jwt', body: '' };
+    if (response.status !== 200) throw protocolError(`status ${response.status}`);
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (contentType === 'application/json') return { format: 'json', body };
+    if (contentType === MEDIA_TYPE[responseFormat]) return { format: 'jwt', body };
+    throw protocolError(`unexpected content type ${contentType.slice(0, 64) || '(none)'}`);
+  }
+}
+
+/**
+ * A plain JSON answer is only ever trusted to say "inactive": an unsigned "active" could come from
+ * anyone on the path, so it is a fault, never an allow.
+ */
+function readJsonAnswer(body: string): IntrospectionAnswer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw protocolError('the JSON answer does not parse');
+  }
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { active?: unknown }).active === false) {
+    return { kind: 'inactive' };
+  }
+  throw protocolError('an unsigned answer that does not say inactive');
+}
+
+async function readBounded(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw protocolError('answer too large');
+  }
+  const text = await response.text();
+  if (text.length > MAX_BODY_BYTES) throw protocolError('answer too large');
+  return text;
+}
+
+function protocolError(detail: string): DependencyError {
+  return new DependencyError('introspection_unavailable', `Unusable introspection answer: ${detail}`);
+}
+
+function formEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+');
+}
+
+function nameOf(error: unknown): string {
+  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timeout' : error.name;
+  return 'unknown error';
+}

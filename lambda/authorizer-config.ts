@@ -1,0 +1,312 @@
+import type { LogLevel } from './adapters/json-log.ts';
+import type { IntrospectionResponseFormat } from './core/ports.ts';
+import type { RouteScopeRule } from './core/route-scopes.ts';
+import type { TokenHashAlgorithm } from './core/token-hash.ts';
+
+/**
+ * Every setting of the authorizer, validated. Built once at init from the environment
+ * ({@link readAuthorizerConfig}) or passed in directly (local stack, tests).
+ */
+export interface AuthorizerConfig {
+  /** Expected `iss` of every JWT, and the authorization server whose JWKS signs them. */
+  readonly issuer: string;
+  /** Where the issuer publishes its JSON Web Key Set. */
+  readonly jwksUri: string;
+  /** Accepted `aud` values of access-token JWTs (any one must match). */
+  readonly audiences: readonly string[];
+  /** JWS algorithms accepted; anything else (and always `none` and HMAC) is refused. */
+  readonly allowedAlgorithms: readonly string[];
+  /** Expected JOSE `typ` header of access-token JWTs, e.g. `at+jwt`; undefined skips the check. */
+  readonly requiredTokenType: string | undefined;
+  /** Tolerance on `exp`, `nbf` and the record's `expiration`. */
+  readonly clockSkewSeconds: number;
+  /** The split-token table; undefined turns split-token resolution off. */
+  readonly tokenTableName: string | undefined;
+  /** Partition key attribute of the table. */
+  readonly tokenTableKeyAttribute: string;
+  /** Hash used to key records by the opaque token. */
+  readonly tokenHashAlgorithm: TokenHashAlgorithm;
+  /** Region of the table replica to read; undefined means the SDK's default (the Lambda's region). */
+  readonly tokenTableRegion: string | undefined;
+  /**
+   * Region of the table's home replica, read when the local replica has no record (replication lag).
+   * undefined turns the second read off.
+   */
+  readonly tokenTableHomeRegion: string | undefined;
+  /** Endpoint override for DynamoDB (local stack and tests only). */
+  readonly dynamoDbEndpoint: string | undefined;
+  /** Deadline of one DynamoDB read, retries included. */
+  readonly dynamoDbTimeoutMs: number;
+  /** Phantom-token introspection; undefined turns the fallback off. */
+  readonly introspection: IntrospectionConfig | undefined;
+  /** Accept plain three-part JWTs from clients (off by default: it leaks claims to clients). */
+  readonly jwtValidationEnabled: boolean;
+  /** Required scopes per route; routes not listed need {@link defaultScopes}. */
+  readonly routeScopes: readonly RouteScopeRule[];
+  /** Scopes required on routes that no rule names. */
+  readonly defaultScopes: readonly string[];
+  /** Upper bound on how long a resolved token is cached in memory (never past its `exp`). */
+  readonly cacheTtlSeconds: number;
+  /** Upper bound on cached tokens per Lambda instance. */
+  readonly cacheMaxEntries: number;
+  /** Longest accepted Authorization header value, checked before anything else. */
+  readonly maxHeaderLength: number;
+  /** How long jose waits for the JWKS. */
+  readonly jwksTimeoutMs: number;
+  /** Minimum time between JWKS refetches triggered by an unknown `kid`. */
+  readonly jwksCooldownMs: number;
+  /** Answer format for HTTP API (payload 2.0) events. */
+  readonly httpApiResponseFormat: 'simple' | 'iam';
+  /** Lowest level logged. */
+  readonly logLevel: LogLevel;
+}
+
+/** Settings of the phantom-token fallback. */
+export interface IntrospectionConfig {
+  /** RFC 7662 introspection endpoint of the authorization server. */
+  readonly endpoint: string;
+  /** Client id the authorizer authenticates with. */
+  readonly clientId: string;
+  /** Client secret; in Lambda it is read from Secrets Manager at init, never from plain environment. */
+  readonly clientSecret: string;
+  /** How the client authenticates at the endpoint. */
+  readonly clientAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  /** RFC 9701 signed introspection response, or the access-token JWT itself (`application/jwt`). */
+  readonly responseFormat: IntrospectionResponseFormat;
+  /** Expected `aud` of RFC 9701 answers; the introspecting client's id. */
+  readonly responseAudience: string;
+  /** Deadline of one introspection call. */
+  readonly timeoutMs: number;
+  /** Sustained introspection calls per second per instance; more fail closed (500). */
+  readonly ratePerSecond: number;
+  /** Introspection calls allowed in a burst above the sustained rate. */
+  readonly burst: number;
+}
+
+/** Environment variable names, shared with the CDK construct that sets them. */
+export const AuthorizerEnv = {
+  issuer: 'ISSUER',
+  jwksUri: 'JWKS_URI',
+  audiences: 'AUDIENCE',
+  allowedAlgorithms: 'ALLOWED_ALGORITHMS',
+  requiredTokenType: 'REQUIRED_TOKEN_TYPE',
+  clockSkewSeconds: 'CLOCK_SKEW_SECONDS',
+  tokenTableName: 'TOKEN_TABLE_NAME',
+  tokenTableKeyAttribute: 'TOKEN_TABLE_KEY_ATTRIBUTE',
+  tokenHashAlgorithm: 'TOKEN_HASH_ALGORITHM',
+  tokenTableRegion: 'TOKEN_TABLE_REGION',
+  tokenTableHomeRegion: 'TOKEN_TABLE_HOME_REGION',
+  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+  dynamoDbTimeoutMs: 'DYNAMODB_TIMEOUT_MS',
+  introspectionEndpoint: 'INTROSPECTION_ENDPOINT',
+  introspectionClientId: 'INTROSPECTION_CLIENT_ID',
+  introspectionClientSecretArn: 'INTROSPECTION_CLIENT_SECRET_ARN',
+  introspectionClientAuthMethod: 'INTROSPECTION_CLIENT_AUTH_METHOD',
+  introspectionResponseFormat: 'INTROSPECTION_RESPONSE_FORMAT',
+  introspectionResponseAudience: 'INTROSPECTION_RESPONSE_AUDIENCE',
+  introspectionTimeoutMs: 'INTROSPECTION_TIMEOUT_MS',
+  introspectionRatePerSecond: 'INTROSPECTION_RATE_PER_SECOND',
+  introspectionBurst: 'INTROSPECTION_BURST',
+  jwtValidationEnabled: 'JWT_VALIDATION_ENABLED',
+  routeScopes: 'ROUTE_SCOPES',
+  defaultScopes: 'DEFAULT_SCOPES',
+  cacheTtlSeconds: 'CACHE_TTL_SECONDS',
+  cacheMaxEntries: 'CACHE_MAX_ENTRIES',
+  maxHeaderLength: 'MAX_HEADER_LENGTH',
+  jwksTimeoutMs: 'JWKS_TIMEOUT_MS',
+  jwksCooldownMs: 'JWKS_COOLDOWN_MS',
+  httpApiResponseFormat: 'HTTP_API_RESPONSE_FORMAT',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+/** A setting is missing or invalid; the message names it and never echoes a secret. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ALGORITHMS_DEFAULT = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Reads and validates the configuration from environment variables. The introspection client
+ * secret is not in the environment: `readSecret` is given `INTROSPECTION_CLIENT_SECRET_ARN` and
+ * fetches it from Secrets Manager.
+ */
+export async function readAuthorizerConfig(
+  env: Env,
+  readSecret: (secretArn: string) => Promise<string>,
+): Promise<AuthorizerConfig> {
+  const read = new EnvReader(env);
+  const issuer = read.url(AuthorizerEnv.issuer);
+  const tokenTableName = read.optional(AuthorizerEnv.tokenTableName);
+  const introspectionEndpoint = read.optional(AuthorizerEnv.introspectionEndpoint);
+  const jwtValidationEnabled = read.boolean(AuthorizerEnv.jwtValidationEnabled, false);
+  if (!tokenTableName && !introspectionEndpoint && !jwtValidationEnabled) {
+    throw new ConfigurationError(
+      `No way to resolve tokens: set ${AuthorizerEnv.tokenTableName}, ${AuthorizerEnv.introspectionEndpoint} or ${AuthorizerEnv.jwtValidationEnabled}=true`,
+    );
+  }
+  let introspection: IntrospectionConfig | undefined;
+  if (introspectionEndpoint) {
+    const clientId = read.required(AuthorizerEnv.introspectionClientId);
+    const secretArn = read.required(AuthorizerEnv.introspectionClientSecretArn);
+    introspection = {
+      endpoint: read.url(AuthorizerEnv.introspectionEndpoint),
+      clientId,
+      clientSecret: await readSecret(secretArn),
+      clientAuthMethod: read.oneOf(
+        AuthorizerEnv.introspectionClientAuthMethod,
+        ['client_secret_basic', 'client_secret_post'],
+        'client_secret_basic',
+      ),
+      responseFormat: read.oneOf(
+        AuthorizerEnv.introspectionResponseFormat,
+        ['token-introspection+jwt', 'jwt'],
+        'token-introspection+jwt',
+      ),
+      responseAudience: read.optional(AuthorizerEnv.introspectionResponseAudience) ?? clientId,
+      timeoutMs: read.integer(AuthorizerEnv.introspectionTimeoutMs, 2000, 1, 30_000),
+      ratePerSecond: read.integer(AuthorizerEnv.introspectionRatePerSecond, 50, 1, 100_000),
+      burst: read.integer(AuthorizerEnv.introspectionBurst, 100, 1, 100_000),
+    };
+  }
+  return {
+    issuer,
+    jwksUri: read.url(AuthorizerEnv.jwksUri),
+    audiences: read.list(AuthorizerEnv.audiences, undefined),
+    allowedAlgorithms: read.list(AuthorizerEnv.allowedAlgorithms, ALGORITHMS_DEFAULT),
+    requiredTokenType: read.optional(AuthorizerEnv.requiredTokenType),
+    clockSkewSeconds: read.integer(AuthorizerEnv.clockSkewSeconds, 30, 0, 300),
+    tokenTableName,
+    tokenTableKeyAttribute: read.optional(AuthorizerEnv.tokenTableKeyAttribute) ?? 'hashed_signature',
+    tokenHashAlgorithm: read.oneOf(AuthorizerEnv.tokenHashAlgorithm, ['SHA-256', 'SHA-384', 'SHA-512'], 'SHA-256'),
+    tokenTableRegion: read.optional(AuthorizerEnv.tokenTableRegion),
+    tokenTableHomeRegion: read.optional(AuthorizerEnv.tokenTableHomeRegion),
+    dynamoDbEndpoint: read.optional(AuthorizerEnv.dynamoDbEndpoint),
+    dynamoDbTimeoutMs: read.integer(AuthorizerEnv.dynamoDbTimeoutMs, 1000, 1, 30_000),
+    introspection,
+    jwtValidationEnabled,
+    routeScopes: read.routeScopes(AuthorizerEnv.routeScopes),
+    defaultScopes: read.list(AuthorizerEnv.defaultScopes, []),
+    cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, 300, 0, 3600),
+    cacheMaxEntries: read.integer(AuthorizerEnv.cacheMaxEntries, 10_000, 0, 1_000_000),
+    maxHeaderLength: read.integer(AuthorizerEnv.maxHeaderLength, 4096, 64, 65_536),
+    jwksTimeoutMs: read.integer(AuthorizerEnv.jwksTimeoutMs, 3000, 1, 30_000),
+    jwksCooldownMs: read.integer(AuthorizerEnv.jwksCooldownMs, 30_000, 0, 3_600_000),
+    httpApiResponseFormat: read.oneOf(AuthorizerEnv.httpApiResponseFormat, ['simple', 'iam'], 'simple'),
+    logLevel: read.oneOf(AuthorizerEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
+  };
+}
+
+/** Typed access to environment variables; every failure names the variable. */
+class EnvReader {
+  private readonly env: Env;
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) throw new ConfigurationError(`${name} is required`);
+    return value;
+  }
+
+  url(name: string): string {
+    const value = this.required(name);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigurationError(`${name} must be an absolute URL`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+      throw new ConfigurationError(`${name} must use https (http only on loopback)`);
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new ConfigurationError(`${name} must be true or false`);
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new ConfigurationError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigurationError(`${name} must be one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  }
+
+  /** Comma-separated; `fallback` undefined makes the setting required. */
+  list(name: string, fallback: readonly string[] | undefined): readonly string[] {
+    const value = this.optional(name);
+    if (value === undefined) {
+      if (fallback === undefined) throw new ConfigurationError(`${name} is required`);
+      return fallback;
+    }
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    if (items.length === 0 && fallback === undefined) throw new ConfigurationError(`${name} is required`);
+    return items;
+  }
+
+  routeScopes(name: string): readonly RouteScopeRule[] {
+    const value = this.optional(name);
+    if (value === undefined) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ConfigurationError(
+        `${name} must be JSON: [{"method":"GET","path":"/orders","scopes":["orders:read"]}]`,
+      );
+    }
+    if (!Array.isArray(parsed) || !parsed.every(isRouteScopeRule)) {
+      throw new ConfigurationError(
+        `${name} must be an array of {"method", "path" starting with "/", "scopes": string[]}`,
+      );
+    }
+    return parsed;
+  }
+}
+
+function isRouteScopeRule(value: unknown): value is RouteScopeRule {
+  if (typeof value !== 'object' || value === null) return false;
+  const rule = value as Record<string, unknown>;
+  return (
+    typeof rule.method === 'string' &&
+    /^[A-Za-z]+$/.test(rule.method) &&
+    typeof rule.path === 'string' &&
+    rule.path.startsWith('/') &&
+    Array.isArray(rule.scopes) &&
+    rule.scopes.every((scope) => typeof scope === 'string' && scope.length > 0)
+  );
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}

@@ -1,0 +1,31 @@
+import { readSecretFromExtension } from './adapters/secrets-manager-extension.ts';
+import { type Authorizer, createAuthorizer } from './authorizer.ts';
+import { readAuthorizerConfig } from './authorizer-config.ts';
+
+/**
+ * Lambda entry point of the token authorizer (REST TOKEN and REQUEST, HTTP API payload 2.0).
+ * Configuration is read and validated once per instance, during init; a bad setting fails every
+ * invocation with a message that names it, and a transient failure (the secret store) is retried.
+ */
+let ready: Promise<Authorizer> | undefined = start();
+
+function start(): Promise<Authorizer> {
+  const starting = readAuthorizerConfig(process.env, (secretId) => readSecretFromExtension({ secretId })).then(
+    (config) => createAuthorizer(config),
+  );
+  // Observed here so a failed init is not an unhandled rejection before the first invocation.
+  starting.catch(() => {});
+  return starting;
+}
+
+export async function handler(event: unknown): Promise<unknown> {
+  ready ??= start();
+  let authorizer: Authorizer;
+  try {
+    authorizer = await ready;
+  } catch (error) {
+    ready = undefined;
+    throw error;
+  }
+  return authorizer(event);
+}

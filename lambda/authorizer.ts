@@ -1,0 +1,148 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { JWTVerifyGetKey } from 'jose';
+import { type AuthorizerAnswer, answerFor, UnauthorizedError } from './adapters/api-gateway/authorizer-answer.ts';
+import { readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
+import { DynamoDbTokenStore } from './adapters/dynamodb-token-store.ts';
+import { HttpIntrospector } from './adapters/http-introspector.ts';
+import { JsonLog, metricFields } from './adapters/json-log.ts';
+import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
+import type { AuthorizerConfig } from './authorizer-config.ts';
+import { isDependencyError } from './core/dependency-error.ts';
+import { JwtVerifier } from './core/jwt-verifier.ts';
+import type { Clock, TokenStore } from './core/ports.ts';
+import { TokenBucket } from './core/rate-limiter.ts';
+import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
+import { RouteScopePolicy } from './core/route-scopes.ts';
+import { type PhantomTokenSettings, type SplitTokenSettings, TokenResolver } from './core/token-resolver.ts';
+
+/** Parts the composition root makes itself unless given (tests, the local stack). */
+export interface AuthorizerDependencies {
+  /** @default a JSON log on standard output at the configured level */
+  readonly log?: JsonLog;
+  /** @default Date.now */
+  readonly clock?: Clock;
+  /** @default global fetch */
+  readonly fetch?: typeof fetch;
+  /** Makes the DynamoDB client for a region. @default a DynamoDBClient with the configured endpoint */
+  readonly dynamoDbClientFor?: (region: string | undefined) => DynamoDBClient;
+  /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
+  readonly keySet?: JWTVerifyGetKey;
+}
+
+/** An authorizer for any API Gateway event format: the answer, or an exception API Gateway maps. */
+export type Authorizer = (event: unknown) => Promise<AuthorizerAnswer>;
+
+/** Namespace of the metrics the authorizer emits through its logs. */
+export const METRIC_NAMESPACE = 'OpaqueTokenGateway';
+
+/**
+ * Wires adapters into the core from a validated configuration. Everything here runs once per
+ * Lambda instance; the returned function is the per-request path.
+ */
+export function createAuthorizer(config: AuthorizerConfig, dependencies: AuthorizerDependencies = {}): Authorizer {
+  const log = dependencies.log ?? new JsonLog({ level: config.logLevel });
+  const clock = dependencies.clock ?? Date.now;
+  const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
+  const resolver = new TokenResolver({
+    verifier: new JwtVerifier({
+      issuer: config.issuer,
+      jwksUri: config.jwksUri,
+      allowedAlgorithms: config.allowedAlgorithms,
+      clockSkewSeconds: config.clockSkewSeconds,
+      jwksTimeoutMs: config.jwksTimeoutMs,
+      jwksCooldownMs: config.jwksCooldownMs,
+      clock,
+      ...(dependencies.keySet ? { keySet: dependencies.keySet } : {}),
+    }),
+    audiences: config.audiences,
+    requiredTokenType: config.requiredTokenType,
+    clockSkewSeconds: config.clockSkewSeconds,
+    split: splitSettings(config, dependencies),
+    phantom: phantomSettings(config, dependencies),
+    jwtValidationEnabled: config.jwtValidationEnabled,
+    routes,
+    cache: new ResolvedTokenCache({ maxEntries: config.cacheMaxEntries, ttlSeconds: config.cacheTtlSeconds }),
+    maxHeaderLength: config.maxHeaderLength,
+    clock,
+  });
+
+  return async (event) => {
+    const request = readAuthorizerEvent(event);
+    const route = `${request.route.method} ${request.route.path}`.slice(0, 256);
+    let decision: Awaited<ReturnType<TokenResolver['resolve']>>;
+    try {
+      decision = await resolver.resolve({ authorization: request.authorization, route: request.route });
+    } catch (error) {
+      const code = isDependencyError(error) ? error.code : 'internal_error';
+      log.error('authorizer dependency failed', {
+        route,
+        code,
+        detail: error instanceof Error ? error.message : 'unknown',
+        ...metricFields(METRIC_NAMESPACE, 'DependencyFailures', { code }),
+      });
+      // Any exception but "Unauthorized" makes API Gateway answer 500: fail closed, not 401.
+      throw new Error(`Authorizer dependency failed: ${code}`);
+    }
+    if (decision.effect === 'allow') {
+      if (log.enabled('debug')) {
+        log.debug('allowed', {
+          route,
+          tokenId: decision.token.tokenId,
+          tokenType: decision.token.tokenType,
+          cached: decision.cached,
+        });
+      }
+    } else {
+      log.info('denied', { route, tokenId: decision.tokenId, error: decision.error, reason: decision.reason });
+    }
+    return answerFor(request, decision, routes, config.httpApiResponseFormat);
+  };
+}
+
+function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {
+  if (!config.tokenTableName) return undefined;
+  const clientFor =
+    dependencies.dynamoDbClientFor ??
+    ((region: string | undefined) =>
+      new DynamoDBClient({
+        ...(region ? { region } : {}),
+        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+        maxAttempts: 3,
+      }));
+  const storeIn = (region: string | undefined): TokenStore =>
+    new DynamoDbTokenStore({
+      client: clientFor(region),
+      tableName: config.tokenTableName as string,
+      keyAttribute: config.tokenTableKeyAttribute,
+      timeoutMs: config.dynamoDbTimeoutMs,
+    });
+  const local = storeIn(config.tokenTableRegion);
+  const store =
+    config.tokenTableHomeRegion && config.tokenTableHomeRegion !== config.tokenTableRegion
+      ? new ReplicaFallbackTokenStore(local, storeIn(config.tokenTableHomeRegion))
+      : local;
+  return { store, hashAlgorithm: config.tokenHashAlgorithm };
+}
+
+function phantomSettings(
+  config: AuthorizerConfig,
+  dependencies: AuthorizerDependencies,
+): PhantomTokenSettings | undefined {
+  const introspection = config.introspection;
+  if (!introspection) return undefined;
+  return {
+    introspector: new HttpIntrospector({
+      endpoint: introspection.endpoint,
+      clientId: introspection.clientId,
+      clientSecret: introspection.clientSecret,
+      clientAuthMethod: introspection.clientAuthMethod,
+      responseFormat: introspection.responseFormat,
+      timeoutMs: introspection.timeoutMs,
+      ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
+    }),
+    responseAudience: introspection.responseAudience,
+    rateLimiter: new TokenBucket({ ratePerSecond: introspection.ratePerSecond, burst: introspection.burst }),
+  };
+}
+
+export { UnauthorizedError };

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Configuration, ProviderClient, ProviderToken } from 'oidc-provider';
+import { loadOidcProvider } from './load-oidc-provider.ts';
+import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
+import { ProviderStorage } from './provider-storage.ts';
+import { generateSigningKeys, type PrivateSigningJwk, type SigningAlgorithm } from './signing-keys.ts';
+
+/** The roles of the fixed clients registered at the local authorization server. */
+export type ClientRole = 'split' | 'jwt' | 'phantom' | 'introspector';
+
+/** Fixed, readable client ids per role. */
+export const CLIENT_IDS: Readonly<Record<ClientRole, string>> = {
+  split: 'split-client',
+  jwt: 'jwt-client',
+  phantom: 'phantom-client',
+  introspector: 'gateway-introspector',
+};
+
+/** A registered client's credentials (client_secret_basic; client_secret_post is accepted too). */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Options for {@link startAuthorizationServer}. */
+export interface AuthorizationServerOptions {
+  /**
+   * Port to listen on (127.0.0.1 only); the issuer is `http://127.0.0.1:PORT`.
+   * @default 0 (a free port)
+   */
+  readonly port?: number;
+  /** Resource indicator and `aud` of the API. @default 'https://api.example.test' */
+  readonly audience?: string;
+  /** API scopes on offer (`openid` is offered as well). @default ['orders:read', 'orders:write'] */
+  readonly scopes?: readonly string[];
+  /** Signing algorithm of the JWT access tokens. @default 'RS256' */
+  readonly accessTokenAlgorithm?: SigningAlgorithm;
+  /** Signing algorithm of RFC 9701 introspection answers. @default 'RS256' */
+  readonly introspectionSigningAlgorithm?: SigningAlgorithm;
+  /** Lifetime of access tokens, opaque and JWT. @default 300 */
+  readonly accessTokenTtlSeconds?: number;
+  /**
+   * Private signing keys, one per algorithm in use (pass a stopped server's `keys` to keep them).
+   * @default freshly generated RSA 2048, EC P-256 and Ed25519 keys
+   */
+  readonly keys?: readonly PrivateSigningJwk[];
+  /** Client secrets per role. @default 32 random bytes, base64url, per client */
+  readonly clientSecrets?: Partial<Readonly<Record<ClientRole, string>>>;
+  /** Where issued opaque tokens live (pass a stopped server's `storage` to keep them). @default new */
+  readonly storage?: ProviderStorage;
+}
+
+/** A running oidc-provider on 127.0.0.1. */
+export interface AuthorizationServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly issuer: string;
+  readonly port: number;
+  readonly tokenEndpoint: string;
+  readonly introspectionEndpoint: string;
+  readonly revocationEndpoint: string;
+  readonly jwksUri: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly clients: Readonly<Record<ClientRole, ClientCredentials>>;
+  /** Private signing keys in use. */
+  readonly keys: readonly PrivateSigningJwk[];
+  readonly storage: ProviderStorage;
+  /** Options that bring this server back after `stop()`: same port, keys, secrets and tokens. */
+  readonly restartOptions: AuthorizationServerOptions;
+  /** Closes the listener and every open connection. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_AUDIENCE = 'https://api.example.test';
+const DEFAULT_SCOPES: readonly string[] = ['orders:read', 'orders:write'];
+const ROUTES = {
+  token: '/token',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
+  jwks: '/jwks',
+} as const;
+
+/** Clients that get RFC 9068 JWT access tokens for the API without asking for a resource. */
+const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.split, CLIENT_IDS.jwt]);
+
+/**
+ * Starts oidc-provider on 127.0.0.1 with client credentials, introspection (RFC 7662 and RFC 9701
+ * signed answers), revocation and resource indicators. `split-client` and `jwt-client` get JWT
+ * access tokens for the API by default; `phantom-client` gets opaque tokens;
+ * `gateway-introspector` may introspect any client's tokens and gets signed answers.
+ * Nothing is written to stdout.
+ */
+export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
+  const audience = options.audience ?? DEFAULT_AUDIENCE;
+  const scopes = options.scopes ?? DEFAULT_SCOPES;
+  const accessTokenAlgorithm = options.accessTokenAlgorithm ?? 'RS256';
+  const introspectionSigningAlgorithm = options.introspectionSigningAlgorithm ?? 'RS256';
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 300;
+  const keys = options.keys ?? (await generateSigningKeys());
+  const storage = options.storage ?? new ProviderStorage();
+  const clientSecrets: Record<ClientRole, string> = {
+    split: options.clientSecrets?.split ?? generateSecret(),
+    jwt: options.clientSecrets?.jwt ?? generateSecret(),
+    phantom: options.clientSecrets?.phantom ?? generateSecret(),
+    introspector: options.clientSecrets?.introspector ?? generateSecret(),
+  };
+  for (const alg of new Set([accessTokenAlgorithm, introspectionSigningAlgorithm])) {
+    if (!keys.some((key) => key.alg === alg)) throw new TypeError(`no signing key for ${alg}`);
+  }
+
+  const { Provider, errors } = await loadOidcProvider();
+  const server = createServer();
+  const port = await listenOnLoopback(server, options.port ?? 0);
+  const issuer = `http://${LOOPBACK_HOST}:${port}`;
+
+  try {
+    const apiServer = { audience, scope: scopes.join(' '), accessTokenTTL: accessTokenTtlSeconds };
+    const configuration: Configuration = {
+      adapter: storage.adapter,
+      jwks: { keys: keys.map((key) => ({ ...key })) },
+      routes: ROUTES,
+      scopes: ['openid', ...scopes],
+      clients: (Object.keys(CLIENT_IDS) as ClientRole[]).map((role) => ({
+        client_id: CLIENT_IDS[role],
+        client_secret: clientSecrets[role],
+        grant_types: role === 'introspector' ? [] : ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: role === 'introspector' ? undefined : ['openid', ...scopes].join(' '),
+        ...(role === 'introspector' ? { introspection_signed_response_alg: introspectionSigningAlgorithm } : {}),
+      })),
+      ttl: { AccessToken: accessTokenTtlSeconds, ClientCredentials: accessTokenTtlSeconds },
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: {
+          enabled: true,
+          // The introspector may introspect every client's tokens; any other client only its own.
+          allowedPolicy: async (_ctx: unknown, client: ProviderClient, token: ProviderToken) =>
+            client.clientId === CLIENT_IDS.introspector || client.clientId === token.clientId,
+        },
+        jwtIntrospection: { enabled: true },
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx: unknown, client: ProviderClient, token: ProviderToken) =>
+            client.clientId === token.clientId,
+        },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async (_ctx: unknown, client: ProviderClient, oneOf?: string[]) =>
+            oneOf ?? (JWT_CLIENT_IDS.has(client.clientId) ? audience : undefined),
+          useGrantedResource: async () => false,
+          getResourceServerInfo: async (_ctx: unknown, resource: string, client: ProviderClient) => {
+            if (resource !== audience) throw new errors.InvalidTarget('unknown resource indicator');
+            if (JWT_CLIENT_IDS.has(client.clientId)) {
+              return { ...apiServer, accessTokenFormat: 'jwt', jwt: { sign: { alg: accessTokenAlgorithm } } };
+            }
+            if (client.clientId === CLIENT_IDS.phantom) return { ...apiServer, accessTokenFormat: 'opaque' };
+            throw new errors.InvalidTarget('client may not ask for this resource');
+          },
+        },
+      },
+      // Defaults that would print "you SHOULD change" notices to stdout if ever called.
+      clientBasedCORS: () => false,
+      findAccount: async () => undefined,
+      renderError: async (ctx: { type: string; body: unknown }, out: Record<string, string>) => {
+        ctx.type = 'json';
+        ctx.body = out;
+      },
+    };
+    const provider = new Provider(issuer, configuration);
+    server.on('request', provider.callback());
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    issuer,
+    port,
+    tokenEndpoint: `${issuer}${ROUTES.token}`,
+    introspectionEndpoint: `${issuer}${ROUTES.introspection}`,
+    revocationEndpoint: `${issuer}${ROUTES.revocation}`,
+    jwksUri: `${issuer}${ROUTES.jwks}`,
+    audience,
+    scopes,
+    clients: {
+      split: { clientId: CLIENT_IDS.split, clientSecret: clientSecrets.split },
+      jwt: { clientId: CLIENT_IDS.jwt, clientSecret: clientSecrets.jwt },
+      phantom: { clientId: CLIENT_IDS.phantom, clientSecret: clientSecrets.phantom },
+      introspector: { clientId: CLIENT_IDS.introspector, clientSecret: clientSecrets.introspector },
+    },
+    keys,
+    storage,
+    restartOptions: {
+      port,
+      audience,
+      scopes,
+      accessTokenAlgorithm,
+      introspectionSigningAlgorithm,
+      accessTokenTtlSeconds,
+      keys,
+      clientSecrets,
+      storage,
+    },
+    stop: () => {
+      stopping ??= closeServer(server);
+      return stopping;
+    },
+  };
+}
+
+function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
