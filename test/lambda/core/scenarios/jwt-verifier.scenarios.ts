@@ -68,7 +68,13 @@ export const jwtVerifierScenarios: Scenario[] = [
     run() {
       for (const alg of ['HS256', 'none']) {
         assert.throws(
-          () => new JwtVerifier({ issuer: 'https://i.test', jwksUri: 'https://i.test/jwks', allowedAlgorithms: [alg], clockSkewSeconds: 0 }),
+          () =>
+            new JwtVerifier({
+              issuer: 'https://i.test',
+              jwksUri: 'https://i.test/jwks',
+              allowedAlgorithms: [alg],
+              clockSkewSeconds: 0,
+            }),
           /not allowed/,
         );
       }

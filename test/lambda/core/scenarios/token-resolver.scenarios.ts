@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isDependencyError } from '../../../../lambda/core/dependency-error.ts';
 import { splitCompact } from '../../../support/test-issuer.ts';
-import { INTROSPECTOR_ID, randomOpaqueToken, ResolverFixture, storeOutage } from './resolver-fixture.ts';
+import { INTROSPECTOR_ID, ResolverFixture, randomOpaqueToken, storeOutage } from './resolver-fixture.ts';
 import type { Scenario } from './scenario.ts';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -324,7 +324,16 @@ export const tokenResolverScenarios: Scenario[] = [
     name: 'malformed and oversized credentials are refused before any I/O',
     async run() {
       const fixture = await ResolverFixture.create();
-      const headers = [undefined, '', 'Basic abc', 'Bearer', 'Bearer ', 'Bearer a b', `Bearer ${'a'.repeat(5000)}`, 'Bearer ä'];
+      const headers = [
+        undefined,
+        '',
+        'Basic abc',
+        'Bearer',
+        'Bearer ',
+        'Bearer a b',
+        `Bearer ${'a'.repeat(5000)}`,
+        'Bearer ä',
+      ];
 
       for (const authorization of headers) {
         const decision = await fixture.resolver.resolve({ authorization, route: { method: 'GET', path: '/orders' } });

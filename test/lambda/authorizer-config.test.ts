@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, readAuthorizerConfig } from '../../lambda/authorizer-config.ts';
+
+const minimal = {
+  ISSUER: 'https://login.example.test',
+  JWKS_URI: 'https://login.example.test/jwks',
+  AUDIENCE: 'https://api.example.test',
+  TOKEN_TABLE_NAME: 'split-tokens',
+};
+const noSecret = async () => {
+  throw new Error('not expected');
+};
+
+describe('readAuthorizerConfig', () => {
+  it('applies documented defaults to a minimal split-token configuration', async () => {
+    const config = await readAuthorizerConfig(minimal, noSecret);
+
+    expect(config).toMatchObject({
+      audiences: ['https://api.example.test'],
+      allowedAlgorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockSkewSeconds: 30,
+      tokenTableKeyAttribute: 'hashed_signature',
+      tokenHashAlgorithm: 'SHA-256',
+      introspection: undefined,
+      jwtValidationEnabled: false,
+      cacheTtlSeconds: 300,
+      cacheMaxEntries: 10_000,
+      maxHeaderLength: 4096,
+      httpApiResponseFormat: 'simple',
+      routeScopes: [],
+    });
+  });
+
+  it('reads the introspection secret from the secret store by its ARN, never from the environment', async () => {
+    const asked: string[] = [];
+
+    const config = await readAuthorizerConfig(
+      {
+        ...minimal,
+        INTROSPECTION_ENDPOINT: 'https://login.example.test/introspect',
+        INTROSPECTION_CLIENT_ID: 'gateway',
+        INTROSPECTION_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+      },
+      async (arn) => {
+        asked.push(arn);
+        return 'from-the-store';
+      },
+    );
+
+    expect(asked).toEqual(['arn:aws:secretsmanager:eu-west-1:1:secret:x']);
+    expect(config.introspection).toMatchObject({
+      clientSecret: 'from-the-store',
+      responseAudience: 'gateway',
+      responseFormat: 'token-introspection+jwt',
+      clientAuthMethod: 'client_secret_basic',
+    });
+  });
+
+  it('parses route scopes from JSON', async () => {
+    const rules = [{ method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] }];
+
+    const config = await readAuthorizerConfig({ ...minimal, ROUTE_SCOPES: JSON.stringify(rules) }, noSecret);
+
+    expect(config.routeScopes).toEqual(rules);
+  });
+
+  it.each([
+    [{ ISSUER: '' }, /ISSUER is required/],
+    [{ ISSUER: 'not a url' }, /ISSUER must be an absolute URL/],
+    [{ JWKS_URI: 'http://login.example.test/jwks' }, /JWKS_URI must use https/],
+    [{ AUDIENCE: ' , ' }, /AUDIENCE is required/],
+    [{ TOKEN_TABLE_NAME: '' }, /No way to resolve tokens/],
+    [{ TOKEN_HASH_ALGORITHM: 'MD5' }, /TOKEN_HASH_ALGORITHM must be one of SHA-256, SHA-384, SHA-512/],
+    [{ CACHE_TTL_SECONDS: '-1' }, /CACHE_TTL_SECONDS must be a whole number from 0 to 3600/],
+    [{ JWT_VALIDATION_ENABLED: 'yes' }, /JWT_VALIDATION_ENABLED must be true or false/],
+    [{ ROUTE_SCOPES: '{' }, /ROUTE_SCOPES must be JSON/],
+    [{ ROUTE_SCOPES: '[{"method":"GET","path":"orders","scopes":[]}]' }, /ROUTE_SCOPES must be an array/],
+    [{ INTROSPECTION_ENDPOINT: 'https://login.example.test/i' }, /INTROSPECTION_CLIENT_ID is required/],
+  ])('names the bad setting in %o', async (override, message) => {
+    await expect(readAuthorizerConfig({ ...minimal, ...override }, noSecret)).rejects.toThrow(message);
+    await expect(readAuthorizerConfig({ ...minimal, ...override }, noSecret)).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+  });
+
+  it('allows plain http only on loopback, for the local stack', async () => {
+    const config = await readAuthorizerConfig(
+      { ...minimal, ISSUER: 'http://127.0.0.1:4000', JWKS_URI: 'http://127.0.0.1:4000/jwks' },
+      noSecret,
+    );
+
+    expect(config.issuer).toBe('http://127.0.0.1:4000');
+  });
+});
