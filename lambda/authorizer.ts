@@ -77,7 +77,8 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       log.error('authorizer dependency failed', {
         route,
         code,
-        detail: error instanceof Error ? error.message : 'unknown',
+        // Our own dependency errors carry token-free messages; anything else is logged by name only.
+        detail: isDependencyError(error) ? error.message : error instanceof Error ? error.name : 'unknown',
         ...metricFields(METRIC_NAMESPACE, 'DependencyFailures', { code }),
       });
       // Any exception but "Unauthorized" makes API Gateway answer 500: fail closed, not 401.

@@ -80,6 +80,9 @@ export class HttpIntrospector implements Introspector {
       });
     }
     if (response.status === 204) return { format: 'jwt', body: '' };
+    // Some servers refuse to introspect token kinds they do not introspect (oidc-provider answers a JWT
+    // access token this way): the token is not active for us, and this is no outage.
+    if (response.status === 400 && errorCodeOf(body) === 'unsupported_token_type') return { format: 'jwt', body: '' };
     if (response.status !== 200) throw protocolError(`status ${response.status}`);
     const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (contentType === 'application/json') return { format: 'json', body };
@@ -114,6 +117,14 @@ async function readBounded(response: Response): Promise<string> {
   const text = await response.text();
   if (text.length > MAX_BODY_BYTES) throw protocolError('answer too large');
   return text;
+}
+
+function errorCodeOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { error?: unknown }).error;
+  } catch {
+    return undefined;
+  }
 }
 
 function protocolError(detail: string): DependencyError {

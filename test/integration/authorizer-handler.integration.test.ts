@@ -176,6 +176,22 @@ describe('the Lambda handler against dynalite and oidc-provider on 127.0.0.1', (
     expect((await statusOf(handler, restRequestEvent(unknown))).status).toBe(401);
   });
 
+  it('refuses a whole JWT when JWT validation is off, though the server will not introspect it', async () => {
+    const jwt = await jwtFor();
+
+    expect((await statusOf(handler, restRequestEvent(jwt))).status).toBe(401);
+  });
+
+  it('accepts that whole JWT once JWT validation is on', async () => {
+    const withJwt = await loadHandler({ JWT_VALIDATION_ENABLED: 'true' });
+
+    const { status, answer } = await statusOf(withJwt, restRequestEvent(await jwtFor()));
+
+    expect(status).toBe(200);
+    expect((answer?.context as Json | undefined)?.tokenType).toBe('jwt');
+    handler = await loadHandler();
+  });
+
   it('refuses a token issued for another audience', async () => {
     const otherAudience = await loadHandler({ AUDIENCE: 'https://another-api.example.test' });
     const opaque = await splitAndStore(await jwtFor());

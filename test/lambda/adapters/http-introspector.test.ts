@@ -102,6 +102,13 @@ describe('HttpIntrospector', () => {
       }
     });
 
+    it('reads a refusal to introspect this kind of token as inactive, not as an outage', async () => {
+      respond = (_q, _b, res) =>
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unsupported_token_type"}');
+
+      expect(await jwtForm().introspect('t')).toEqual({ kind: 'inactive' });
+    });
+
     it('passes a JWT answer on for the core to verify', async () => {
       respond = (_q, _b, res) =>
         res.writeHead(200, { 'content-type': 'application/jwt; charset=utf-8' }).end('aGVhZA.Ym9keQ.c2ln');
@@ -116,6 +123,7 @@ describe('HttpIntrospector', () => {
         (_q, _b, res) => res.writeHead(200, { 'content-type': 'application/jwt' }).end('not a jwt at all'),
         (_q, _b, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>'),
         (_q, _b, res) => res.writeHead(500).end(),
+        (_q, _b, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}'),
         (_q, _b, res) => res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end(),
         (_q, _b, res) => res.writeHead(200, { 'content-type': 'application/jwt' }).end('a'.repeat(70_000)),
         (_q, _b, res) => setTimeout(() => res.writeHead(204).end(), 500),
