@@ -189,7 +189,7 @@ export async function readAuthorizerConfig(
     jwtValidationEnabled,
     routeScopes: read.routeScopes(AuthorizerEnv.routeScopes),
     defaultScopes: read.list(AuthorizerEnv.defaultScopes, []),
-    cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, 300, 0, 3600),
+    cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, 60, 0, 3600),
     cacheMaxEntries: read.integer(AuthorizerEnv.cacheMaxEntries, 10_000, 0, 1_000_000),
     maxHeaderLength: read.integer(AuthorizerEnv.maxHeaderLength, 4096, 64, 65_536),
     jwksTimeoutMs: read.integer(AuthorizerEnv.jwksTimeoutMs, 3000, 1, 30_000),

@@ -11,7 +11,7 @@ let ready: Promise<Authorizer> | undefined = start();
 
 function start(): Promise<Authorizer> {
   const starting = readAuthorizerConfig(process.env, (secretId) => readSecretFromExtension({ secretId })).then(
-    (config) => createAuthorizer(config),
+    (config) => createAuthorizer(config, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local' }),
   );
   // Observed here so a failed init is not an unhandled rejection before the first invocation.
   starting.catch(() => {});

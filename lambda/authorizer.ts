@@ -7,6 +7,7 @@ import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
 import type { AuthorizerConfig } from './authorizer-config.ts';
+import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import { isDependencyError } from './core/dependency-error.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
@@ -27,13 +28,12 @@ export interface AuthorizerDependencies {
   readonly dynamoDbClientFor?: (region: string | undefined) => DynamoDBClient;
   /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
   readonly keySet?: JWTVerifyGetKey;
+  /** Function name the emitted metrics are dimensioned by. @default 'local' */
+  readonly functionName?: string;
 }
 
 /** An authorizer for any API Gateway event format: the answer, or an exception API Gateway maps. */
 export type Authorizer = (event: unknown) => Promise<AuthorizerAnswer>;
-
-/** Namespace of the metrics the authorizer emits through its logs. */
-export const METRIC_NAMESPACE = 'OpaqueTokenGateway';
 
 /**
  * Wires adapters into the core from a validated configuration. Everything here runs once per
@@ -43,6 +43,8 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   const log = dependencies.log ?? new JsonLog({ level: config.logLevel });
   const clock = dependencies.clock ?? Date.now;
   const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
+  const functionName = dependencies.functionName ?? 'local';
+  const metricDimensions = (code: string) => ({ [AuthorizerMetrics.functionDimension]: functionName, code });
   const resolver = new TokenResolver({
     verifier: new JwtVerifier({
       issuer: config.issuer,
@@ -79,7 +81,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         code,
         // Our own dependency errors carry token-free messages; anything else is logged by name only.
         detail: isDependencyError(error) ? error.message : error instanceof Error ? error.name : 'unknown',
-        ...metricFields(METRIC_NAMESPACE, 'DependencyFailures', { code }),
+        ...metricFields(AuthorizerMetrics.namespace, AuthorizerMetrics.dependencyFailures, metricDimensions(code), [
+          [AuthorizerMetrics.functionDimension],
+          [AuthorizerMetrics.functionDimension, 'code'],
+        ]),
       });
       // Any exception but "Unauthorized" makes API Gateway answer 500: fail closed, not 401.
       throw new Error(`Authorizer dependency failed: ${code}`);

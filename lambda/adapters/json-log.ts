@@ -52,17 +52,21 @@ export class JsonLog implements DecisionLog {
   }
 }
 
-/** CloudWatch embedded metric format: a log line that also counts one unit of `metric`. */
+/**
+ * CloudWatch embedded metric format: a log line that also counts one unit of `metric`, once per
+ * dimension set (e.g. by function, and by function and failure code).
+ */
 export function metricFields(
   namespace: string,
   metric: string,
   dimensions: Record<string, string>,
+  dimensionSets: readonly (readonly string[])[] = [Object.keys(dimensions)],
 ): Record<string, unknown> {
   return {
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [
-        { Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: metric, Unit: 'Count' }] },
+        { Namespace: namespace, Dimensions: dimensionSets, Metrics: [{ Name: metric, Unit: 'Count' }] },
       ],
     },
     ...dimensions,

@@ -23,7 +23,7 @@ describe('readAuthorizerConfig', () => {
       tokenHashAlgorithm: 'SHA-256',
       introspection: undefined,
       jwtValidationEnabled: false,
-      cacheTtlSeconds: 300,
+      cacheTtlSeconds: 60,
       cacheMaxEntries: 10_000,
       maxHeaderLength: 4096,
       httpApiResponseFormat: 'simple',

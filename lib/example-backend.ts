@@ -1,0 +1,77 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  esmBundling,
+  type FunctionLogGroupOptions,
+  functionLogGroup,
+  functionRole,
+  LAMBDA_ARCHITECTURE,
+  NODE_RUNTIME,
+} from './lambda-defaults.ts';
+
+/** The example backend's source. */
+export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend-handler.ts', import.meta.url));
+
+/** Properties of an {@link ExampleBackend}. */
+export interface ExampleBackendProps extends FunctionLogGroupOptions {
+  /** Expected `iss` of the forwarded JWT. */
+  readonly issuer: string;
+  /** JWKS the backend verifies the forwarded JWT against. */
+  readonly jwksUri: string;
+  /** Accepted `aud` values of the forwarded JWT. */
+  readonly audiences: readonly string[];
+  /**
+   * JWS algorithms accepted.
+   *
+   * @default - RS256, PS256, ES256, EdDSA
+   */
+  readonly allowedAlgorithms?: readonly string[];
+  /**
+   * Expected JOSE `typ` header.
+   *
+   * @default - not checked
+   */
+  readonly requiredTokenType?: string;
+}
+
+/**
+ * A backend Lambda that trusts nothing: it reads the JWT from the authorizer context and verifies
+ * it itself before answering with the claims (`lambda/example-backend-handler.ts`). Its role can
+ * only write its own logs.
+ */
+export class ExampleBackend extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: ExampleBackendProps) {
+    super(scope, id);
+    this.logGroup = functionLogGroup(this, 'LogGroup', 'ExampleBackend', props);
+    this.role = functionRole(this, 'Role', this.logGroup, 'Example backend: writes its own logs only');
+    const environment: Record<string, string> = {
+      ISSUER: props.issuer,
+      JWKS_URI: props.jwksUri,
+      AUDIENCE: props.audiences.join(','),
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (props.allowedAlgorithms) environment.ALLOWED_ALGORITHMS = props.allowedAlgorithms.join(',');
+    if (props.requiredTokenType) environment.REQUIRED_TOKEN_TYPE = props.requiredTokenType;
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: EXAMPLE_BACKEND_ENTRY,
+      handler: 'handler',
+      description: 'Example backend: verifies the forwarded JWT itself and returns its claims',
+      runtime: NODE_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment,
+      bundling: esmBundling(),
+    });
+  }
+}

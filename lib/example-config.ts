@@ -1,0 +1,259 @@
+import { Arn, ArnFormat } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+
+/**
+ * Settings of the example app, read from CDK context (`cdk.json` or `-c key=value`). Every key has
+ * a demo default, so `npx cdk synth` works offline with no context at all.
+ */
+export interface ExampleAppConfig {
+  /** Prefix of the stack names; one stack per region: `<prefix>-<region>`. */
+  readonly stackPrefix: string;
+  /** Account to deploy to; undefined leaves the stacks account-agnostic. */
+  readonly account: string | undefined;
+  /** Region of the table itself (where the authorization server writes). */
+  readonly homeRegion: string;
+  /** Every region with a gateway, the home region first. */
+  readonly regions: readonly string[];
+  /** Physical name of the global table (the same in every region). */
+  readonly tableName: string;
+  /** Deletion protection on the table and its replicas. */
+  readonly tableDeletionProtection: boolean;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly audiences: readonly string[];
+  readonly allowedAlgorithms: readonly string[] | undefined;
+  readonly requiredTokenType: string | undefined;
+  /** Phantom-token fallback; undefined turns it off. */
+  readonly introspection:
+    | {
+        readonly endpoint: string;
+        readonly clientId: string;
+        /** A secret replicated to every region (same name and suffix); undefined creates one per region. */
+        readonly secretArn: string | undefined;
+        readonly responseFormat: 'token-introspection+jwt' | 'jwt' | undefined;
+      }
+    | undefined;
+  readonly jwtValidationEnabled: boolean;
+  /** Read the home region when the local replica misses (replication lag). */
+  readonly homeRegionFallback: boolean;
+  readonly routeScopes: readonly RouteScopeRule[];
+  readonly defaultScopes: readonly string[];
+  readonly restCacheTtlSeconds: number;
+  readonly httpCacheTtlSeconds: number;
+  /** Target of the demo HTTP integrations (an echo service shows the forwarded JWT header). */
+  readonly echoUrl: string;
+  /** Principal (ARN) the authorization server signs in as, to assume the token-writer role. */
+  readonly issuerPrincipalArn: string | undefined;
+  readonly issuerExternalId: string | undefined;
+  /** SNS topic for alarms, one of that name in every region; undefined: alarms without actions. */
+  readonly alarmTopicArn: string | undefined;
+  /** Let the stacks set the account-wide API Gateway CloudWatch Logs role (needed for execution logs). */
+  readonly apiGatewayCloudWatchRole: boolean;
+  readonly logRetentionDays: number;
+}
+
+export const DEMO_ISSUER = 'https://login.example.test';
+
+/** Demo scope rules: the claims route needs `read`, the echo route needs `echo`. */
+export const DEMO_ROUTE_SCOPES: readonly RouteScopeRule[] = [
+  { method: 'GET', path: '/claims', scopes: ['read'] },
+  { method: 'ANY', path: '/echo', scopes: ['echo'] },
+];
+
+/** Context keys with their defaults, for the README. */
+export const CONTEXT_DEFAULTS = {
+  stackPrefix: 'OpaqueTokenGateway',
+  account: '(CDK_DEFAULT_ACCOUNT, else account-agnostic)',
+  homeRegion: 'us-east-1',
+  regions: 'us-east-1,eu-west-1',
+  tableName: 'opaque-token-gateway-split-tokens',
+  tableDeletionProtection: 'true',
+  issuer: DEMO_ISSUER,
+  jwksUri: '<issuer>/.well-known/jwks.json',
+  audience: 'https://api.example.test',
+  allowedAlgorithms: '(handler default: RS256,PS256,ES256,EdDSA)',
+  requiredTokenType: '(not checked)',
+  introspectionEndpoint: "<issuer>/introspect ('off' disables the phantom-token fallback)",
+  introspectionClientId: 'api-gateway-authorizer',
+  introspectionSecretArn: '(a new secret per region; put the client secret into it)',
+  introspectionResponseFormat: '(handler default: token-introspection+jwt)',
+  jwtValidation: 'false',
+  homeRegionFallback: 'false',
+  routeScopes: JSON.stringify(DEMO_ROUTE_SCOPES),
+  defaultScopes: '(none)',
+  restCacheTtlSeconds: '60',
+  httpCacheTtlSeconds: '60',
+  echoUrl: 'https://httpbin.org/anything',
+  issuerPrincipalArn: '(no issuer role)',
+  issuerExternalId: '(none)',
+  alarmTopicArn: '(alarms without actions)',
+  apiGatewayCloudWatchRole: 'true',
+  logRetentionDays: '30',
+} as const;
+
+/** Reads the example app's settings from context; throws a clear Error on a bad value. */
+export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = process.env): ExampleAppConfig {
+  const ctx = new ContextReader(node);
+  const homeRegion = ctx.string('homeRegion', CONTEXT_DEFAULTS.homeRegion);
+  const listed = ctx.list('regions', CONTEXT_DEFAULTS.regions.split(','));
+  const regions = [homeRegion, ...listed.filter((region) => region !== homeRegion)];
+  for (const region of regions) {
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`context regions: '${region}' is not a region`);
+  }
+  const issuer = ctx.string('issuer', DEMO_ISSUER).replace(/\/+$/, '');
+  const introspectionEndpoint = ctx.string('introspectionEndpoint', `${issuer}/introspect`);
+  const introspectionOff = introspectionEndpoint === '' || introspectionEndpoint === 'off';
+  const responseFormat = ctx.optional('introspectionResponseFormat');
+  if (responseFormat !== undefined && responseFormat !== 'token-introspection+jwt' && responseFormat !== 'jwt') {
+    throw new Error("context introspectionResponseFormat: use 'token-introspection+jwt' or 'jwt'");
+  }
+  const secretArn = ctx.optional('introspectionSecretArn');
+  if (secretArn !== undefined) assertArn('introspectionSecretArn', secretArn, 'secretsmanager');
+  const alarmTopicArn = ctx.optional('alarmTopicArn');
+  if (alarmTopicArn !== undefined) assertArn('alarmTopicArn', alarmTopicArn, 'sns');
+  const issuerPrincipalArn = ctx.optional('issuerPrincipalArn');
+  if (issuerPrincipalArn !== undefined) assertArn('issuerPrincipalArn', issuerPrincipalArn, 'iam');
+
+  return {
+    stackPrefix: ctx.string('stackPrefix', CONTEXT_DEFAULTS.stackPrefix),
+    account: ctx.optional('account') ?? env.CDK_DEFAULT_ACCOUNT,
+    homeRegion,
+    regions,
+    tableName: ctx.string('tableName', CONTEXT_DEFAULTS.tableName),
+    tableDeletionProtection: ctx.boolean('tableDeletionProtection', true),
+    issuer,
+    jwksUri: ctx.string('jwksUri', `${issuer}/.well-known/jwks.json`),
+    audiences: ctx.list('audience', [CONTEXT_DEFAULTS.audience]),
+    allowedAlgorithms: ctx.optionalList('allowedAlgorithms'),
+    requiredTokenType: ctx.optional('requiredTokenType'),
+    introspection: introspectionOff
+      ? undefined
+      : {
+          endpoint: introspectionEndpoint,
+          clientId: ctx.string('introspectionClientId', CONTEXT_DEFAULTS.introspectionClientId),
+          secretArn,
+          responseFormat,
+        },
+    jwtValidationEnabled: ctx.boolean('jwtValidation', false),
+    homeRegionFallback: ctx.boolean('homeRegionFallback', false),
+    routeScopes: ctx.routeScopes('routeScopes', DEMO_ROUTE_SCOPES),
+    defaultScopes: ctx.list('defaultScopes', []),
+    restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', 60, 0, 3600),
+    httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', 60, 0, 3600),
+    echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
+    issuerPrincipalArn,
+    issuerExternalId: ctx.optional('issuerExternalId'),
+    alarmTopicArn,
+    apiGatewayCloudWatchRole: ctx.boolean('apiGatewayCloudWatchRole', true),
+    logRetentionDays: ctx.integer('logRetentionDays', 30, 1, 3653),
+  };
+}
+
+/**
+ * The same ARN in another region: replica secrets keep the name and random suffix, and a topic
+ * named alike in every region differs only in the region part.
+ */
+export function arnInRegion(arn: string, region: string): string {
+  const parts = arn.split(':');
+  parts[3] = region;
+  return parts.join(':');
+}
+
+function assertArn(key: string, value: string, service: string): void {
+  let components: ReturnType<typeof Arn.split>;
+  try {
+    components = Arn.split(value, ArnFormat.COLON_RESOURCE_NAME);
+  } catch {
+    throw new Error(`context ${key}: '${value}' is not an ARN`);
+  }
+  if (components.service !== service)
+    throw new Error(`context ${key}: expected an ARN of service ${service}, got '${value}'`);
+}
+
+/** Context values come typed from cdk.json and as strings from `-c key=value`; accept both. */
+class ContextReader {
+  private readonly node: Node;
+
+  constructor(node: Node) {
+    this.node = node;
+  }
+
+  private raw(key: string): unknown {
+    return this.node.tryGetContext(key);
+  }
+
+  optional(key: string): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw new Error(`context ${key}: expected a string`);
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  string(key: string, fallback: string): string {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string') throw new Error(`context ${key}: expected a string`);
+    return value.trim();
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new Error(`context ${key}: expected true or false`);
+  }
+
+  integer(key: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return fallback;
+    const parsed = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new Error(`context ${key}: expected a whole number from ${min} to ${max}`);
+    }
+    return parsed;
+  }
+
+  optionalList(key: string): string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return undefined;
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+    if (!items || items.some((item) => typeof item !== 'string')) {
+      throw new Error(`context ${key}: expected a comma-separated string or a list of strings`);
+    }
+    return (items as string[]).map((item) => item.trim()).filter((item) => item.length > 0);
+  }
+
+  list(key: string, fallback: readonly string[]): string[] {
+    return this.optionalList(key) ?? [...fallback];
+  }
+
+  routeScopes(key: string, fallback: readonly RouteScopeRule[]): RouteScopeRule[] {
+    let value = this.raw(key);
+    if (value === undefined || value === null) return [...fallback];
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        throw new Error(
+          `context ${key}: expected JSON, e.g. [{"method":"GET","path":"/orders/{id}","scopes":["read"]}]`,
+        );
+      }
+    }
+    const valid =
+      Array.isArray(value) &&
+      value.every(
+        (rule) =>
+          typeof rule === 'object' &&
+          rule !== null &&
+          typeof rule.method === 'string' &&
+          typeof rule.path === 'string' &&
+          Array.isArray(rule.scopes) &&
+          rule.scopes.every((scope: unknown) => typeof scope === 'string'),
+      );
+    if (!valid) throw new Error(`context ${key}: expected a list of {method, path, scopes}`);
+    return value as RouteScopeRule[];
+  }
+}

@@ -1,0 +1,598 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { AuthorizerEnv } from '../lambda/authorizer-config.ts';
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import {
+  esmBundling,
+  type FunctionLogGroupOptions,
+  functionLogGroup,
+  functionRole,
+  LAMBDA_ARCHITECTURE,
+  NODE_RUNTIME,
+} from './lambda-defaults.ts';
+import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable } from './split-token-table.ts';
+
+/** The authorizer handler's source, bundled with esbuild at synth time. */
+export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer-handler.ts', import.meta.url));
+
+/** Default time API Gateway caches an authorizer answer: well under any access token's lifetime. */
+export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(60);
+
+/** Identity sources of the HTTP API authorizer: the token and the route, so a cached answer stays on its route. */
+export const HTTP_AUTHORIZER_IDENTITY_SOURCE: readonly string[] = [
+  '$request.header.Authorization',
+  '$context.routeKey',
+];
+
+/**
+ * Environment variable naming the home region of the token table, for the replication-lag
+ * fallback read (see {@link TokenAuthorizerProps.tokenTableHomeRegion}).
+ */
+export const TOKEN_TABLE_HOME_REGION_ENV = AuthorizerEnv.tokenTableHomeRegion;
+
+/** A JWS algorithm family name, e.g. `RS256`, `PS256`, `ES256`, `EdDSA`. */
+export type JwsAlgorithm = string;
+
+/** The phantom-token fallback: introspection at the authorization server. */
+export interface TokenIntrospectionProps {
+  /** RFC 7662 introspection endpoint of the authorization server (https). */
+  readonly endpoint: string;
+
+  /** Client id the authorizer authenticates with at the endpoint. */
+  readonly clientId: string;
+
+  /**
+   * The secret holding the client secret (as plain text). Read by the handler at init through
+   * the AWS Parameters and Secrets Lambda Extension; never placed in the environment or the
+   * bundle. Cannot be combined with {@link clientSecretProps}.
+   *
+   * @default - a new secret with a random placeholder value: put the real client secret into it
+   */
+  readonly existingClientSecret?: secretsmanager.ISecret;
+
+  /**
+   * Settings of the created secret. Cannot be combined with {@link existingClientSecret}.
+   *
+   * @default - a generated random placeholder value, encrypted with the AWS managed key
+   */
+  readonly clientSecretProps?: secretsmanager.SecretProps;
+
+  /**
+   * How the client authenticates at the endpoint.
+   *
+   * @default - the handler's default: 'client_secret_basic'
+   */
+  readonly clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+
+  /**
+   * Answer format asked for: RFC 9701 `token-introspection+jwt`, or `jwt` (the older form that
+   * returns the access-token JWT itself).
+   *
+   * @default - the handler's default: 'token-introspection+jwt'
+   */
+  readonly responseFormat?: 'token-introspection+jwt' | 'jwt';
+
+  /**
+   * Expected `aud` of RFC 9701 answers.
+   *
+   * @default - the handler's default: the client id
+   */
+  readonly responseAudience?: string;
+
+  /**
+   * Deadline of one introspection call.
+   *
+   * @default - the handler's default: 2 seconds
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Sustained introspection calls per second per Lambda instance; more fail closed (500). Bounds
+   * what random tokens can send to the authorization server, together with
+   * {@link TokenAuthorizerProps.reservedConcurrentExecutions}.
+   *
+   * @default - the handler's default: 50
+   */
+  readonly ratePerSecond?: number;
+
+  /**
+   * Calls allowed in a burst above {@link ratePerSecond}.
+   *
+   * @default - the handler's default: 100
+   */
+  readonly burst?: number;
+
+  /**
+   * Version of the AWS Parameters and Secrets Lambda Extension layer.
+   *
+   * @default ParamsAndSecretsVersions.V1_0_103
+   */
+  readonly extensionVersion?: lambda.ParamsAndSecretsVersions;
+}
+
+/** Properties of a {@link TokenAuthorizer}. */
+export interface TokenAuthorizerProps extends FunctionLogGroupOptions {
+  /** Expected `iss` of every JWT (https URL). */
+  readonly issuer: string;
+
+  /** The issuer's JSON Web Key Set (https URL). */
+  readonly jwksUri: string;
+
+  /** Accepted `aud` values; a JWT must carry at least one. */
+  readonly audiences: readonly string[];
+
+  /**
+   * JWS algorithms accepted. `none` and HMAC algorithms are always refused.
+   *
+   * @default - the handler's default: RS256, PS256, ES256, EdDSA
+   */
+  readonly allowedAlgorithms?: readonly JwsAlgorithm[];
+
+  /**
+   * Expected JOSE `typ` header of access-token JWTs, e.g. `at+jwt`.
+   *
+   * @default - `typ` is not checked
+   */
+  readonly requiredTokenType?: string;
+
+  /**
+   * Tolerance on `exp`, `nbf` and the record's `expiration` (whole seconds, at most 300).
+   *
+   * @default - the handler's default: 30 seconds
+   */
+  readonly clockSkew?: Duration;
+
+  /**
+   * The split-token table. Only its name is used: the authorizer reads the replica in its own
+   * region (`arn:…:dynamodb:<this stack's region>:…:table/<name>`) and may do nothing else with
+   * it. A {@link SplitTokenTable} also supplies its partition key name.
+   *
+   * @default - split-token resolution is off (introspection and/or JWT validation only)
+   */
+  readonly tokenTable?: SplitTokenTable | dynamodb.ITableV2 | dynamodb.ITable;
+
+  /**
+   * Partition key attribute of the table.
+   *
+   * @default - the SplitTokenTable's key, else 'hashed_signature'
+   */
+  readonly tokenTableKeyAttribute?: string;
+
+  /**
+   * Hash that keys records by the opaque token.
+   *
+   * @default - the handler's default: 'SHA-256'
+   */
+  readonly tokenHashAlgorithm?: 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+  /**
+   * Home region of the global table (where the authorization server writes). When set and not
+   * this stack's region, a token missing from the local replica is read once more from the home
+   * region before the phantom-token fallback, and the role may also `GetItem` on the table there.
+   *
+   * Trade-off: global tables replicate in about a second, so a token used in another region right
+   * after issue can miss the local replica. The second read closes that window, but every
+   * unknown token (including random ones) then costs a cross-region round trip (tens to a few
+   * hundred milliseconds) and a read in the home region, and the authorizer depends on the home
+   * region being reachable for those tokens (a failing home read fails closed with 500). Without
+   * it, such a token falls through to introspection (if configured) or is refused with 401 and
+   * works on retry a moment later.
+   *
+   * @default - only the local replica is read
+   */
+  readonly tokenTableHomeRegion?: string;
+
+  /**
+   * Deadline of one DynamoDB read, retries included.
+   *
+   * @default - the handler's default: 1 second
+   */
+  readonly dynamoDbTimeout?: Duration;
+
+  /**
+   * Phantom-token introspection for tokens not found in the table.
+   *
+   * @default - no introspection fallback
+   */
+  readonly introspection?: TokenIntrospectionProps;
+
+  /**
+   * Accept three-part JWTs from clients and verify them directly. Handing JWTs to clients leaks
+   * their claims; keep it off unless clients already hold JWTs.
+   *
+   * @default false
+   */
+  readonly jwtValidationEnabled?: boolean;
+
+  /**
+   * Scopes each route needs. `method` may be `ANY`; `path` is the resource path as API Gateway
+   * writes it (`/orders/{id}`, `/files/{proxy+}`). Serialized to one environment variable: the
+   * whole environment must stay under Lambda's 4 KB.
+   *
+   * @default - no route rules: every route needs {@link defaultScopes}
+   */
+  readonly routeScopes?: readonly RouteScopeRule[];
+
+  /**
+   * Scopes required on routes no rule names.
+   *
+   * @default - none: any valid token may call unlisted routes
+   */
+  readonly defaultScopes?: readonly string[];
+
+  /**
+   * Upper bound on how long the handler keeps a resolved token in memory (never past its `exp`).
+   * Revocation reaches a warm instance within this time (plus the API Gateway cache time).
+   *
+   * @default - the handler's default: 300 seconds
+   */
+  readonly cacheTtl?: Duration;
+
+  /**
+   * Upper bound on tokens cached per Lambda instance.
+   *
+   * @default - the handler's default: 10000
+   */
+  readonly cacheMaxEntries?: number;
+
+  /**
+   * Longest Authorization header accepted, checked before any I/O.
+   *
+   * @default - the handler's default: 4096
+   */
+  readonly maxHeaderLength?: number;
+
+  /**
+   * How long the handler waits for the JWKS.
+   *
+   * @default - the handler's default: 3 seconds
+   */
+  readonly jwksTimeout?: Duration;
+
+  /**
+   * Minimum time between JWKS refetches triggered by an unknown `kid`.
+   *
+   * @default - the handler's default: 30 seconds
+   */
+  readonly jwksCooldown?: Duration;
+
+  /**
+   * How long the REST API caches an answer per Authorization header (0 turns caching off; at
+   * most one hour). Revocation takes effect within this time.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly restResultsCacheTtl?: Duration;
+
+  /**
+   * How long the HTTP API caches an answer per Authorization header and route (0 turns caching
+   * off; at most one hour). Revocation takes effect within this time.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly httpResultsCacheTtl?: Duration;
+
+  /**
+   * Lowest level the handler logs.
+   *
+   * @default - the handler's default: 'info'
+   */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+
+  /**
+   * Memory of the function (CPU scales with it).
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of the function.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Concurrency reserved for (and capping) the authorizer: with the handler's per-instance rate
+   * limit it bounds the load random tokens can put on DynamoDB and the authorization server.
+   *
+   * @default - no reservation, the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * The token authorizer: the handler in `lambda/authorizer-handler.ts` as a bundled Lambda
+ * function (arm64, newest Node.js), its least-privilege role (GetItem on the token table in its
+ * own region, read on the introspection client secret, write to its own log group), and
+ * authorizers for REST APIs and HTTP APIs.
+ */
+export class TokenAuthorizer extends Construct {
+  /** The authorizer function. */
+  public readonly function: NodejsFunction;
+  /** Its execution role. */
+  public readonly role: iam.Role;
+  /** Its log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The introspection client secret, when introspection is configured. */
+  public readonly introspectionClientSecret?: secretsmanager.ISecret;
+  /** The table ARNs the role may `GetItem` on (local replica, and home region if configured). */
+  public readonly tokenTableReadArns: readonly string[];
+
+  private readonly restResultsCacheTtl: Duration;
+  private readonly httpResultsCacheTtl: Duration;
+  private restAuthorizerInstance?: apigateway.RequestAuthorizer;
+  private httpAuthorizerInstance?: authorizers.HttpLambdaAuthorizer;
+
+  constructor(scope: Construct, id: string, props: TokenAuthorizerProps) {
+    super(scope, id);
+    validateProps(props);
+    const region = Stack.of(this).region;
+
+    this.restResultsCacheTtl = props.restResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL;
+    this.httpResultsCacheTtl = props.httpResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL;
+
+    this.logGroup = functionLogGroup(this, 'LogGroup', 'TokenAuthorizer', props);
+    this.role = functionRole(this, 'Role', this.logGroup, 'Token authorizer: GetItem on the token table replica');
+
+    const env: Record<string, string> = {
+      [AuthorizerEnv.issuer]: props.issuer,
+      [AuthorizerEnv.jwksUri]: props.jwksUri,
+      [AuthorizerEnv.audiences]: props.audiences.join(','),
+      [AuthorizerEnv.jwtValidationEnabled]: String(props.jwtValidationEnabled ?? false),
+      [AuthorizerEnv.httpApiResponseFormat]: 'simple',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const optional = (name: string, value: string | undefined): void => {
+      if (value !== undefined) env[name] = value;
+    };
+    optional(AuthorizerEnv.allowedAlgorithms, props.allowedAlgorithms?.join(','));
+    optional(AuthorizerEnv.requiredTokenType, props.requiredTokenType);
+    optional(AuthorizerEnv.clockSkewSeconds, seconds(props.clockSkew));
+    optional(AuthorizerEnv.dynamoDbTimeoutMs, millis(props.dynamoDbTimeout));
+    optional(AuthorizerEnv.routeScopes, props.routeScopes ? JSON.stringify(props.routeScopes) : undefined);
+    optional(AuthorizerEnv.defaultScopes, props.defaultScopes?.length ? props.defaultScopes.join(',') : undefined);
+    optional(AuthorizerEnv.cacheTtlSeconds, seconds(props.cacheTtl));
+    optional(AuthorizerEnv.cacheMaxEntries, numeric(props.cacheMaxEntries));
+    optional(AuthorizerEnv.maxHeaderLength, numeric(props.maxHeaderLength));
+    optional(AuthorizerEnv.jwksTimeoutMs, millis(props.jwksTimeout));
+    optional(AuthorizerEnv.jwksCooldownMs, millis(props.jwksCooldown));
+    optional(AuthorizerEnv.logLevel, props.logLevel);
+
+    // Split-token table: GetItem on the replica in this region (and the home region if asked).
+    const readArns: string[] = [];
+    if (props.tokenTable) {
+      const splitTokenTable = props.tokenTable instanceof SplitTokenTable ? props.tokenTable : undefined;
+      const table = splitTokenTable?.table ?? (props.tokenTable as dynamodb.ITableV2 | dynamodb.ITable);
+      const keyAttribute =
+        props.tokenTableKeyAttribute ?? splitTokenTable?.partitionKeyName ?? DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE;
+      env[AuthorizerEnv.tokenTableName] = table.tableName;
+      env[AuthorizerEnv.tokenTableKeyAttribute] = keyAttribute;
+      env[AuthorizerEnv.tokenTableRegion] = region;
+      optional(AuthorizerEnv.tokenHashAlgorithm, props.tokenHashAlgorithm);
+      readArns.push(tableArnIn(this, table.tableName, region));
+      const home = props.tokenTableHomeRegion;
+      if (home !== undefined && home !== region) {
+        env[AuthorizerEnv.tokenTableHomeRegion] = home;
+        readArns.push(tableArnIn(this, table.tableName, home));
+      }
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadSplitTokens',
+          actions: ['dynamodb:GetItem'],
+          resources: readArns,
+        }),
+      );
+    }
+    this.tokenTableReadArns = readArns;
+
+    // Phantom-token fallback: the client secret stays in Secrets Manager.
+    let paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion | undefined;
+    if (props.introspection) {
+      const introspection = props.introspection;
+      let secret = introspection.existingClientSecret;
+      if (!secret) {
+        secret = new secretsmanager.Secret(this, 'IntrospectionClientSecret', {
+          description: `Client secret of ${introspection.clientId} at the introspection endpoint (set the real value)`,
+          ...introspection.clientSecretProps,
+        });
+        Validations.of(secret).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The value is a client credential issued by the external authorization server; Secrets Manager cannot ' +
+            'rotate it without that server. Rotate it there and store the new value here; new authorizer instances ' +
+            'read it at init.',
+        });
+      }
+      this.introspectionClientSecret = secret;
+      secret.grantRead(this.role);
+      env[AuthorizerEnv.introspectionEndpoint] = introspection.endpoint;
+      env[AuthorizerEnv.introspectionClientId] = introspection.clientId;
+      env[AuthorizerEnv.introspectionClientSecretArn] = secret.secretArn;
+      optional(AuthorizerEnv.introspectionClientAuthMethod, introspection.clientAuthMethod);
+      optional(AuthorizerEnv.introspectionResponseFormat, introspection.responseFormat);
+      optional(AuthorizerEnv.introspectionResponseAudience, introspection.responseAudience);
+      optional(AuthorizerEnv.introspectionTimeoutMs, millis(introspection.timeout));
+      optional(AuthorizerEnv.introspectionRatePerSecond, numeric(introspection.ratePerSecond));
+      optional(AuthorizerEnv.introspectionBurst, numeric(introspection.burst));
+      paramsAndSecrets = lambda.ParamsAndSecretsLayerVersion.fromVersion(
+        introspection.extensionVersion ?? lambda.ParamsAndSecretsVersions.V1_0_103,
+        { cacheEnabled: true, logLevel: lambda.ParamsAndSecretsLogLevel.WARN },
+      );
+    }
+
+    assertEnvironmentSize(env);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: AUTHORIZER_ENTRY,
+      handler: 'handler',
+      description: 'Resolves opaque access tokens to verified JWTs for API Gateway',
+      runtime: NODE_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: env,
+      paramsAndSecrets,
+      bundling: esmBundling(),
+    });
+  }
+
+  /**
+   * The REQUEST authorizer for one REST API (identity source: the Authorization header; answers
+   * cached for `restResultsCacheTtl`). Created on first use; an API Gateway authorizer belongs
+   * to one REST API, use {@link createRestAuthorizer} for more.
+   */
+  public get restAuthorizer(): apigateway.RequestAuthorizer {
+    this.restAuthorizerInstance ??= this.createRestAuthorizer('RestAuthorizer');
+    return this.restAuthorizerInstance;
+  }
+
+  /**
+   * The Lambda authorizer for one HTTP API: simple responses, identity sources the Authorization
+   * header and the route key, so an answer cached for one route is never reused on another
+   * route with other scope rules. Use {@link createHttpAuthorizer} for more APIs.
+   */
+  public get httpAuthorizer(): authorizers.HttpLambdaAuthorizer {
+    this.httpAuthorizerInstance ??= this.createHttpAuthorizer('HttpAuthorizer');
+    return this.httpAuthorizerInstance;
+  }
+
+  /** A further REST API authorizer backed by the same function (for another REST API). */
+  public createRestAuthorizer(id: string): apigateway.RequestAuthorizer {
+    return new apigateway.RequestAuthorizer(this, id, {
+      handler: this.function,
+      identitySources: [apigateway.IdentitySource.header('Authorization')],
+      resultsCacheTtl: this.restResultsCacheTtl,
+    });
+  }
+
+  /** A further HTTP API authorizer backed by the same function (for another HTTP API). */
+  public createHttpAuthorizer(id: string): authorizers.HttpLambdaAuthorizer {
+    return new authorizers.HttpLambdaAuthorizer(id, this.function, {
+      responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
+      identitySource: [...HTTP_AUTHORIZER_IDENTITY_SOURCE],
+      resultsCacheTtl: this.httpResultsCacheTtl,
+    });
+  }
+}
+
+const ROUTE_METHODS = new Set(['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+function tableArnIn(scope: Construct, tableName: string, region: string): string {
+  return Stack.of(scope).formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: tableName });
+}
+
+function seconds(value: Duration | undefined): string | undefined {
+  return value === undefined ? undefined : String(value.toSeconds());
+}
+
+function millis(value: Duration | undefined): string | undefined {
+  return value === undefined ? undefined : String(value.toMilliseconds());
+}
+
+function numeric(value: number | undefined): string | undefined {
+  return value === undefined ? undefined : String(value);
+}
+
+function isHttpsUrl(value: string): boolean {
+  if (Token.isUnresolved(value)) return true;
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function validateProps(props: TokenAuthorizerProps): void {
+  const fail = (message: string): never => {
+    throw new Error(`TokenAuthorizer: ${message}`);
+  };
+  if (!isHttpsUrl(props.issuer)) fail(`issuer must be an https URL, got '${props.issuer}'.`);
+  if (!isHttpsUrl(props.jwksUri)) fail(`jwksUri must be an https URL, got '${props.jwksUri}'.`);
+  if (props.audiences.length === 0 || props.audiences.some((a) => a.length === 0 || a.includes(','))) {
+    fail('audiences must be a non-empty list of non-empty values without commas.');
+  }
+  for (const name of ['allowedAlgorithms', 'defaultScopes'] as const) {
+    const list = props[name];
+    if (list?.some((item) => item.length === 0 || item.includes(','))) {
+      fail(`${name} must not contain empty values or commas.`);
+    }
+  }
+  if (props.allowedAlgorithms?.some((alg) => alg === 'none' || /^HS/i.test(alg))) {
+    fail('allowedAlgorithms must not contain none or HMAC algorithms (HS256/384/512).');
+  }
+  for (const rule of props.routeScopes ?? []) {
+    if (!ROUTE_METHODS.has(rule.method.toUpperCase())) {
+      fail(`routeScopes: unknown method '${rule.method}' (use ${[...ROUTE_METHODS].join(', ')}).`);
+    }
+    if (!rule.path.startsWith('/')) fail(`routeScopes: path '${rule.path}' must start with '/'.`);
+    if (!Array.isArray(rule.scopes) || rule.scopes.some((s) => typeof s !== 'string' || s.length === 0)) {
+      fail(`routeScopes: scopes of ${rule.method} ${rule.path} must be a list of non-empty strings.`);
+    }
+  }
+  for (const [name, ttl] of [
+    ['restResultsCacheTtl', props.restResultsCacheTtl],
+    ['httpResultsCacheTtl', props.httpResultsCacheTtl],
+  ] as const) {
+    if (ttl !== undefined && ttl.toSeconds() > 3600) fail(`${name} must be at most one hour.`);
+  }
+  if (props.tokenTableHomeRegion !== undefined && !props.tokenTable) {
+    fail('tokenTableHomeRegion requires tokenTable.');
+  }
+  if (props.tokenHashAlgorithm !== undefined && !props.tokenTable) {
+    fail('tokenHashAlgorithm requires tokenTable.');
+  }
+  if (props.tokenTableKeyAttribute !== undefined && !props.tokenTable) {
+    fail('tokenTableKeyAttribute requires tokenTable.');
+  }
+  if (
+    props.tokenTable instanceof SplitTokenTable &&
+    props.tokenTableKeyAttribute !== undefined &&
+    props.tokenTableKeyAttribute !== props.tokenTable.partitionKeyName
+  ) {
+    fail(
+      `tokenTableKeyAttribute '${props.tokenTableKeyAttribute}' contradicts the SplitTokenTable's ` +
+        `partition key '${props.tokenTable.partitionKeyName}'; leave it unset.`,
+    );
+  }
+  const introspection = props.introspection;
+  if (introspection) {
+    if (!isHttpsUrl(introspection.endpoint)) {
+      fail(`introspection.endpoint must be an https URL, got '${introspection.endpoint}'.`);
+    }
+    if (introspection.existingClientSecret && introspection.clientSecretProps) {
+      fail('introspection.existingClientSecret and introspection.clientSecretProps cannot both be set; choose one.');
+    }
+  }
+  if (!props.tokenTable && !props.introspection && !props.jwtValidationEnabled) {
+    fail('nothing can resolve a token: give tokenTable, introspection, or jwtValidationEnabled.');
+  }
+}
+
+function assertEnvironmentSize(env: Record<string, string>): void {
+  // Tokens (table name, secret ARN) resolve later; count them at a generous 256 bytes each.
+  let size = 0;
+  for (const [key, value] of Object.entries(env)) {
+    size += key.length + (Token.isUnresolved(value) ? 256 : Buffer.byteLength(value, 'utf8'));
+  }
+  if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new Error(
+      `TokenAuthorizer: the environment would be about ${size} bytes, over Lambda's 4 KB limit; ` +
+        'shorten routeScopes (fewer rules, shared scopes) or move defaults to defaultScopes.',
+    );
+  }
+}

@@ -1,0 +1,117 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { arnInRegion, DEMO_ROUTE_SCOPES, readExampleAppConfig } from '../../lib/example-config.ts';
+
+const read = (context: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
+  readExampleAppConfig(new App({ context }).node, env);
+
+describe('readExampleAppConfig', () => {
+  it('has demo defaults for every key, so synth needs no context', () => {
+    const config = read();
+    expect(config).toMatchObject({
+      stackPrefix: 'OpaqueTokenGateway',
+      account: undefined,
+      homeRegion: 'us-east-1',
+      regions: ['us-east-1', 'eu-west-1'],
+      tableName: 'opaque-token-gateway-split-tokens',
+      tableDeletionProtection: true,
+      issuer: 'https://login.example.test',
+      jwksUri: 'https://login.example.test/.well-known/jwks.json',
+      audiences: ['https://api.example.test'],
+      allowedAlgorithms: undefined,
+      introspection: {
+        endpoint: 'https://login.example.test/introspect',
+        clientId: 'api-gateway-authorizer',
+        secretArn: undefined,
+      },
+      jwtValidationEnabled: false,
+      homeRegionFallback: false,
+      routeScopes: DEMO_ROUTE_SCOPES,
+      defaultScopes: [],
+      restCacheTtlSeconds: 60,
+      httpCacheTtlSeconds: 60,
+      echoUrl: 'https://httpbin.org/anything',
+      issuerPrincipalArn: undefined,
+      alarmTopicArn: undefined,
+      apiGatewayCloudWatchRole: true,
+      logRetentionDays: 30,
+    });
+  });
+
+  it('reads string values as given on the command line (-c key=value)', () => {
+    const config = read({
+      homeRegion: 'eu-central-1',
+      regions: 'eu-west-1, eu-central-1',
+      issuer: 'https://idsvr.example.com/oauth/v2/oauth-anonymous/',
+      audience: 'api-a,api-b',
+      allowedAlgorithms: 'ES256',
+      introspectionEndpoint: 'https://idsvr.example.com/oauth/v2/oauth-introspect',
+      introspectionSecretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:gw-AbCdEf',
+      introspectionResponseFormat: 'jwt',
+      jwtValidation: 'true',
+      homeRegionFallback: 'true',
+      routeScopes: '[{"method":"GET","path":"/orders/{id}","scopes":["orders:read"]}]',
+      defaultScopes: 'api',
+      restCacheTtlSeconds: '0',
+      tableDeletionProtection: 'false',
+      logRetentionDays: '90',
+    });
+    expect(config).toMatchObject({
+      homeRegion: 'eu-central-1',
+      regions: ['eu-central-1', 'eu-west-1'],
+      issuer: 'https://idsvr.example.com/oauth/v2/oauth-anonymous',
+      jwksUri: 'https://idsvr.example.com/oauth/v2/oauth-anonymous/.well-known/jwks.json',
+      audiences: ['api-a', 'api-b'],
+      allowedAlgorithms: ['ES256'],
+      introspection: { responseFormat: 'jwt', secretArn: expect.stringContaining(':secret:gw-AbCdEf') },
+      jwtValidationEnabled: true,
+      homeRegionFallback: true,
+      routeScopes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] }],
+      defaultScopes: ['api'],
+      restCacheTtlSeconds: 0,
+      tableDeletionProtection: false,
+      logRetentionDays: 90,
+    });
+  });
+
+  it('reads typed values from cdk.json', () => {
+    const config = read({
+      regions: ['us-west-2'],
+      homeRegion: 'us-west-2',
+      jwtValidation: true,
+      httpCacheTtlSeconds: 30,
+    });
+    expect(config).toMatchObject({ regions: ['us-west-2'], jwtValidationEnabled: true, httpCacheTtlSeconds: 30 });
+  });
+
+  it("turns introspection off with 'off'", () => {
+    expect(read({ introspectionEndpoint: 'off' }).introspection).toBeUndefined();
+  });
+
+  it('takes the account from CDK_DEFAULT_ACCOUNT unless given', () => {
+    expect(read({}, { CDK_DEFAULT_ACCOUNT: '222222222222' }).account).toBe('222222222222');
+    expect(read({ account: '333333333333' }, { CDK_DEFAULT_ACCOUNT: '222222222222' }).account).toBe('333333333333');
+  });
+
+  it.each([
+    [{ regions: 'us-east-1,moon-1' }, /'moon-1' is not a region/],
+    [{ jwtValidation: 'yes' }, /jwtValidation: expected true or false/],
+    [{ restCacheTtlSeconds: '7200' }, /restCacheTtlSeconds: expected a whole number from 0 to 3600/],
+    [{ routeScopes: 'not json' }, /routeScopes: expected JSON/],
+    [{ routeScopes: '[{"method":"GET"}]' }, /routeScopes: expected a list of \{method, path, scopes\}/],
+    [{ introspectionSecretArn: 'my-secret' }, /introspectionSecretArn: 'my-secret' is not an ARN/],
+    [{ alarmTopicArn: 'arn:aws:sqs:us-east-1:111111111111:q' }, /alarmTopicArn: expected an ARN of service sns/],
+    [{ introspectionResponseFormat: 'json' }, /introspectionResponseFormat/],
+    [{ issuer: 42 }, /issuer: expected a string/],
+  ])('refuses %j', (context, error) => {
+    expect(() => read(context)).toThrow(error);
+  });
+});
+
+describe('arnInRegion', () => {
+  it('moves an ARN to another region, keeping name and suffix (replica secrets)', () => {
+    expect(arnInRegion('arn:aws:secretsmanager:us-east-1:111111111111:secret:gw-AbCdEf', 'eu-west-1')).toBe(
+      'arn:aws:secretsmanager:eu-west-1:111111111111:secret:gw-AbCdEf',
+    );
+  });
+});

@@ -1,0 +1,325 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildExampleApp } from '../../lib/example-app.ts';
+import { readExampleAppConfig } from '../../lib/example-config.ts';
+import { GatewayStack, HTTP_API_JWT_HEADER } from '../../lib/gateway-stack.ts';
+
+// One output directory for every app in this file: esbuild bundles each function once.
+const OUTDIR = mkdtempSync(join(tmpdir(), 'gateway-stack-test-'));
+
+function exampleApp(context: Record<string, unknown> = {}) {
+  const app = new App({ outdir: OUTDIR, context });
+  return buildExampleApp(app, { nag: false });
+}
+
+/** The table's ARN in `region`, as a replica region's stack writes it (table name known). */
+const tableArn = (region: string, account?: string) => ({
+  'Fn::Join': [
+    '',
+    account
+      ? ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:${region}:${account}:table/opaque-token-gateway-split-tokens`]
+      : [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:dynamodb:${region}:`,
+          { Ref: 'AWS::AccountId' },
+          ':table/opaque-token-gateway-split-tokens',
+        ],
+  ],
+});
+
+/** The table's ARN in the home region's own stack (name from the table resource). */
+const homeTableArn = (region: string, account: unknown = { Ref: 'AWS::AccountId' }) => ({
+  'Fn::Join': [
+    '',
+    typeof account === 'string'
+      ? [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:dynamodb:${region}:${account}:table/`,
+          { Ref: expect.stringMatching(/^SplitTokenTable/) },
+        ]
+      : [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:dynamodb:${region}:`,
+          account,
+          ':table/',
+          { Ref: expect.stringMatching(/^SplitTokenTable/) },
+        ],
+  ],
+});
+
+/** The resources of the authorizer role's only DynamoDB statement, which must be GetItem. */
+function getItemResources(template: Template): unknown {
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('TokenAuthorizerRole'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const dynamo = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+  expect(dynamo).toHaveLength(1);
+  expect(dynamo[0].Action).toBe('dynamodb:GetItem');
+  return dynamo[0].Resource;
+}
+
+describe('example app with demo defaults', () => {
+  const { home, stacks } = exampleApp();
+  const [homeTemplate, euTemplate] = stacks.map((stack) => Template.fromStack(stack));
+  if (!homeTemplate || !euTemplate) throw new Error('expected two stacks');
+
+  it('has one stack per region, with explicit regions, the others after the home region', () => {
+    expect(stacks.map((s) => [s.stackName, s.region])).toEqual([
+      ['OpaqueTokenGateway-us-east-1', 'us-east-1'],
+      ['OpaqueTokenGateway-eu-west-1', 'eu-west-1'],
+    ]);
+    expect(stacks[1]?.dependencies).toContain(home);
+  });
+
+  it('puts the global table with its replica in the home region only', () => {
+    homeTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'opaque-token-gateway-split-tokens',
+      Replicas: Match.arrayWith([Match.objectLike({ Region: 'eu-west-1' }), Match.objectLike({ Region: 'us-east-1' })]),
+    });
+    euTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+  });
+
+  it("lets each region's authorizer GetItem on its local replica only", () => {
+    expect(getItemResources(homeTemplate)).toEqual(homeTableArn('us-east-1'));
+    expect(getItemResources(euTemplate)).toEqual(tableArn('eu-west-1'));
+  });
+
+  it('tells each authorizer to read its own region', () => {
+    for (const [template, region, tableName] of [
+      [homeTemplate, 'us-east-1', { Ref: Match.stringLikeRegexp('^SplitTokenTable') }],
+      [euTemplate, 'eu-west-1', 'opaque-token-gateway-split-tokens'],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            TOKEN_TABLE_NAME: tableName,
+            TOKEN_TABLE_REGION: region,
+            TOKEN_TABLE_HOME_REGION: Match.absent(),
+          }),
+        },
+      });
+    }
+  });
+
+  it('creates an introspection secret per region and passes only its ARN', () => {
+    for (const template of [homeTemplate, euTemplate]) {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            INTROSPECTION_CLIENT_SECRET_ARN: { Ref: Match.stringLikeRegexp('IntrospectionClientSecret') },
+          }),
+        },
+      });
+    }
+  });
+
+  it('runs the zero-trust backend with the issuer settings', () => {
+    homeTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Example backend'),
+      Runtime: 'nodejs24.x',
+      Environment: {
+        Variables: Match.objectLike({
+          ISSUER: 'https://login.example.test',
+          JWKS_URI: 'https://login.example.test/.well-known/jwks.json',
+          AUDIENCE: 'https://api.example.test',
+        }),
+      },
+    });
+  });
+
+  it('protects every REST method with the authorizer', () => {
+    const methods = Object.values(homeTemplate.findResources('AWS::ApiGateway::Method'));
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods) {
+      expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+      expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/RestAuthorizer/) });
+    }
+  });
+
+  it('replaces Authorization with the JWT from the context on the REST HTTP integration', () => {
+    homeTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'ANY',
+      Integration: {
+        Type: 'HTTP_PROXY',
+        Uri: 'https://httpbin.org/anything',
+        RequestParameters: { 'integration.request.header.Authorization': 'context.authorizer.authorization' },
+      },
+    });
+    homeTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      Integration: { Type: 'AWS_PROXY' },
+    });
+  });
+
+  it('answers 401 and 403 with RFC 6750 challenges and JSON bodies', () => {
+    for (const [type, status, error] of [
+      ['UNAUTHORIZED', '401', 'invalid_token'],
+      ['ACCESS_DENIED', '403', 'insufficient_scope'],
+    ]) {
+      homeTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: status,
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.WWW-Authenticate': `'Bearer error="${error}"'`,
+          'gatewayresponse.header.Content-Type': "'application/json'",
+        }),
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp(`"error":"${error}"`) },
+      });
+    }
+  });
+
+  it('logs access on both APIs without data tracing', () => {
+    homeTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('authorizerError') },
+      MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+    });
+    homeTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('routeKey') },
+    });
+    const formats = JSON.stringify([
+      homeTemplate.findResources('AWS::ApiGateway::Stage'),
+      homeTemplate.findResources('AWS::ApiGatewayV2::Stage'),
+    ]);
+    expect(formats).not.toMatch(/authorizer\.(jwt|authorization)/);
+  });
+
+  it('puts every HTTP API route behind the authorizer', () => {
+    const routes = Object.values(homeTemplate.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['ANY /echo', 'GET /claims']);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('maps the JWT into a dedicated header on the HTTP API HTTP integration', () => {
+    expect(HTTP_API_JWT_HEADER).toBe('x-verified-jwt');
+    homeTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationUri: 'https://httpbin.org/anything',
+      RequestParameters: { 'overwrite:header.x-verified-jwt': '$context.authorizer.jwt' },
+    });
+    homeTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('alarms on replication latency in the home region only', () => {
+    const replication = (template: Template) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+        JSON.stringify(a).includes('ReplicationLatency'),
+      );
+    expect(replication(homeTemplate)).toHaveLength(1);
+    expect(replication(euTemplate)).toHaveLength(0);
+    for (const template of [homeTemplate, euTemplate]) {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DependencyFailures' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', ExtendedStatistic: 'p99' });
+    }
+  });
+
+  it('outputs the API URLs', () => {
+    homeTemplate.hasOutput('RestApiUrl', {});
+    homeTemplate.hasOutput('HttpApiUrl', {});
+  });
+});
+
+describe('example app with real-use context', () => {
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-client-AbCdEf';
+  const topicArn = 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms';
+  const { stacks } = exampleApp({
+    account: '123456789012',
+    homeRegion: 'eu-west-1',
+    regions: 'eu-west-1,us-east-1,ap-southeast-2',
+    issuerPrincipalArn: 'arn:aws:iam::999999999999:user/curity-token-publisher',
+    issuerExternalId: 'curity-publisher',
+    homeRegionFallback: 'true',
+    introspectionSecretArn: secretArn,
+    alarmTopicArn: topicArn,
+    apiGatewayCloudWatchRole: 'false',
+  });
+  const templates = stacks.map((stack) => Template.fromStack(stack));
+  const [home, us, ap] = templates;
+  if (!home || !us || !ap) throw new Error('expected three stacks');
+
+  it('adds the issuer role for an authorization server outside AWS', () => {
+    home.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { AWS: 'arn:aws:iam::999999999999:user/curity-token-publisher' },
+            Condition: { StringEquals: { 'sts:ExternalId': 'curity-publisher' } },
+          }),
+        ],
+      },
+    });
+    home.hasOutput('IssuerRoleArn', {});
+  });
+
+  it('lets replica regions also read the home region when the fallback is on', () => {
+    expect(getItemResources(home)).toEqual(homeTableArn('eu-west-1', '123456789012'));
+    expect(getItemResources(us)).toEqual([
+      tableArn('us-east-1', '123456789012'),
+      tableArn('eu-west-1', '123456789012'),
+    ]);
+    us.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOKEN_TABLE_HOME_REGION: 'eu-west-1' }) },
+    });
+  });
+
+  it("uses the replicated secret's ARN in each region without creating secrets", () => {
+    for (const [template, region] of [
+      [home, 'eu-west-1'],
+      [us, 'us-east-1'],
+      [ap, 'ap-southeast-2'],
+    ] as const) {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ INTROSPECTION_CLIENT_SECRET_ARN: secretArn.replace('eu-west-1', region) }),
+        },
+      });
+    }
+  });
+
+  it('sends alarms to the topic in each region', () => {
+    for (const alarm of Object.values(ap.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn.replace('eu-west-1', 'ap-southeast-2')]);
+    }
+    expect(
+      Object.keys(home.findResources('AWS::CloudWatch::Alarm')).filter((id) => id.includes('Replication')),
+    ).toHaveLength(2);
+  });
+
+  it('leaves the account-level API Gateway logging role alone when told', () => {
+    home.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+});
+
+describe('GatewayStack', () => {
+  it('needs an explicit region', () => {
+    const app = new App({ outdir: OUTDIR });
+    const config = readExampleAppConfig(app.node);
+    expect(() => new GatewayStack(app, 'NoRegion', { config })).toThrow(/explicit env.region/);
+  });
+
+  it('refuses a region that is not configured', () => {
+    const app = new App({ outdir: OUTDIR });
+    const config = readExampleAppConfig(app.node);
+    expect(() => new GatewayStack(app, 'Other', { config, env: { region: 'sa-east-1' } })).toThrow(
+      /not one of the configured regions/,
+    );
+  });
+
+  it('is a Stack', () => {
+    expect(Stack.isStack(exampleApp({ regions: 'us-east-1' }).home)).toBe(true);
+  });
+});
