@@ -45,9 +45,13 @@ export function answerFor(
   if (request.format === 'http-v2' && httpApiResponseFormat === 'simple') {
     return allowed ? { isAuthorized: true, context } : { isAuthorized: false };
   }
+  // API Gateway caches a policy answer by identity source and reuses it on every route it allows:
+  // it must carry the context whichever route asked first, or a Deny cached from a route the token
+  // lacks the scope for would open the others without a JWT for the backend. API Gateway never
+  // passes the context on for a route the policy denies.
   return {
     principalId: principalOf(token),
     policyDocument: policyForToken(token, routes, request.resourceArn, !allowed),
-    ...(allowed ? { context } : {}),
+    context,
   };
 }

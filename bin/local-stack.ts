@@ -1,0 +1,50 @@
+/**
+ * `npm start`: the whole system on 127.0.0.1 (see local/local-stack.ts). Prints exactly one line of
+ * JSON on standard output when ready (`{"event":"ready",...}`); every other line goes to standard
+ * error. SIGINT or SIGTERM stops everything and exits 0.
+ */
+
+import { type LocalStack, startLocalStack } from '../local/local-stack.ts';
+import { LocalStackConfigError, readLocalStackOptions } from '../local/local-stack-config.ts';
+
+const STOP_DEADLINE_MS = 5000;
+
+function fail(message: string): never {
+  process.stderr.write(`local stack: ${message}\n`);
+  process.exit(1);
+}
+
+let stack: LocalStack | undefined;
+let stopping = false;
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`local stack: ${signal}, stopping\n`);
+  setTimeout(() => fail(`did not stop within ${STOP_DEADLINE_MS} ms`), STOP_DEADLINE_MS).unref();
+  await stack?.stop();
+  process.exit(0);
+}
+
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+let options: ReturnType<typeof readLocalStackOptions>;
+try {
+  options = readLocalStackOptions(process.env);
+} catch (error) {
+  fail(error instanceof LocalStackConfigError ? error.message : String(error));
+}
+
+try {
+  stack = await startLocalStack(options);
+} catch (error) {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') fail(`port ${options.port} is in use; set PORT to another port, or PORT=0 for a free one`);
+  fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+process.stdout.write(`${JSON.stringify(stack.ready)}\n`);
+process.stderr.write(
+  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s): gateway ${stack.ready.gateway}, token endpoint ${stack.ready.tokenEndpoint}\n`,
+);

@@ -1,0 +1,80 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { SplitTokenRecordToWrite } from '../issuing/split-token.ts';
+import { TokenWriteError, type TokenWriter } from '../issuing/token-writer.ts';
+import { RecordAttributes } from './dynamodb-token-store.ts';
+
+/** Settings of {@link DynamoDbTokenWriter}. */
+export interface DynamoDbTokenWriterOptions {
+  /** One client, made at init and reused across invocations. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Partition key attribute. @default 'hashed_signature' */
+  readonly keyAttribute?: string;
+  /** Deadline of one call, SDK retries included. @default 2000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Writes split-token records in the DESIGN section 2 format (`hashed_signature` S, `head_and_body` S,
+ * `expiration` N) with a conditional `PutItem` that never overwrites, and deletes them for
+ * revocation. Needs only `dynamodb:PutItem` and `dynamodb:DeleteItem`.
+ */
+export class DynamoDbTokenWriter implements TokenWriter {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly keyAttribute: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: DynamoDbTokenWriterOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.keyAttribute = options.keyAttribute ?? RecordAttributes.hashedSignature;
+    this.timeoutMs = options.timeoutMs ?? 2000;
+  }
+
+  async write(record: SplitTokenRecordToWrite): Promise<void> {
+    const command = new PutItemCommand({
+      TableName: this.tableName,
+      Item: {
+        [this.keyAttribute]: { S: record.hashedSignature },
+        [RecordAttributes.headAndBody]: { S: record.headAndBody },
+        [RecordAttributes.expiration]: { N: String(record.expiration) },
+      },
+      // A record is written once: never replace one (a collision, or a replayed write).
+      ConditionExpression: 'attribute_not_exists(#key)',
+      ExpressionAttributeNames: { '#key': this.keyAttribute },
+    });
+    try {
+      await this.client.send(command, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || nameOf(error) === 'ConditionalCheckFailedException') {
+        throw new TokenWriteError('duplicate_record', 'A record with this key exists already', { cause: error });
+      }
+      throw new TokenWriteError('store_unavailable', `DynamoDB PutItem failed (${nameOf(error)})`, { cause: error });
+    }
+  }
+
+  async delete(hashedSignature: string): Promise<void> {
+    const command = new DeleteItemCommand({
+      TableName: this.tableName,
+      Key: { [this.keyAttribute]: { S: hashedSignature } },
+    });
+    try {
+      await this.client.send(command, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new TokenWriteError('store_unavailable', `DynamoDB DeleteItem failed (${nameOf(error)})`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function nameOf(error: unknown): string {
+  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timeout' : error.name;
+  return 'unknown error';
+}

@@ -1,0 +1,299 @@
+import { decodeJwt } from 'jose';
+import type { DecisionLog } from './core/ports.ts';
+import { hashToken, type TokenHashAlgorithm } from './core/token-hash.ts';
+import { SplitTokenError, splitToken } from './issuing/split-token.ts';
+import { TokenWriteError, type TokenWriter } from './issuing/token-writer.ts';
+
+/** An HTTP request as the proxy sees it, whatever carried it (Lambda event, Node server). */
+export interface ProxyRequest {
+  readonly method: string;
+  /** Path without query, e.g. `/token`. */
+  readonly path: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body as text (token and revocation requests are form-encoded). */
+  readonly body: string;
+}
+
+/** The answer to give the client. */
+export interface ProxyResponse {
+  readonly status: number;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Settings of {@link TokenEndpointProxy}. */
+export interface TokenEndpointProxyOptions {
+  /** The authorization server's token endpoint; every token request is forwarded there. */
+  readonly upstreamTokenEndpoint: string;
+  /**
+   * The authorization server's RFC 7009 revocation endpoint.
+   * @default none: the revocation path answers 404
+   */
+  readonly upstreamRevocationEndpoint?: string;
+  /** Where records are written and deleted. */
+  readonly writer: TokenWriter;
+  /** Hash that keys records; must match the authorizer's. @default 'SHA-256' */
+  readonly hashAlgorithm?: TokenHashAlgorithm;
+  /**
+   * Clients (the JWT's `client_id` claim) whose JWT access tokens are returned unchanged, for
+   * clients that are meant to hold JWTs. @default [] (every JWT access token is split)
+   */
+  readonly passThroughClientIds?: readonly string[];
+  /** Deadline of one upstream call. @default 5000 */
+  readonly upstreamTimeoutMs?: number;
+  /** Path that serves token requests. @default '/token' */
+  readonly tokenPath?: string;
+  /** Path that serves revocation requests. @default '/revoke' */
+  readonly revocationPath?: string;
+  /** Largest request body accepted. @default 65536 */
+  readonly maxRequestBytes?: number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Token-free diagnostics. @default no logging */
+  readonly log?: DecisionLog;
+}
+
+/** Request headers passed on to the authorization server; all others stay here. */
+export const FORWARDED_REQUEST_HEADERS: readonly string[] = ['accept', 'authorization', 'content-type', 'dpop'];
+
+/** Response headers not passed back: hop-by-hop, or no longer true once the body is re-read. */
+const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'keep-alive',
+  'proxy-authenticate',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+const MAX_UPSTREAM_BODY_BYTES = 1024 * 1024;
+/** Three non-empty base64url parts: a JWS (a JWE has five parts and passes through). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** What a split token can look like (a JWS signature in base64url); others are not in the table. */
+const POSSIBLE_SPLIT_TOKEN = /^[A-Za-z0-9_-]{16,1366}$/;
+const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * A token endpoint proxy that turns any authorization server into a split-token issuer (DESIGN
+ * sections 1 and 2). Token requests go upstream unchanged; when the answer is a 200 JSON token
+ * response whose `access_token` is a JWS, the record is written first and the client gets the
+ * signature as its opaque `access_token`, the rest of the answer unchanged. If the record cannot be
+ * written the client gets an OAuth `server_error`, never a token the gateway cannot resolve. Any
+ * other answer (errors, opaque tokens, JWE, pass-through clients) reaches the client untouched.
+ *
+ * Revocation requests go upstream unchanged; once the authorization server accepts them (200,
+ * which also proves the client authenticated) the record of the token is deleted. The
+ * authorization server sees the opaque token, the JWT's signature, which it never issued as a
+ * token: by RFC 7009 it answers 200 and changes nothing, so the revocation is the deleted record.
+ *
+ * Runtime-agnostic: fetch, web crypto and jose. Logs carry a short hash id, never token material.
+ */
+export class TokenEndpointProxy {
+  private readonly options: TokenEndpointProxyOptions;
+  private readonly fetch: typeof fetch;
+  private readonly log: DecisionLog;
+  private readonly hashAlgorithm: TokenHashAlgorithm;
+  private readonly passThroughClientIds: ReadonlySet<string>;
+  private readonly upstreamTimeoutMs: number;
+  private readonly maxRequestBytes: number;
+
+  constructor(options: TokenEndpointProxyOptions) {
+    this.options = options;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.log = options.log ?? noLog;
+    this.hashAlgorithm = options.hashAlgorithm ?? 'SHA-256';
+    this.passThroughClientIds = new Set(options.passThroughClientIds ?? []);
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 65_536;
+  }
+
+  /** Routes by path: the token path, the revocation path, else 404. */
+  async handle(request: ProxyRequest): Promise<ProxyResponse> {
+    if (request.path === (this.options.tokenPath ?? '/token')) return this.token(request);
+    if (request.path === (this.options.revocationPath ?? '/revoke') && this.options.upstreamRevocationEndpoint) {
+      return this.revoke(request);
+    }
+    return oauthError(404, 'invalid_request', 'no such endpoint');
+  }
+
+  /** Forwards a token request and splits a JWT access token in the answer. */
+  async token(request: ProxyRequest): Promise<ProxyResponse> {
+    if (byteLength(request.body) > this.maxRequestBytes) return oauthError(413, 'invalid_request', 'request too large');
+    const upstream = await this.forward(this.options.upstreamTokenEndpoint, request);
+    if (!('body' in upstream)) return upstream.failure;
+    const jwt = accessTokenJwtOf(upstream);
+    if (jwt === undefined) return upstream.response;
+    const clientId = clientIdOf(jwt.accessToken);
+    if (clientId !== undefined && this.passThroughClientIds.has(clientId)) return upstream.response;
+
+    let split: Awaited<ReturnType<typeof splitToken>>;
+    try {
+      split = await splitToken(jwt.accessToken, this.hashAlgorithm);
+    } catch (error) {
+      const code = error instanceof SplitTokenError ? error.code : 'internal_error';
+      this.log.error('access token cannot be split', { code, clientId });
+      return oauthError(502, 'server_error', 'the authorization server issued an access token that cannot be split');
+    }
+    const tokenId = await tokenIdOf(split.opaqueToken);
+    try {
+      await this.options.writer.write(split.record);
+    } catch (error) {
+      const code = error instanceof TokenWriteError ? error.code : 'internal_error';
+      this.log.error('split token record not written', {
+        code,
+        tokenId,
+        clientId,
+        detail: error instanceof Error ? error.message : 'unknown',
+      });
+      return code === 'store_unavailable'
+        ? oauthError(503, 'server_error', 'the token could not be issued, try again')
+        : oauthError(500, 'server_error', 'the token could not be issued');
+    }
+    this.log.info('split token issued', { tokenId, clientId, expiration: split.record.expiration });
+    return {
+      status: upstream.response.status,
+      headers: { ...upstream.response.headers, 'cache-control': 'no-store' },
+      body: JSON.stringify({ ...jwt.answer, access_token: split.opaqueToken }),
+    };
+  }
+
+  /** Forwards a revocation request; once the authorization server accepts it, deletes the record. */
+  async revoke(request: ProxyRequest): Promise<ProxyResponse> {
+    const endpoint = this.options.upstreamRevocationEndpoint;
+    if (!endpoint) return oauthError(404, 'invalid_request', 'no such endpoint');
+    if (byteLength(request.body) > this.maxRequestBytes) return oauthError(413, 'invalid_request', 'request too large');
+    const upstream = await this.forward(endpoint, request);
+    if (!('body' in upstream)) return upstream.failure;
+    const token = revokedTokenOf(request);
+    if (upstream.response.status !== 200 || token === undefined || !POSSIBLE_SPLIT_TOKEN.test(token)) {
+      return upstream.response;
+    }
+    const hashedSignature = await hashToken(token, this.hashAlgorithm);
+    const tokenId = await tokenIdOf(token);
+    try {
+      await this.options.writer.delete(hashedSignature);
+    } catch (error) {
+      this.log.error('split token record not deleted', {
+        code: error instanceof TokenWriteError ? error.code : 'internal_error',
+        tokenId,
+        detail: error instanceof Error ? error.message : 'unknown',
+      });
+      return oauthError(503, 'server_error', 'the token could not be revoked, try again');
+    }
+    this.log.info('split token revoked', { tokenId });
+    return upstream.response;
+  }
+
+  private async forward(
+    endpoint: string,
+    request: ProxyRequest,
+  ): Promise<{ response: ProxyResponse; body: string; contentType: string } | { failure: ProxyResponse }> {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_REQUEST_HEADERS) {
+      const value = request.headers[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    const method = request.method.toUpperCase();
+    let response: Response;
+    let body: string;
+    try {
+      response = await this.fetch(endpoint, {
+        method,
+        headers,
+        ...(method === 'GET' || method === 'HEAD' ? {} : { body: request.body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.upstreamTimeoutMs),
+      });
+      body = await readBounded(response);
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      this.log.error('authorization server unreachable', {
+        code: timedOut ? 'upstream_timeout' : 'upstream_unavailable',
+        detail: error instanceof Error ? error.name : 'unknown',
+      });
+      return {
+        failure: oauthError(timedOut ? 504 : 502, 'server_error', 'the authorization server did not answer'),
+      };
+    }
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (!DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders[name] = value;
+    });
+    return {
+      response: { status: response.status, headers: responseHeaders, body },
+      body,
+      contentType: mediaTypeOf(response.headers.get('content-type')),
+    };
+  }
+}
+
+/** The answer and its access token, when it is a 200 JSON token response holding a JWS. */
+function accessTokenJwtOf(upstream: {
+  response: ProxyResponse;
+  body: string;
+  contentType: string;
+}): { answer: Record<string, unknown>; accessToken: string } | undefined {
+  if (upstream.response.status !== 200 || upstream.contentType !== 'application/json') return undefined;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(upstream.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return undefined;
+  const accessToken = (answer as Record<string, unknown>).access_token;
+  if (typeof accessToken !== 'string' || !COMPACT_JWS.test(accessToken)) return undefined;
+  return { answer: answer as Record<string, unknown>, accessToken };
+}
+
+function clientIdOf(jwt: string): string | undefined {
+  try {
+    const clientId = decodeJwt(jwt).client_id;
+    return typeof clientId === 'string' ? clientId.slice(0, 256) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function revokedTokenOf(request: ProxyRequest): string | undefined {
+  if (request.method.toUpperCase() !== 'POST') return undefined;
+  if (mediaTypeOf(request.headers['content-type'] ?? null) !== 'application/x-www-form-urlencoded') return undefined;
+  return new URLSearchParams(request.body).get('token') ?? undefined;
+}
+
+function oauthError(status: number, error: string, description: string): ProxyResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ error, error_description: description }),
+  };
+}
+
+function mediaTypeOf(contentType: string | null): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+async function readBounded(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_UPSTREAM_BODY_BYTES) {
+    await response.body?.cancel();
+    throw new RangeError('answer too large');
+  }
+  const text = await response.text();
+  if (text.length > MAX_UPSTREAM_BODY_BYTES) throw new RangeError('answer too large');
+  return text;
+}
+
+const encoder = new TextEncoder();
+
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** The id the authorizer logs for the same token: the first 12 characters of its SHA-256 hash. */
+async function tokenIdOf(opaqueToken: string): Promise<string> {
+  return (await hashToken(opaqueToken, 'SHA-256')).slice(0, 12);
+}

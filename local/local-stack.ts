@@ -1,0 +1,212 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
+import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
+import { createAuthorizer } from '../lambda/authorizer.ts';
+import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
+import { type ClientCredentials, startAuthorizationServer } from './authorization-server.ts';
+import { startDemoBackend } from './demo-backend.ts';
+import { createLocalDynamoDbClient } from './dynamodb-client.ts';
+import { startDynamoDbServer } from './dynamodb-server.ts';
+import type { GatewayEventFormat } from './gateway-events.ts';
+import { OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
+import { createTokenTable } from './token-table.ts';
+
+/** The example API: one route open to any valid token, two that need a scope. */
+export const DEMO_ROUTES: readonly RouteScopeRule[] = [
+  { method: 'GET', path: '/hello', scopes: [] },
+  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
+  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+];
+
+/** Paths of the token endpoint proxy on the gateway. */
+export const TOKEN_PATH = `${OAUTH_PATH_PREFIX}token`;
+export const REVOCATION_PATH = `${OAUTH_PATH_PREFIX}revoke`;
+
+/**
+ * Fixed, public secrets for the demo clients, so the README's curl walkthrough can be copied as
+ * written. Only for the local stack on 127.0.0.1; the introspector's secret stays random.
+ */
+export const DEMO_CLIENT_SECRETS = {
+  split: 'split-secret',
+  phantom: 'phantom-secret',
+  jwt: 'jwt-secret',
+} as const;
+
+const TABLE_NAME = 'split-tokens';
+const KEY_ATTRIBUTE = 'hashed_signature';
+
+/** Options for {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Gateway port on 127.0.0.1. @default 0 (a free port) */
+  readonly port?: number;
+  /** Event format the gateway hands the authorizer. @default 'rest' */
+  readonly eventFormat?: GatewayEventFormat;
+  /** Gateway answer cache and authorizer in-memory cache time; revocation shows after it. @default 10 */
+  readonly cacheTtlSeconds?: number;
+  /** Lifetime of issued access tokens. @default 300 */
+  readonly accessTokenTtlSeconds?: number;
+  /** Secrets of the demo clients. @default 32 random bytes each (see {@link DEMO_CLIENT_SECRETS}) */
+  readonly clientSecrets?: Partial<Readonly<Record<'split' | 'phantom' | 'jwt', string>>>;
+  /** @default 'info' */
+  readonly logLevel?: LogLevel;
+  /** Where log lines go. @default standard error */
+  readonly writeLog?: (line: string) => void;
+}
+
+/** The line `npm start` prints on standard output once everything is up. */
+export interface ReadyLine {
+  readonly event: 'ready';
+  readonly gateway: string;
+  readonly issuer: string;
+  readonly tokenEndpoint: string;
+  readonly revocationEndpoint: string;
+  readonly jwksUri: string;
+  readonly clients: {
+    readonly split: ClientCredentials;
+    readonly phantom: ClientCredentials;
+    readonly jwt: ClientCredentials;
+  };
+  readonly routes: readonly RouteScopeRule[];
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  readonly ready: ReadyLine;
+  readonly eventFormat: GatewayEventFormat;
+  readonly cacheTtlSeconds: number;
+  /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
+  readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
+  /** Stops every part, the gateway first. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole system on 127.0.0.1, no AWS and no Docker: dynalite in memory with the token
+ * table, oidc-provider as the authorization server, the token endpoint proxy (served by the gateway
+ * under `/oauth/token` and `/oauth/revoke`), the demo backend, and the local gateway invoking the
+ * same authorizer the Lambda runs. `split-client` gets split tokens through the proxy,
+ * `phantom-client` opaque tokens (introspected), `jwt-client` plain JWTs (a pass-through client).
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const eventFormat = options.eventFormat ?? 'rest';
+  const cacheTtlSeconds = options.cacheTtlSeconds ?? 10;
+  const writeLog = options.writeLog ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = new JsonLog({ level: options.logLevel ?? 'info', write: writeLog });
+  const stoppers: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.splice(0).reverse()) await stop();
+  };
+
+  try {
+    const [db, as] = await Promise.all([
+      startDynamoDbServer(),
+      startAuthorizationServer({
+        ...(options.accessTokenTtlSeconds === undefined
+          ? {}
+          : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+        ...(options.clientSecrets === undefined ? {} : { clientSecrets: options.clientSecrets }),
+      }),
+    ]);
+    stoppers.push(
+      () => db.stop(),
+      () => as.stop(),
+    );
+    await createTokenTable({ endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE });
+    const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({ endpoint: db.endpoint });
+    stoppers.push(() => dynamoDbClient.destroy());
+
+    const backend = await startDemoBackend({
+      issuer: as.issuer,
+      jwksUri: as.jwksUri,
+      audiences: [as.audience, as.clients.introspector.clientId],
+    });
+    stoppers.push(() => backend.stop());
+
+    const config: AuthorizerConfig = {
+      issuer: as.issuer,
+      jwksUri: as.jwksUri,
+      audiences: [as.audience],
+      allowedAlgorithms: ['RS256', 'ES256', 'EdDSA'],
+      requiredTokenType: 'at+jwt',
+      clockSkewSeconds: 30,
+      tokenTableName: TABLE_NAME,
+      tokenTableKeyAttribute: KEY_ATTRIBUTE,
+      tokenHashAlgorithm: 'SHA-256',
+      tokenTableRegion: undefined,
+      tokenTableHomeRegion: undefined,
+      dynamoDbEndpoint: db.endpoint,
+      dynamoDbTimeoutMs: 1000,
+      introspection: {
+        endpoint: as.introspectionEndpoint,
+        clientId: as.clients.introspector.clientId,
+        clientSecret: as.clients.introspector.clientSecret,
+        clientAuthMethod: 'client_secret_basic',
+        responseFormat: 'token-introspection+jwt',
+        responseAudience: as.clients.introspector.clientId,
+        timeoutMs: 2000,
+        ratePerSecond: 50,
+        burst: 100,
+      },
+      jwtValidationEnabled: true,
+      routeScopes: DEMO_ROUTES,
+      defaultScopes: [],
+      cacheTtlSeconds,
+      cacheMaxEntries: 10_000,
+      maxHeaderLength: 4096,
+      jwksTimeoutMs: 3000,
+      jwksCooldownMs: 30_000,
+      httpApiResponseFormat: 'simple',
+      logLevel: options.logLevel ?? 'info',
+    };
+    const authorizer = createAuthorizer(config, { log, dynamoDbClientFor: () => dynamoDbClient });
+
+    const tokenEndpointProxy = new TokenEndpointProxy({
+      upstreamTokenEndpoint: as.tokenEndpoint,
+      upstreamRevocationEndpoint: as.revocationEndpoint,
+      writer: new DynamoDbTokenWriter({ client: dynamoDbClient, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }),
+      hashAlgorithm: 'SHA-256',
+      passThroughClientIds: [as.clients.jwt.clientId],
+      tokenPath: TOKEN_PATH,
+      revocationPath: REVOCATION_PATH,
+      log,
+    });
+
+    const gateway = await startLocalGateway({
+      port: options.port ?? 0,
+      routes: DEMO_ROUTES,
+      authorizer,
+      eventFormat,
+      cacheTtlSeconds,
+      backendUrl: backend.url,
+      tokenEndpointProxy,
+      log,
+    });
+    stoppers.push(() => gateway.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ready: {
+        event: 'ready',
+        gateway: gateway.url,
+        issuer: as.issuer,
+        tokenEndpoint: `${gateway.url}${TOKEN_PATH}`,
+        revocationEndpoint: `${gateway.url}${REVOCATION_PATH}`,
+        jwksUri: as.jwksUri,
+        clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
+        routes: DEMO_ROUTES,
+      },
+      eventFormat,
+      cacheTtlSeconds,
+      dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  readTokenEndpointProxyConfig,
+  TokenEndpointProxyConfigError,
+} from '../../lambda/token-endpoint-proxy-config.ts';
+
+const MINIMAL = { UPSTREAM_TOKEN_ENDPOINT: 'https://login.example.test/token', TOKEN_TABLE_NAME: 'tokens' };
+
+describe('readTokenEndpointProxyConfig', () => {
+  it('fills every default from a minimal environment', () => {
+    expect(readTokenEndpointProxyConfig(MINIMAL)).toEqual({
+      upstreamTokenEndpoint: 'https://login.example.test/token',
+      upstreamRevocationEndpoint: undefined,
+      tokenTableName: 'tokens',
+      tokenTableKeyAttribute: 'hashed_signature',
+      tokenHashAlgorithm: 'SHA-256',
+      passThroughClientIds: [],
+      tokenPath: '/token',
+      revocationPath: '/revoke',
+      upstreamTimeoutMs: 5000,
+      dynamoDbTimeoutMs: 2000,
+      dynamoDbEndpoint: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = readTokenEndpointProxyConfig({
+      ...MINIMAL,
+      UPSTREAM_REVOCATION_ENDPOINT: 'https://login.example.test/revoke',
+      TOKEN_TABLE_KEY_ATTRIBUTE: 'pk',
+      TOKEN_HASH_ALGORITHM: 'SHA-512',
+      PASS_THROUGH_CLIENT_IDS: ' a , b ,',
+      TOKEN_PATH: '/oauth/token',
+      REVOCATION_PATH: '/oauth/revoke',
+      UPSTREAM_TIMEOUT_MS: '1500',
+      DYNAMODB_TIMEOUT_MS: '800',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config).toMatchObject({
+      upstreamRevocationEndpoint: 'https://login.example.test/revoke',
+      tokenTableKeyAttribute: 'pk',
+      tokenHashAlgorithm: 'SHA-512',
+      passThroughClientIds: ['a', 'b'],
+      tokenPath: '/oauth/token',
+      revocationPath: '/oauth/revoke',
+      upstreamTimeoutMs: 1500,
+      dynamoDbTimeoutMs: 800,
+      dynamoDbEndpoint: 'http://127.0.0.1:8000',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['UPSTREAM_TOKEN_ENDPOINT is required', { TOKEN_TABLE_NAME: 'tokens' }],
+    ['TOKEN_TABLE_NAME is required', { UPSTREAM_TOKEN_ENDPOINT: 'https://x.test/token' }],
+    ['UPSTREAM_TOKEN_ENDPOINT must use https', { ...MINIMAL, UPSTREAM_TOKEN_ENDPOINT: 'http://x.test/token' }],
+    ['UPSTREAM_REVOCATION_ENDPOINT must be an absolute URL', { ...MINIMAL, UPSTREAM_REVOCATION_ENDPOINT: '/revoke' }],
+    ['TOKEN_HASH_ALGORITHM must be one of', { ...MINIMAL, TOKEN_HASH_ALGORITHM: 'MD5' }],
+    ['UPSTREAM_TIMEOUT_MS must be a whole number', { ...MINIMAL, UPSTREAM_TIMEOUT_MS: '5s' }],
+    ['TOKEN_PATH must be a path', { ...MINIMAL, TOKEN_PATH: 'token' }],
+    ['must differ', { ...MINIMAL, TOKEN_PATH: '/x', REVOCATION_PATH: '/x' }],
+  ])('fails naming the setting: %s', (message, env) => {
+    expect(() => readTokenEndpointProxyConfig(env)).toThrow(TokenEndpointProxyConfigError);
+    expect(() => readTokenEndpointProxyConfig(env)).toThrow(message);
+  });
+});
