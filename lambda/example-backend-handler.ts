@@ -6,10 +6,15 @@
  * - REST API (payload 1.0): `event.requestContext.authorizer.jwt`
  * - HTTP API (payload 2.0): `event.requestContext.authorizer.lambda.jwt`
  *
+ * Phantom tokens resolved through RFC 9701 arrive as the signed introspection answer (`typ`
+ * `token-introspection+jwt`, `aud` the introspecting client): it is verified as such and the token's
+ * claims are its `token_introspection` member, which must say `active`.
+ *
  * Environment: ISSUER, JWKS_URI, AUDIENCE (comma-separated), optional ALLOWED_ALGORITHMS
- * (comma-separated, default RS256,PS256,ES256,EdDSA) and REQUIRED_TOKEN_TYPE.
+ * (comma-separated, default RS256,PS256,ES256,EdDSA), REQUIRED_TOKEN_TYPE and
+ * INTROSPECTION_RESPONSE_AUDIENCE (the introspecting client id; unset refuses RFC 9701 answers).
  */
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 
 interface ApiResponse {
   readonly statusCode: number;
@@ -51,6 +56,8 @@ const algorithms = list(process.env.ALLOWED_ALGORITHMS).length
   ? list(process.env.ALLOWED_ALGORITHMS)
   : DEFAULT_ALGORITHMS;
 const typ = process.env.REQUIRED_TOKEN_TYPE?.trim() || undefined;
+const introspectionAudience = process.env.INTROSPECTION_RESPONSE_AUDIENCE?.trim() || undefined;
+const INTROSPECTION_TYPE = 'token-introspection+jwt';
 const jwks = createRemoteJWKSet(new URL(required('JWKS_URI')), {
   timeoutDuration: 3000,
   cooldownDuration: 30_000,
@@ -79,6 +86,26 @@ function unauthorized(description: string): ApiResponse {
   );
 }
 
+/** Verifies an access-token JWT, or an RFC 9701 answer when an introspection audience is configured. */
+async function verify(jwt: string): Promise<JWTPayload> {
+  const isIntrospectionAnswer = decodeProtectedHeader(jwt).typ === INTROSPECTION_TYPE;
+  if (!isIntrospectionAnswer || introspectionAudience === undefined) {
+    return (await jwtVerify(jwt, jwks, { issuer, audience, algorithms, typ, clockTolerance: 30 })).payload;
+  }
+  const { payload } = await jwtVerify(jwt, jwks, {
+    issuer,
+    audience: introspectionAudience,
+    algorithms,
+    typ: INTROSPECTION_TYPE,
+    clockTolerance: 30,
+  });
+  const introspected = payload.token_introspection as (JWTPayload & { active?: unknown }) | undefined;
+  if (introspected?.active !== true || typeof introspected.exp !== 'number' || introspected.exp * 1000 < Date.now()) {
+    throw new errors.JWTClaimValidationFailed('the introspection answer does not say active', payload, 'active');
+  }
+  return introspected;
+}
+
 /** Errors that say the token is bad (401), as opposed to the JWKS being unreachable (500). */
 function isTokenError(error: unknown): boolean {
   if (!(error instanceof errors.JOSEError)) return false;
@@ -90,7 +117,7 @@ export async function handler(event: BackendEvent): Promise<ApiResponse> {
   if (!jwt) return unauthorized('no verified token in the request context');
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(jwt, jwks, { issuer, audience, algorithms, typ, clockTolerance: 30 }));
+    payload = await verify(jwt);
   } catch (error) {
     if (isTokenError(error)) {
       // Only the error code is logged: never the token.

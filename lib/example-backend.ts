@@ -36,6 +36,13 @@ export interface ExampleBackendProps extends FunctionLogGroupOptions {
    * @default - not checked
    */
   readonly requiredTokenType?: string;
+  /**
+   * `aud` of RFC 9701 introspection answers (the authorizer's introspection client id): phantom
+   * tokens reach backends as that signed answer.
+   *
+   * @default - RFC 9701 answers are refused
+   */
+  readonly introspectionResponseAudience?: string;
 }
 
 /**
@@ -60,6 +67,9 @@ export class ExampleBackend extends Construct {
     };
     if (props.allowedAlgorithms) environment.ALLOWED_ALGORITHMS = props.allowedAlgorithms.join(',');
     if (props.requiredTokenType) environment.REQUIRED_TOKEN_TYPE = props.requiredTokenType;
+    if (props.introspectionResponseAudience) {
+      environment.INTROSPECTION_RESPONSE_AUDIENCE = props.introspectionResponseAudience;
+    }
     this.function = new NodejsFunction(this, 'Function', {
       entry: EXAMPLE_BACKEND_ENTRY,
       handler: 'handler',

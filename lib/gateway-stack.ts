@@ -152,6 +152,8 @@ export class GatewayStack extends Stack {
       audiences: config.audiences,
       allowedAlgorithms: config.allowedAlgorithms,
       requiredTokenType: config.requiredTokenType,
+      introspectionResponseAudience:
+        config.introspection?.responseFormat === 'jwt' ? undefined : config.introspection?.clientId,
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
     });
 
