@@ -4,6 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import {
   esmBundling,
   type FunctionLogGroupOptions,
@@ -17,25 +18,7 @@ import {
 export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend-handler.ts', import.meta.url));
 
 /** Properties of an {@link ExampleBackend}. */
-export interface ExampleBackendProps extends FunctionLogGroupOptions {
-  /** Expected `iss` of the forwarded JWT. */
-  readonly issuer: string;
-  /** JWKS the backend verifies the forwarded JWT against. */
-  readonly jwksUri: string;
-  /** Accepted `aud` values of the forwarded JWT. */
-  readonly audiences: readonly string[];
-  /**
-   * JWS algorithms accepted.
-   *
-   * @default - RS256, PS256, ES256, EdDSA
-   */
-  readonly allowedAlgorithms?: readonly string[];
-  /**
-   * Expected JOSE `typ` header.
-   *
-   * @default - not checked
-   */
-  readonly requiredTokenType?: string;
+export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerificationProps {
   /**
    * `aud` of RFC 9701 introspection answers (the authorizer's introspection client id): phantom
    * tokens reach backends as that signed answer.

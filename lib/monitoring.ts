@@ -6,6 +6,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AuthorizerMetrics } from '../lambda/authorizer-metrics.ts';
 
+/** The API metrics the monitoring reads; REST and HTTP APIs both have them. */
+interface ApiMetrics {
+  metricCount(props: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricClientError(props: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricServerError(props: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
 /** Properties of a {@link GatewayMonitoring}. */
 export interface GatewayMonitoringProps {
   /** The token authorizer function. */
@@ -144,50 +151,31 @@ export class GatewayMonitoring extends Construct {
     });
 
     const apiWidgets: cloudwatch.IWidget[] = [];
-    if (props.restApi) {
-      const serverErrors = props.restApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM });
-      this.restApiServerErrorsAlarm = alarm('RestApiServerErrors', {
-        alarmDescription: 'The REST API answered 5XX.',
+    // REST and HTTP APIs are watched alike: a 5xx alarm and a requests/4xx/5xx graph each.
+    const watchApi = (api: ApiMetrics, alarmId: string, label: string): cloudwatch.Alarm => {
+      const serverErrors = api.metricServerError({ period, statistic: cloudwatch.Stats.SUM });
+      apiWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${label} requests and errors`,
+          left: [
+            api.metricCount({ period, statistic: cloudwatch.Stats.SUM }),
+            api.metricClientError({ period, statistic: cloudwatch.Stats.SUM }),
+            serverErrors,
+          ],
+          width: 12,
+        }),
+      );
+      return alarm(alarmId, {
+        alarmDescription: `The ${label} answered 5xx.`,
         metric: serverErrors,
         threshold: 5,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      apiWidgets.push(
-        new cloudwatch.GraphWidget({
-          title: 'REST API requests and errors',
-          left: [
-            props.restApi.metricCount({ period, statistic: cloudwatch.Stats.SUM }),
-            props.restApi.metricClientError({ period, statistic: cloudwatch.Stats.SUM }),
-            serverErrors,
-          ],
-          width: 12,
-        }),
-      );
-    }
-    if (props.httpApi) {
-      const serverErrors = props.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM });
-      this.httpApiServerErrorsAlarm = alarm('HttpApiServerErrors', {
-        alarmDescription: 'The HTTP API answered 5xx.',
-        metric: serverErrors,
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      apiWidgets.push(
-        new cloudwatch.GraphWidget({
-          title: 'HTTP API requests and errors',
-          left: [
-            props.httpApi.metricCount({ period, statistic: cloudwatch.Stats.SUM }),
-            props.httpApi.metricClientError({ period, statistic: cloudwatch.Stats.SUM }),
-            serverErrors,
-          ],
-          width: 12,
-        }),
-      );
-    }
+    };
+    if (props.restApi) this.restApiServerErrorsAlarm = watchApi(props.restApi, 'RestApiServerErrors', 'REST API');
+    if (props.httpApi) this.httpApiServerErrorsAlarm = watchApi(props.httpApi, 'HttpApiServerErrors', 'HTTP API');
 
     const tableWidgets: cloudwatch.IWidget[] = [];
     const replicationAlarms: Record<string, cloudwatch.Alarm> = {};

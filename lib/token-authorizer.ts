@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AuthorizerEnv } from '../lambda/authorizer-config.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import {
   esmBundling,
   type FunctionLogGroupOptions,
@@ -19,6 +20,7 @@ import {
   LAMBDA_ARCHITECTURE,
   NODE_RUNTIME,
 } from './lambda-defaults.ts';
+import { isHttpsUrl, millis, numeric } from './prop-values.ts';
 import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable } from './split-token-table.ts';
 
 /** The authorizer handler's source, bundled with esbuild at synth time. */
@@ -38,9 +40,6 @@ export const HTTP_AUTHORIZER_IDENTITY_SOURCE: readonly string[] = [
  * fallback read (see {@link TokenAuthorizerProps.tokenTableHomeRegion}).
  */
 export const TOKEN_TABLE_HOME_REGION_ENV = AuthorizerEnv.tokenTableHomeRegion;
-
-/** A JWS algorithm family name, e.g. `RS256`, `PS256`, `ES256`, `EdDSA`. */
-export type JwsAlgorithm = string;
 
 /** The phantom-token fallback: introspection at the authorization server. */
 export interface TokenIntrospectionProps {
@@ -120,30 +119,7 @@ export interface TokenIntrospectionProps {
 }
 
 /** Properties of a {@link TokenAuthorizer}. */
-export interface TokenAuthorizerProps extends FunctionLogGroupOptions {
-  /** Expected `iss` of every JWT (https URL). */
-  readonly issuer: string;
-
-  /** The issuer's JSON Web Key Set (https URL). */
-  readonly jwksUri: string;
-
-  /** Accepted `aud` values; a JWT must carry at least one. */
-  readonly audiences: readonly string[];
-
-  /**
-   * JWS algorithms accepted. `none` and HMAC algorithms are always refused.
-   *
-   * @default - the handler's default: RS256, PS256, ES256, EdDSA
-   */
-  readonly allowedAlgorithms?: readonly JwsAlgorithm[];
-
-  /**
-   * Expected JOSE `typ` header of access-token JWTs, e.g. `at+jwt`.
-   *
-   * @default - `typ` is not checked
-   */
-  readonly requiredTokenType?: string;
-
+export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerificationProps {
   /**
    * Tolerance on `exp`, `nbf` and the record's `expiration` (whole seconds, at most 300).
    *
@@ -498,23 +474,6 @@ function tableArnIn(scope: Construct, tableName: string, region: string): string
 
 function seconds(value: Duration | undefined): string | undefined {
   return value === undefined ? undefined : String(value.toSeconds());
-}
-
-function millis(value: Duration | undefined): string | undefined {
-  return value === undefined ? undefined : String(value.toMilliseconds());
-}
-
-function numeric(value: number | undefined): string | undefined {
-  return value === undefined ? undefined : String(value);
-}
-
-function isHttpsUrl(value: string): boolean {
-  if (Token.isUnresolved(value)) return true;
-  try {
-    return new URL(value).protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function validateProps(props: TokenAuthorizerProps): void {

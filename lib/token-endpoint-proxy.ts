@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +15,7 @@ import {
   LAMBDA_ARCHITECTURE,
   NODE_RUNTIME,
 } from './lambda-defaults.ts';
+import { isHttpsUrl, millis } from './prop-values.ts';
 import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable, TOKEN_WRITE_ACTIONS } from './split-token-table.ts';
 
 /** The token endpoint proxy handler's source, bundled with esbuild at synth time. */
@@ -212,19 +213,6 @@ export class TokenEndpointProxy extends Construct {
     if (props.upstreamRevocationEndpoint !== undefined) {
       this.revocationEndpoint = `${this.functionUrl.url}${(props.revocationPath ?? '/revoke').slice(1)}`;
     }
-  }
-}
-
-function millis(value: Duration | undefined): string | undefined {
-  return value === undefined ? undefined : String(value.toMilliseconds());
-}
-
-function isHttpsUrl(value: string): boolean {
-  if (Token.isUnresolved(value)) return true;
-  try {
-    return new URL(value).protocol === 'https:';
-  } catch {
-    return false;
   }
 }
 
