@@ -1,3 +1,4 @@
+import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.ts';
 import type { LogLevel } from './adapters/json-log.ts';
 import type { IntrospectionResponseFormat } from './core/ports.ts';
 import type { RouteScopeRule } from './core/route-scopes.ts';
@@ -119,12 +120,7 @@ export const AuthorizerEnv = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** A setting is missing or invalid; the message names it and never echoes a secret. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
+export { ConfigurationError };
 
 const ALGORITHMS_DEFAULT = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
@@ -187,7 +183,7 @@ export async function readAuthorizerConfig(
     dynamoDbTimeoutMs: read.integer(AuthorizerEnv.dynamoDbTimeoutMs, 1000, 1, 30_000),
     introspection,
     jwtValidationEnabled,
-    routeScopes: read.routeScopes(AuthorizerEnv.routeScopes),
+    routeScopes: readRouteScopes(read, AuthorizerEnv.routeScopes),
     defaultScopes: read.list(AuthorizerEnv.defaultScopes, []),
     cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, 60, 0, 3600),
     cacheMaxEntries: read.integer(AuthorizerEnv.cacheMaxEntries, 10_000, 0, 1_000_000),
@@ -199,99 +195,21 @@ export async function readAuthorizerConfig(
   };
 }
 
-/** Typed access to environment variables; every failure names the variable. */
-class EnvReader {
-  private readonly env: Env;
-
-  constructor(env: Env) {
-    this.env = env;
+function readRouteScopes(read: EnvReader, name: string): readonly RouteScopeRule[] {
+  const value = read.optional(name);
+  if (value === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigurationError(`${name} must be JSON: [{"method":"GET","path":"/orders","scopes":["orders:read"]}]`);
   }
-
-  optional(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value ? value : undefined;
+  if (!Array.isArray(parsed) || !parsed.every(isRouteScopeRule)) {
+    throw new ConfigurationError(
+      `${name} must be an array of {"method", "path" starting with "/", "scopes": string[]}`,
+    );
   }
-
-  required(name: string): string {
-    const value = this.optional(name);
-    if (value === undefined) throw new ConfigurationError(`${name} is required`);
-    return value;
-  }
-
-  url(name: string): string {
-    const value = this.required(name);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigurationError(`${name} must be an absolute URL`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-      throw new ConfigurationError(`${name} must use https (http only on loopback)`);
-    }
-    return value;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    throw new ConfigurationError(`${name} must be true or false`);
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new ConfigurationError(`${name} must be a whole number from ${min} to ${max}`);
-    }
-    return parsed;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new ConfigurationError(`${name} must be one of ${allowed.join(', ')}`);
-    }
-    return value as T;
-  }
-
-  /** Comma-separated; `fallback` undefined makes the setting required. */
-  list(name: string, fallback: readonly string[] | undefined): readonly string[] {
-    const value = this.optional(name);
-    if (value === undefined) {
-      if (fallback === undefined) throw new ConfigurationError(`${name} is required`);
-      return fallback;
-    }
-    const items = value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-    if (items.length === 0 && fallback === undefined) throw new ConfigurationError(`${name} is required`);
-    return items;
-  }
-
-  routeScopes(name: string): readonly RouteScopeRule[] {
-    const value = this.optional(name);
-    if (value === undefined) return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new ConfigurationError(
-        `${name} must be JSON: [{"method":"GET","path":"/orders","scopes":["orders:read"]}]`,
-      );
-    }
-    if (!Array.isArray(parsed) || !parsed.every(isRouteScopeRule)) {
-      throw new ConfigurationError(
-        `${name} must be an array of {"method", "path" starting with "/", "scopes": string[]}`,
-      );
-    }
-    return parsed;
-  }
+  return parsed;
 }
 
 function isRouteScopeRule(value: unknown): value is RouteScopeRule {
@@ -305,8 +223,4 @@ function isRouteScopeRule(value: unknown): value is RouteScopeRule {
     Array.isArray(rule.scopes) &&
     rule.scopes.every((scope) => typeof scope === 'string' && scope.length > 0)
   );
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

@@ -1,3 +1,4 @@
+import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.ts';
 import type { LogLevel } from './adapters/json-log.ts';
 import { TOKEN_HASH_ALGORITHMS, type TokenHashAlgorithm } from './core/token-hash.ts';
 
@@ -45,85 +46,32 @@ export const TokenEndpointProxyEnv = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** A setting is missing or invalid; the message names it. */
-export class TokenEndpointProxyConfigError extends Error {
-  override readonly name = 'TokenEndpointProxyConfigError';
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads and validates the configuration; throws {@link TokenEndpointProxyConfigError} naming the setting. */
+/** Reads and validates the configuration; throws a {@link ConfigurationError} naming the setting. */
 export function readTokenEndpointProxyConfig(env: Env): TokenEndpointProxyConfig {
   const E = TokenEndpointProxyEnv;
-  const optional = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const required = (name: string): string => {
-    const value = optional(name);
-    if (value === undefined) throw new TokenEndpointProxyConfigError(`${name} is required`);
-    return value;
-  };
-  const url = (name: string, value: string): string => {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new TokenEndpointProxyConfigError(`${name} must be an absolute URL`);
-    }
-    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
-      throw new TokenEndpointProxyConfigError(`${name} must use https (http only on loopback)`);
-    }
-    return value;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const value = optional(name);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new TokenEndpointProxyConfigError(`${name} must be a whole number from ${min} to ${max}`);
-    }
-    return parsed;
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const value = optional(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new TokenEndpointProxyConfigError(`${name} must be one of ${allowed.join(', ')}`);
-    }
-    return value as T;
-  };
+  const read = new EnvReader(env);
   const path = (name: string, fallback: string): string => {
-    const value = optional(name) ?? fallback;
-    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value)) {
-      throw new TokenEndpointProxyConfigError(`${name} must be a path starting with /`);
-    }
+    const value = read.optional(name) ?? fallback;
+    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value)) throw new ConfigurationError(`${name} must be a path starting with /`);
     return value;
   };
-
-  const revocation = optional(E.upstreamRevocationEndpoint);
-  const dynamoDbEndpoint = optional(E.dynamoDbEndpoint);
   const tokenPath = path(E.tokenPath, '/token');
   const revocationPath = path(E.revocationPath, '/revoke');
   if (tokenPath === revocationPath) {
-    throw new TokenEndpointProxyConfigError(`${E.tokenPath} and ${E.revocationPath} must differ`);
+    throw new ConfigurationError(`${E.tokenPath} and ${E.revocationPath} must differ`);
   }
   return {
-    upstreamTokenEndpoint: url(E.upstreamTokenEndpoint, required(E.upstreamTokenEndpoint)),
-    upstreamRevocationEndpoint: revocation === undefined ? undefined : url(E.upstreamRevocationEndpoint, revocation),
-    tokenTableName: required(E.tokenTableName),
-    tokenTableKeyAttribute: optional(E.tokenTableKeyAttribute) ?? 'hashed_signature',
-    tokenHashAlgorithm: oneOf(E.tokenHashAlgorithm, TOKEN_HASH_ALGORITHMS, 'SHA-256'),
-    passThroughClientIds: (optional(E.passThroughClientIds) ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean),
+    upstreamTokenEndpoint: read.url(E.upstreamTokenEndpoint),
+    upstreamRevocationEndpoint: read.optionalUrl(E.upstreamRevocationEndpoint),
+    tokenTableName: read.required(E.tokenTableName),
+    tokenTableKeyAttribute: read.optional(E.tokenTableKeyAttribute) ?? 'hashed_signature',
+    tokenHashAlgorithm: read.oneOf(E.tokenHashAlgorithm, TOKEN_HASH_ALGORITHMS, 'SHA-256'),
+    passThroughClientIds: read.list(E.passThroughClientIds, []),
     tokenPath,
     revocationPath,
-    upstreamTimeoutMs: integer(E.upstreamTimeoutMs, 5000, 1, 30_000),
-    dynamoDbTimeoutMs: integer(E.dynamoDbTimeoutMs, 2000, 1, 30_000),
-    dynamoDbEndpoint: dynamoDbEndpoint === undefined ? undefined : url(E.dynamoDbEndpoint, dynamoDbEndpoint),
-    logLevel: oneOf(E.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
+    upstreamTimeoutMs: read.integer(E.upstreamTimeoutMs, 5000, 1, 30_000),
+    dynamoDbTimeoutMs: read.integer(E.dynamoDbTimeoutMs, 2000, 1, 30_000),
+    dynamoDbEndpoint: read.optionalUrl(E.dynamoDbEndpoint),
+    logLevel: read.oneOf(E.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
   };
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

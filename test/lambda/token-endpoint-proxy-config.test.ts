@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  readTokenEndpointProxyConfig,
-  TokenEndpointProxyConfigError,
-} from '../../lambda/token-endpoint-proxy-config.ts';
+import { ConfigurationError } from '../../lambda/adapters/env-reader.ts';
+import { readTokenEndpointProxyConfig } from '../../lambda/token-endpoint-proxy-config.ts';
 
 const MINIMAL = { UPSTREAM_TOKEN_ENDPOINT: 'https://login.example.test/token', TOKEN_TABLE_NAME: 'tokens' };
 
@@ -63,7 +61,7 @@ describe('readTokenEndpointProxyConfig', () => {
     ['TOKEN_PATH must be a path', { ...MINIMAL, TOKEN_PATH: 'token' }],
     ['must differ', { ...MINIMAL, TOKEN_PATH: '/x', REVOCATION_PATH: '/x' }],
   ])('fails naming the setting: %s', (message, env) => {
-    expect(() => readTokenEndpointProxyConfig(env)).toThrow(TokenEndpointProxyConfigError);
+    expect(() => readTokenEndpointProxyConfig(env)).toThrow(ConfigurationError);
     expect(() => readTokenEndpointProxyConfig(env)).toThrow(message);
   });
 });
