@@ -43,6 +43,14 @@ export interface ExampleAppConfig {
   readonly httpCacheTtlSeconds: number;
   /** Target of the demo HTTP integrations (an echo service shows the forwarded JWT header). */
   readonly echoUrl: string;
+  /** The token endpoint proxy in the home region, or undefined when off. */
+  readonly tokenEndpointProxy:
+    | {
+        readonly upstreamTokenEndpoint: string;
+        readonly upstreamRevocationEndpoint: string | undefined;
+        readonly passThroughClientIds: readonly string[];
+      }
+    | undefined;
   /** Principal (ARN) the authorization server signs in as, to assume the token-writer role. */
   readonly issuerPrincipalArn: string | undefined;
   readonly issuerExternalId: string | undefined;
@@ -85,6 +93,9 @@ export const CONTEXT_DEFAULTS = {
   restCacheTtlSeconds: '60',
   httpCacheTtlSeconds: '60',
   echoUrl: 'https://httpbin.org/anything',
+  upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
+  upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
+  passThroughClientIds: '(none)',
   issuerPrincipalArn: '(no issuer role)',
   issuerExternalId: '(none)',
   alarmTopicArn: '(alarms without actions)',
@@ -111,6 +122,9 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
   const secretArn = ctx.optional('introspectionSecretArn');
   if (secretArn !== undefined) assertArn('introspectionSecretArn', secretArn, 'secretsmanager');
   const alarmTopicArn = ctx.optional('alarmTopicArn');
+  const upstreamTokenEndpoint = ctx.string('upstreamTokenEndpoint', `${issuer}/token`);
+  const upstreamRevocationEndpoint = ctx.string('upstreamRevocationEndpoint', `${issuer}/revoke`);
+  const isOff = (value: string) => value === '' || value === 'off';
   if (alarmTopicArn !== undefined) assertArn('alarmTopicArn', alarmTopicArn, 'sns');
   const issuerPrincipalArn = ctx.optional('issuerPrincipalArn');
   if (issuerPrincipalArn !== undefined) assertArn('issuerPrincipalArn', issuerPrincipalArn, 'iam');
@@ -142,6 +156,13 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', 60, 0, 3600),
     httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', 60, 0, 3600),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
+    tokenEndpointProxy: isOff(upstreamTokenEndpoint)
+      ? undefined
+      : {
+          upstreamTokenEndpoint,
+          upstreamRevocationEndpoint: isOff(upstreamRevocationEndpoint) ? undefined : upstreamRevocationEndpoint,
+          passThroughClientIds: ctx.list('passThroughClientIds', []),
+        },
     issuerPrincipalArn,
     issuerExternalId: ctx.optional('issuerExternalId'),
     alarmTopicArn,

@@ -14,6 +14,7 @@ import { arnInRegion, type ExampleAppConfig } from './example-config.ts';
 import { GatewayMonitoring } from './monitoring.ts';
 import { SplitTokenTable } from './split-token-table.ts';
 import { TokenAuthorizer } from './token-authorizer.ts';
+import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
 /**
  * Header that carries the verified JWT to HTTP integrations of the HTTP API. HTTP APIs reserve
@@ -78,6 +79,8 @@ export const REST_ACCESS_DENIED_CHALLENGE = 'Bearer error="insufficient_scope"';
 export class GatewayStack extends Stack {
   /** Whether this is the home region's stack (owning the table). */
   public readonly isHomeRegion: boolean;
+  /** The token endpoint proxy (home region only, unless turned off). */
+  public readonly tokenEndpointProxy?: TokenEndpointProxy;
   /** The table with its replicas; only in the home region's stack. */
   public readonly splitTokenTable?: SplitTokenTable;
   public readonly authorizer: TokenAuthorizer;
@@ -113,6 +116,14 @@ export class GatewayStack extends Stack {
         issuerRoleExternalId: config.issuerExternalId,
       });
       tokenTable = this.splitTokenTable;
+      if (config.tokenEndpointProxy) {
+        // Issuing happens next to the table's home: writes replicate to every region's replica.
+        this.tokenEndpointProxy = new TokenEndpointProxy(this, 'TokenEndpointProxy', {
+          ...config.tokenEndpointProxy,
+          tokenTable: this.splitTokenTable,
+          logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
+        });
+      }
     } else {
       tokenTable = dynamodb.TableV2.fromTableName(this, 'SplitTokenReplica', config.tableName);
     }
@@ -180,6 +191,9 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, 'RestApiUrl', { value: this.restApi.url });
     new CfnOutput(this, 'HttpApiUrl', { value: stage.url });
     new CfnOutput(this, 'TokenTableName', { value: config.tableName });
+    if (this.tokenEndpointProxy) {
+      new CfnOutput(this, 'TokenEndpointUrl', { value: this.tokenEndpointProxy.tokenEndpoint });
+    }
     if (this.splitTokenTable?.issuerRole) {
       new CfnOutput(this, 'IssuerRoleArn', { value: this.splitTokenTable.issuerRole.roleArn });
     }

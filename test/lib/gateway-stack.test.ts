@@ -230,6 +230,28 @@ describe('example app with demo defaults', () => {
     homeTemplate.hasOutput('RestApiUrl', {});
     homeTemplate.hasOutput('HttpApiUrl', {});
   });
+
+  it('runs the token endpoint proxy next to the table in the home region only, in front of the issuer', () => {
+    homeTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          UPSTREAM_TOKEN_ENDPOINT: 'https://login.example.test/token',
+          UPSTREAM_REVOCATION_ENDPOINT: 'https://login.example.test/revoke',
+        }),
+      },
+    });
+    homeTemplate.hasOutput('TokenEndpointUrl', {});
+    homeTemplate.resourceCountIs('AWS::Lambda::Url', 1);
+    euTemplate.resourceCountIs('AWS::Lambda::Url', 0);
+  });
+});
+
+describe('example app without the token endpoint proxy', () => {
+  it("deploys no proxy when upstreamTokenEndpoint is 'off'", () => {
+    const { stacks } = exampleApp({ upstreamTokenEndpoint: 'off' });
+
+    for (const stack of stacks) Template.fromStack(stack).resourceCountIs('AWS::Lambda::Url', 0);
+  });
 });
 
 describe('example app with real-use context', () => {
