@@ -46,6 +46,7 @@ export type JwtVerification =
 /** Header parameters that would let a token pick its own key; never honoured (DESIGN invariant 2). */
 const KEY_SELECTING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 const FORBIDDEN_ALGORITHM = /^(none|HS\d+)$/i;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Codes of jose errors that say the token is bad; every other failure is a dependency fault. */
 const TOKEN_FAULTS: Record<string, JwtVerification & { ok: false }> = {
@@ -88,6 +89,9 @@ export class JwtVerifier {
   }
 
   async verify(jwt: string, expectation: JwtExpectation): Promise<JwtVerification> {
+    // Decoders ignore the spare bits of a base64url part's last character, so one signature has up
+    // to 16 spellings that all verify; only the issuer's own (canonical) spelling is accepted.
+    if (!jwt.split('.').every(isCanonicalBase64Url)) return { ok: false, reason: 'invalid_signature' };
     let header: JWTHeaderParameters;
     try {
       header = decodeProtectedHeader(jwt) as JWTHeaderParameters;
@@ -117,6 +121,15 @@ export class JwtVerifier {
       });
     }
   }
+}
+
+/** Unpadded base64url whose last character carries no stray bits: one spelling per byte string. */
+function isCanonicalBase64Url(part: string): boolean {
+  const remainder = part.length % 4;
+  if (remainder === 0) return true;
+  if (remainder === 1) return false;
+  const last = BASE64URL.indexOf(part.charAt(part.length - 1));
+  return last >= 0 && (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
 }
 
 function describe(error: unknown): string {
