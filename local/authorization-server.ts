@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Configuration, ProviderClient, ProviderToken } from 'oidc-provider';
 import { loadOidcProvider } from './load-oidc-provider.ts';
-import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
+import { closeServer, LOOPBACK_HOST, listenOnLoopback, type OutageSwitch, outageSwitchFor } from './loopback-http.ts';
 import { ProviderStorage } from './provider-storage.ts';
 import { generateSigningKeys, type PrivateSigningJwk, type SigningAlgorithm } from './signing-keys.ts';
 
@@ -68,6 +68,8 @@ export interface AuthorizationServer {
   readonly storage: ProviderStorage;
   /** Options that bring this server back after `stop()`: same port, keys, secrets and tokens. */
   readonly restartOptions: AuthorizationServerOptions;
+  /** Takes the server down and back up on its port, keeping its state (fault tests, the soak). */
+  readonly outage: OutageSwitch;
   /** Closes the listener and every open connection. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -206,6 +208,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       clientSecrets,
       storage,
     },
+    outage: outageSwitchFor(server, port),
     stop: () => {
       stopping ??= closeServer(server);
       return stopping;

@@ -1,5 +1,5 @@
 import dynalite from 'dynalite';
-import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
+import { closeServer, LOOPBACK_HOST, listenOnLoopback, type OutageSwitch, outageSwitchFor } from './loopback-http.ts';
 
 /** Options for {@link startDynamoDbServer}. */
 export interface DynamoDbServerOptions {
@@ -15,6 +15,8 @@ export interface DynamoDbServer {
   /** `http://127.0.0.1:PORT`, for the SDK client's `endpoint`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Takes the server down and back up on its port, keeping its data (fault tests, the soak). */
+  readonly outage: OutageSwitch;
   /** Closes the listener and every connection; data is lost. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startDynamoDbServer(options: DynamoDbServerOptions = {}): 
   return {
     endpoint: `http://${LOOPBACK_HOST}:${port}`,
     port,
+    outage: outageSwitchFor(server, port),
     stop: () => {
       stopping ??= closeServer(server);
       return stopping;

@@ -11,6 +11,7 @@ import { createLocalDynamoDbClient } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
 import type { GatewayEventFormat } from './gateway-events.ts';
 import { OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
+import type { OutageSwitch } from './loopback-http.ts';
 import { createTokenTable } from './token-table.ts';
 
 /** The example API: one route open to any valid token, two that need a scope. */
@@ -78,6 +79,8 @@ export interface LocalStack {
   readonly cacheTtlSeconds: number;
   /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
+  /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
+  readonly outages: { readonly dynamoDb: OutageSwitch; readonly authorizationServer: OutageSwitch };
   /** Stops every part, the gateway first. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -200,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventFormat,
       cacheTtlSeconds,
       dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
+      outages: { dynamoDb: db.outage, authorizationServer: as.outage },
       stop: () => {
         stopping ??= stopAll();
         return stopping;

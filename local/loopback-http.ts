@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { Server } from 'node:http';
 
 /** The only interface local servers bind to. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -41,4 +41,44 @@ export async function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
   await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
+}
+
+/** A listener that can refuse connections for a while and come back on its port with its state. */
+export interface OutageSwitch {
+  /** Whether it accepts connections now. */
+  readonly up: boolean;
+  /** Refuses connections from now on (open ones are dropped); the server's state stays in memory. */
+  interrupt(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
+}
+
+/**
+ * An outage switch over a listening server, for fault tests and the soak. It uses the plain
+ * `http.Server` methods, bypassing own overrides such as dynalite's `close`, which would also drop its data.
+ */
+export function outageSwitchFor(server: Server, port: number): OutageSwitch {
+  return {
+    get up() {
+      return server.listening;
+    },
+    async interrupt() {
+      if (!server.listening) return;
+      await new Promise<void>((resolve) => {
+        Server.prototype.close.call(server, () => resolve());
+        server.closeAllConnections();
+      });
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
+    },
+    async resume() {
+      if (server.listening) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        Server.prototype.listen.call(server, { port, host: LOOPBACK_HOST }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
+  };
 }

@@ -177,6 +177,18 @@ describe('local authorization server', () => {
     expect(await response.json()).toMatchObject({ active: true, client_id: 'phantom-client' });
   });
 
+  it('goes down and comes back on its port with its tokens through the outage switch', async () => {
+    const token = await phantomToken(server);
+
+    await server.outage.interrupt();
+    const whileDown = await connectionError(phantomToken(server));
+    await server.outage.resume();
+    const { payload } = await verifyIntrospectionJwt(server, await introspect(server, token, INTROSPECTION_JWT));
+
+    expect(whileDown).toBe('ECONNREFUSED');
+    expect(payload.token_introspection).toMatchObject({ active: true });
+  });
+
   it('reports a garbage token as inactive', async () => {
     const response = await introspect(server, 'not-a-token-the-server-issued', INTROSPECTION_JWT);
 
