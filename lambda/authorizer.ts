@@ -1,12 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { JWTVerifyGetKey } from 'jose';
 import { type AuthorizerAnswer, answerFor, UnauthorizedError } from './adapters/api-gateway/authorizer-answer.ts';
 import { readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
-import { DynamoDbTokenStore } from './adapters/dynamodb-token-store.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
-import type { AuthorizerConfig } from './authorizer-config.ts';
+import {
+  type AwsCredentials,
+  credentialsFromEnvironment,
+  SigV4DynamoDbTokenStore,
+} from './adapters/sigv4-dynamodb-token-store.ts';
+import { type AuthorizerConfig, ConfigurationError } from './authorizer-config.ts';
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import { isDependencyError } from './core/dependency-error.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
@@ -24,8 +27,15 @@ export interface AuthorizerDependencies {
   readonly clock?: Clock;
   /** @default global fetch */
   readonly fetch?: typeof fetch;
-  /** Makes the DynamoDB client for a region. @default a DynamoDBClient with the configured endpoint */
-  readonly dynamoDbClientFor?: (region: string | undefined) => DynamoDBClient;
+  /**
+   * Makes the token store reading the table in a region (undefined: the function's own).
+   * @default a SigV4-signed GetItem store with {@link awsCredentials}
+   */
+  readonly tokenStoreFor?: (region: string | undefined) => TokenStore;
+  /** Credentials that sign DynamoDB reads. @default the Lambda's, from AWS_ACCESS_KEY_ID and friends */
+  readonly awsCredentials?: AwsCredentials;
+  /** The function's region, used when the configuration names none. @default AWS_REGION */
+  readonly awsRegion?: string;
   /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
   readonly keySet?: JWTVerifyGetKey;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
@@ -107,20 +117,21 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
 
 function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {
   if (!config.tokenTableName) return undefined;
-  const clientFor =
-    dependencies.dynamoDbClientFor ??
-    ((region: string | undefined) =>
-      new DynamoDBClient({
-        ...(region ? { region } : {}),
+  const functionRegion = dependencies.awsRegion ?? process.env.AWS_REGION;
+  const storeIn =
+    dependencies.tokenStoreFor ??
+    ((region: string | undefined): TokenStore => {
+      const signingRegion = region ?? functionRegion;
+      if (!signingRegion)
+        throw new ConfigurationError('AWS_REGION or TOKEN_TABLE_REGION is required to read the token table');
+      return new SigV4DynamoDbTokenStore({
+        tableName: config.tokenTableName as string,
+        keyAttribute: config.tokenTableKeyAttribute,
+        region: signingRegion,
         ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-        maxAttempts: 3,
-      }));
-  const storeIn = (region: string | undefined): TokenStore =>
-    new DynamoDbTokenStore({
-      client: clientFor(region),
-      tableName: config.tokenTableName as string,
-      keyAttribute: config.tokenTableKeyAttribute,
-      timeoutMs: config.dynamoDbTimeoutMs,
+        credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
+        timeoutMs: config.dynamoDbTimeoutMs,
+      });
     });
   const local = storeIn(config.tokenTableRegion);
   const store =

@@ -16,11 +16,14 @@ export interface LocalDynamoDbClientOptions {
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
+/** The region local clients sign for; dynalite accepts any. */
+export const LOCAL_REGION = 'us-east-1';
+
 /** A DynamoDB client for a local endpoint, with dummy credentials. The caller destroys it. */
 export function createLocalDynamoDbClient(options: LocalDynamoDbClientOptions): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: options.endpoint,
-    region: options.region ?? 'us-east-1',
+    region: options.region ?? LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });

@@ -7,7 +7,7 @@ import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
 import { type ClientCredentials, startAuthorizationServer } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
-import { createLocalDynamoDbClient } from './dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
 import type { GatewayEventFormat } from './gateway-events.ts';
 import { OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
@@ -163,7 +163,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpApiResponseFormat: 'simple',
       logLevel: options.logLevel ?? 'info',
     };
-    const authorizer = createAuthorizer(config, { log, dynamoDbClientFor: () => dynamoDbClient });
+    const authorizer = createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: LOCAL_REGION });
 
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { SplitTokenRecordToWrite } from '../issuing/split-token.ts';
 import { TokenWriteError, type TokenWriter } from '../issuing/token-writer.ts';
-import { RecordAttributes } from './dynamodb-token-store.ts';
+import { RecordAttributes } from './token-record-attributes.ts';
 
 /** Settings of {@link DynamoDbTokenWriter}. */
 export interface DynamoDbTokenWriterOptions {

@@ -56,7 +56,7 @@ describe('DynamoDB throttling and timeouts, through the default DynamoDB client 
     logs.uninstall();
   });
 
-  /** No dynamoDbClientFor: the client, its retry settings and its deadline are the Lambda's own. */
+  /** No tokenStoreFor: the store, its retry settings and its deadline are the Lambda's own. */
   function authorizer(dynamoDbTimeoutMs: number): Authorizer {
     return createAuthorizer(
       authorizerConfig(

@@ -4,9 +4,9 @@ import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type EventFormat, type EventRoute, eventFor, resourceArnFor } from './api-gateway-events.ts';
 import { authorizerConfig, HOSTILE_ROUTES } from './authorizer-config.ts';
 import { type Outcome, outcomeOf } from './authorizer-outcome.ts';
-import { InMemoryDynamoDbClient } from './in-memory-dynamodb-client.ts';
 import { InProcessIntrospection } from './in-process-introspection.ts';
 import { LogCapture } from './log-capture.ts';
+import { MemoryTokenStore } from './memory-ports.ts';
 import { splitCompact, TestIssuer } from './test-issuer.ts';
 
 const INTROSPECTOR_ID = 'gateway-introspector';
@@ -29,14 +29,14 @@ export type Expected =
 const TOKEN68_BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)$/;
 
 /**
- * The real authorizer (createAuthorizer, with its real adapters: DynamoDbTokenStore, HttpIntrospector,
- * JwtVerifier, the API Gateway answers) wired to in-process stand-ins for DynamoDB, the
+ * The real authorizer (createAuthorizer, with its real adapters: HttpIntrospector,
+ * JwtVerifier, the API Gateway answers) wired to in-process stand-ins for the token table, the
  * introspection endpoint and the JWKS, so property tests can run tens of thousands of cases. One
  * authorizer answers HTTP APIs with simple responses, one with IAM policies; both share the state.
  */
 export class InProcessAuthorizer {
   readonly issuer: TestIssuer;
-  readonly dynamoDb = new InMemoryDynamoDbClient();
+  readonly tokenTable = new MemoryTokenStore();
   readonly introspection = new InProcessIntrospection();
   readonly logs: LogCapture;
   readonly config: AuthorizerConfig;
@@ -52,7 +52,7 @@ export class InProcessAuthorizer {
     const dependencies = {
       keySet: issuer.keySet,
       log: logs.jsonLog('debug'),
-      dynamoDbClientFor: () => this.dynamoDb.asClient(),
+      tokenStoreFor: () => this.tokenTable,
       fetch: this.introspection.fetch,
     };
     this.simple = createAuthorizer(config, dependencies);
@@ -95,7 +95,7 @@ export class InProcessAuthorizer {
     const jwt = await this.issuer.mint({ scope }, { algorithm });
     const { headAndBody, signature } = splitCompact(jwt);
     const exp = JSON.parse(Buffer.from(headAndBody.split('.')[1] ?? '', 'base64url').toString()).exp as number;
-    this.dynamoDb.records.set(await hashToken(signature, this.config.tokenHashAlgorithm), {
+    this.tokenTable.records.set(await hashToken(signature, this.config.tokenHashAlgorithm), {
       headAndBody,
       expiration: exp,
     });

@@ -5,7 +5,7 @@ import type { AuthorizerConfig, IntrospectionConfig } from '../../lambda/authori
 import { hashToken, type TokenHashAlgorithm } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../local/client-credentials.ts';
-import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb-client.ts';
 import { createTokenTable } from '../../local/token-table.ts';
 import { authorizerConfig } from './authorizer-config.ts';
 import { type CountingHttpProxy, startCountingHttpProxy } from './counting-http-proxy.ts';
@@ -99,11 +99,12 @@ export class RealParts {
   authorizer(config: AuthorizerConfig = this.config()): Authorizer {
     return createAuthorizer(config, {
       log: this.logs.jsonLog('debug'),
-      dynamoDbClientFor: () => this.dynamoDbClient(config.dynamoDbEndpoint ?? this.dynamo.endpoint),
+      awsCredentials: LOCAL_CREDENTIALS,
+      awsRegion: LOCAL_REGION,
     });
   }
 
-  /** A DynamoDB client with the SDK defaults the Lambda uses (3 attempts), closed by {@link stop}. */
+  /** An SDK DynamoDB client for writing records as the issuing side does, closed by {@link stop}. */
   dynamoDbClient(endpoint: string = this.dynamo.endpoint): DynamoDBClient {
     const client = createLocalDynamoDbClient({ endpoint, maxAttempts: 3 });
     this.clients.push(client);

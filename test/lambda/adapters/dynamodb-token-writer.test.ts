@@ -1,9 +1,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbTokenStore } from '../../../lambda/adapters/dynamodb-token-store.ts';
 import { DynamoDbTokenWriter } from '../../../lambda/adapters/dynamodb-token-writer.ts';
+import { SigV4DynamoDbTokenStore } from '../../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { TokenWriteError } from '../../../lambda/issuing/token-writer.ts';
-import { createLocalDynamoDbClient } from '../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../local/token-table.ts';
 
@@ -49,7 +49,13 @@ describe('DynamoDbTokenWriter', () => {
 
   it('writes records the authorizer store reads back', async () => {
     const written = record();
-    const store = new DynamoDbTokenStore({ client, tableName: 'tokens', timeoutMs: 2000 });
+    const store = new SigV4DynamoDbTokenStore({
+      endpoint: server.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      tableName: 'tokens',
+      timeoutMs: 2000,
+    });
 
     await writer.write(written);
 

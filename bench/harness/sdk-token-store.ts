@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DependencyError } from '../core/dependency-error.ts';
-import type { SplitTokenRecord, TokenStore } from '../core/ports.ts';
+import { RecordAttributes } from '../../lambda/adapters/token-record-attributes.ts';
+import { DependencyError } from '../../lambda/core/dependency-error.ts';
+import type { SplitTokenRecord, TokenStore } from '../../lambda/core/ports.ts';
 
 /** Settings of {@link DynamoDbTokenStore}. */
 export interface DynamoDbTokenStoreOptions {
@@ -13,14 +14,10 @@ export interface DynamoDbTokenStoreOptions {
   readonly timeoutMs: number;
 }
 
-/** Attribute names of the record (DESIGN section 2, Curity's aws-token-publisher). */
-export const RecordAttributes = {
-  hashedSignature: 'hashed_signature',
-  headAndBody: 'head_and_body',
-  expiration: 'expiration',
-} as const;
-
-/** Reads split-token records with one eventually consistent `GetItem` from the local replica. */
+/**
+ * The AWS SDK token store the authorizer shipped with before the SigV4 store replaced it; kept in the
+ * bench so the split-miss section shows what the switch bought.
+ */
 export class DynamoDbTokenStore implements TokenStore {
   private readonly options: DynamoDbTokenStoreOptions;
   private readonly keyAttribute: string;

@@ -1,0 +1,120 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { hashToken } from '../../lambda/core/token-hash.ts';
+import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
+import { requestClientCredentialsToken } from '../../local/client-credentials.ts';
+import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
+import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
+import { createTokenTable } from '../../local/token-table.ts';
+import { startSecretsExtensionEmulator } from '../../test/integration/secrets-extension-emulator.ts';
+
+/** Region every local part pretends to be in. */
+export const BENCH_REGION = 'us-east-1';
+export const TABLE_NAME = 'split-tokens';
+/** The route every bench request is for, and the scope it needs. */
+export const ROUTE = { method: 'GET', path: '/orders' } as const;
+export const ROUTE_SCOPES = [
+  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
+  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+] as const;
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-introspection-AbCdEf';
+/** The emulated extension checks it as the real one does; a dummy value, like the credentials. */
+const SESSION_TOKEN = 'bench-session';
+
+/** A split token: the opaque part the client holds and the JWT the authorizer rebuilds. */
+export interface SplitToken {
+  readonly opaque: string;
+  readonly jwt: string;
+}
+
+/** The real local dependencies of the authorizer, all on 127.0.0.1, in this process. */
+export interface LocalParts {
+  readonly dynamo: DynamoDbServer;
+  readonly as: AuthorizationServer;
+  /**
+   * The environment the authorizer Lambda would have, pointing at these parts: the handler's
+   * settings, dummy AWS credentials, the secrets extension's port and session token.
+   */
+  readonly lambdaEnv: Readonly<Record<string, string>>;
+  /** A fresh JWT access token from the authorization server, split and written to the table. */
+  issueSplitToken(scope?: string): Promise<SplitToken>;
+  /** A fresh opaque (phantom) access token. */
+  issuePhantomToken(scope?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalParts(): Promise<LocalParts> {
+  const dynamo = await startDynamoDbServer();
+  await createTokenTable({ endpoint: dynamo.endpoint, tableName: TABLE_NAME, region: BENCH_REGION });
+  // Long-lived tokens: a run takes minutes and must not see them expire.
+  const as = await startAuthorizationServer({ accessTokenTtlSeconds: 3600 });
+  const extension = await startSecretsExtensionEmulator(
+    { [SECRET_ARN]: as.clients.introspector.clientSecret },
+    SESSION_TOKEN,
+  );
+  const db = createLocalDynamoDbClient({ endpoint: dynamo.endpoint, region: BENCH_REGION });
+
+  const lambdaEnv: Record<string, string> = {
+    ISSUER: as.issuer,
+    JWKS_URI: as.jwksUri,
+    AUDIENCE: as.audience,
+    REQUIRED_TOKEN_TYPE: 'at+jwt',
+    TOKEN_TABLE_NAME: TABLE_NAME,
+    TOKEN_TABLE_REGION: BENCH_REGION,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    INTROSPECTION_ENDPOINT: as.introspectionEndpoint,
+    INTROSPECTION_CLIENT_ID: as.clients.introspector.clientId,
+    INTROSPECTION_CLIENT_SECRET_ARN: SECRET_ARN,
+    // The bench calls introspection far above any sane production rate; the limiter is not measured.
+    INTROSPECTION_RATE_PER_SECOND: '100000',
+    INTROSPECTION_BURST: '100000',
+    ROUTE_SCOPES: JSON.stringify(ROUTE_SCOPES),
+    HTTP_API_RESPONSE_FORMAT: 'simple',
+    LOG_LEVEL: 'warn',
+    AWS_REGION: BENCH_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: SESSION_TOKEN,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+    // Lambda runs Node 22+, where the SDK prints no Node 20 deprecation warning.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+
+  return {
+    dynamo,
+    as,
+    lambdaEnv,
+    async issueSplitToken(scope = 'orders:read') {
+      const { access_token: jwt } = await requestClientCredentialsToken({
+        tokenEndpoint: as.tokenEndpoint,
+        ...as.clients.split,
+        scope,
+      });
+      const cut = jwt.lastIndexOf('.');
+      const opaque = jwt.slice(cut + 1);
+      const exp = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }).exp;
+      await db.send(
+        new PutItemCommand({
+          TableName: TABLE_NAME,
+          Item: {
+            hashed_signature: { S: await hashToken(opaque, 'SHA-256') },
+            head_and_body: { S: jwt.slice(0, cut) },
+            expiration: { N: String(exp) },
+          },
+        }),
+      );
+      return { opaque, jwt };
+    },
+    async issuePhantomToken(scope = 'orders:read') {
+      const answer = await requestClientCredentialsToken({
+        tokenEndpoint: as.tokenEndpoint,
+        ...as.clients.phantom,
+        scope,
+      });
+      return answer.access_token;
+    },
+    async stop() {
+      db.destroy();
+      await Promise.all([as.stop(), dynamo.stop(), extension.stop()]);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
+import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
+import type { TokenStore } from '../../lambda/core/ports.ts';
+import { TokenBucket } from '../../lambda/core/rate-limiter.ts';
+import { ResolvedTokenCache } from '../../lambda/core/resolved-token-cache.ts';
+import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
+import { TokenResolver } from '../../lambda/core/token-resolver.ts';
+import type { AuthorizationServer } from '../../local/authorization-server.ts';
+import { ROUTE_SCOPES } from './local-parts.ts';
+
+/** Which parts of the resolver to wire, and whether it caches. */
+export interface BenchResolverOptions {
+  readonly as: AuthorizationServer;
+  /** Split-token store; undefined turns the split path off. */
+  readonly store?: TokenStore;
+  /** Phantom fallback through the authorization server's introspection endpoint. */
+  readonly introspection: boolean;
+  /** 0 turns the cache off (every call is a miss). */
+  readonly cacheMaxEntries: number;
+}
+
+/**
+ * A {@link TokenResolver} wired as `createAuthorizer` wires it from the handler's defaults: remote
+ * JWKS (jose's `createRemoteJWKSet`), default algorithms, 30 s skew, `at+jwt`, the bench routes.
+ * Only the introspection rate limit is lifted: the bench calls far above any production rate.
+ */
+export function createBenchResolver(options: BenchResolverOptions): TokenResolver {
+  const { as } = options;
+  return new TokenResolver({
+    verifier: new JwtVerifier({
+      issuer: as.issuer,
+      jwksUri: as.jwksUri,
+      allowedAlgorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockSkewSeconds: 30,
+      jwksTimeoutMs: 3000,
+      jwksCooldownMs: 30_000,
+    }),
+    audiences: [as.audience],
+    requiredTokenType: 'at+jwt',
+    clockSkewSeconds: 30,
+    split: options.store ? { store: options.store, hashAlgorithm: 'SHA-256' } : undefined,
+    phantom: options.introspection
+      ? {
+          introspector: new HttpIntrospector({
+            endpoint: as.introspectionEndpoint,
+            clientId: as.clients.introspector.clientId,
+            clientSecret: as.clients.introspector.clientSecret,
+            responseFormat: 'token-introspection+jwt',
+            timeoutMs: 2000,
+          }),
+          responseAudience: as.clients.introspector.clientId,
+          rateLimiter: new TokenBucket({ ratePerSecond: 1_000_000, burst: 1_000_000 }),
+        }
+      : undefined,
+    jwtValidationEnabled: false,
+    routes: new RouteScopePolicy(ROUTE_SCOPES),
+    cache: new ResolvedTokenCache({ maxEntries: options.cacheMaxEntries, ttlSeconds: 300 }),
+    maxHeaderLength: 4096,
+    clock: Date.now,
+  });
+}
+
+/** Resolves once and fails loudly unless the answer is an allow: a bench must time the real path. */
+export async function expectAllow(resolver: TokenResolver, credential: string, what: string): Promise<void> {
+  const decision = await resolver.resolve({
+    authorization: `Bearer ${credential}`,
+    route: { method: 'GET', path: '/orders' },
+  });
+  if (decision.effect !== 'allow') throw new Error(`${what}: expected an allow, got ${decision.reason}`);
+}

@@ -1,0 +1,77 @@
+import { answerFor } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
+import { readAuthorizerEvent } from '../../lambda/adapters/api-gateway/authorizer-event.ts';
+import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
+import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
+import { LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
+import { type BenchContext, scaled } from '../harness/context.ts';
+import { authorizerEvent, isAllow } from '../harness/events.ts';
+import { loadAuthorizerHandler } from '../harness/handler-instance.ts';
+import { BENCH_REGION, ROUTE, ROUTE_SCOPES, TABLE_NAME } from '../harness/local-parts.ts';
+import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
+import { formatDuration, type SectionResult } from '../harness/report.ts';
+import { createBenchResolver } from '../harness/resolver.ts';
+
+const SECTION = 'cache hit';
+/** Budget: at most this per authorization of a repeated token. */
+const CACHE_HIT_BUDGET_US = 10;
+
+/**
+ * A repeated token, answered from the in-memory cache: through the core's resolver, and through
+ * the real Lambda handler (REST REQUEST event in, policy out).
+ */
+export async function benchCacheHit(context: BenchContext): Promise<SectionResult> {
+  const { parts } = context;
+  const token = await parts.issueSplitToken();
+  const resolver = createBenchResolver({
+    as: parts.as,
+    store: new SigV4DynamoDbTokenStore({
+      endpoint: parts.dynamo.endpoint,
+      region: BENCH_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      tableName: TABLE_NAME,
+      timeoutMs: 1000,
+    }),
+    introspection: false,
+    cacheMaxEntries: 10_000,
+  });
+  const request = { authorization: `Bearer ${token.opaque}`, route: ROUTE };
+  const first = await resolver.resolve(request);
+  const second = await resolver.resolve(request);
+  if (first.effect !== 'allow' || second.effect !== 'allow' || !second.cached) {
+    throw new Error('cache hit: the repeated token was not an allow from the cache');
+  }
+  const event = authorizerEvent('REST REQUEST', token.opaque);
+  const handler = await loadAuthorizerHandler('cache-hit', parts.lambdaEnv, event);
+  if (!isAllow(await handler(event), event)) throw new Error('cache hit: the handler did not allow');
+
+  const routes = new RouteScopePolicy(ROUTE_SCOPES);
+  const parsed = readAuthorizerEvent(event);
+
+  const timings = await compareSideBySide(
+    [
+      { name: 'resolver', run: () => resolver.resolve(request) },
+      { name: 'handler', run: () => handler(event) },
+      { name: 'event', run: () => readAuthorizerEvent(event) },
+      { name: 'answer', run: () => answerFor(parsed, second, routes, 'simple') },
+    ],
+    scaled(context, { warmupIterations: 5000, rounds: 40, iterationsPerRound: 1000 }),
+  );
+  const resolverTiming = timingOf(timings, 'resolver');
+  const handlerTiming = timingOf(timings, 'handler');
+  return {
+    rows: [
+      { section: SECTION, case: 'TokenResolver.resolve', ...times(resolverTiming) },
+      { section: SECTION, case: 'handler, REST REQUEST event', ...times(handlerTiming) },
+      { section: SECTION, case: 'of which: readAuthorizerEvent (REST REQUEST)', ...times(timingOf(timings, 'event')) },
+      { section: SECTION, case: 'of which: answerFor (REST policy)', ...times(timingOf(timings, 'answer')) },
+    ],
+    budgets: [
+      {
+        budget: 'cache hit through the handler',
+        measured: formatDuration(handlerTiming.medianUs),
+        limit: `≤ ${CACHE_HIT_BUDGET_US} µs`,
+        ok: handlerTiming.medianUs <= CACHE_HIT_BUDGET_US,
+      },
+    ],
+  };
+}
