@@ -1,8 +1,12 @@
-import type { JWTVerifyGetKey } from 'jose';
-import { type AuthorizerAnswer, answerFor, UnauthorizedError } from './adapters/api-gateway/authorizer-answer.ts';
+import {
+  type AuthorizerAnswer,
+  AuthorizerAnswers,
+  UnauthorizedError,
+} from './adapters/api-gateway/authorizer-answer.ts';
 import { readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
+import { nodeJoseCrypto } from './adapters/node-crypto.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
 import {
   type AwsCredentials,
@@ -11,7 +15,9 @@ import {
 } from './adapters/sigv4-dynamodb-token-store.ts';
 import { type AuthorizerConfig, ConfigurationError } from './authorizer-config.ts';
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
+import type { JoseCrypto } from './core/crypto-port.ts';
 import { isDependencyError } from './core/dependency-error.ts';
+import type { JsonWebKeySet } from './core/jwk-set.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
@@ -37,7 +43,9 @@ export interface AuthorizerDependencies {
   /** The function's region, used when the configuration names none. @default AWS_REGION */
   readonly awsRegion?: string;
   /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
-  readonly keySet?: JWTVerifyGetKey;
+  readonly jwks?: JsonWebKeySet;
+  /** Digests and signature checks. @default node:crypto ({@link nodeJoseCrypto}) */
+  readonly crypto?: JoseCrypto;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
   readonly functionName?: string;
 }
@@ -52,7 +60,9 @@ export type Authorizer = (event: unknown) => Promise<AuthorizerAnswer>;
 export function createAuthorizer(config: AuthorizerConfig, dependencies: AuthorizerDependencies = {}): Authorizer {
   const log = dependencies.log ?? new JsonLog({ level: config.logLevel });
   const clock = dependencies.clock ?? Date.now;
+  const crypto = dependencies.crypto ?? nodeJoseCrypto;
   const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
+  const answers = new AuthorizerAnswers(routes, config.httpApiResponseFormat);
   const functionName = dependencies.functionName ?? 'local';
   const metricDimensions = (code: string) => ({ [AuthorizerMetrics.functionDimension]: functionName, code });
   const resolver = new TokenResolver({
@@ -64,7 +74,8 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       jwksTimeoutMs: config.jwksTimeoutMs,
       jwksCooldownMs: config.jwksCooldownMs,
       clock,
-      ...(dependencies.keySet ? { keySet: dependencies.keySet } : {}),
+      crypto,
+      ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
     }),
     audiences: config.audiences,
     requiredTokenType: config.requiredTokenType,
@@ -76,6 +87,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     cache: new ResolvedTokenCache({ maxEntries: config.cacheMaxEntries, ttlSeconds: config.cacheTtlSeconds }),
     maxHeaderLength: config.maxHeaderLength,
     clock,
+    crypto,
   });
 
   return async (event) => {
@@ -111,7 +123,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     } else {
       log.info('denied', { route, tokenId: decision.tokenId, error: decision.error, reason: decision.reason });
     }
-    return answerFor(request, decision, routes, config.httpApiResponseFormat);
+    return answers.answer(request, decision);
   };
 }
 

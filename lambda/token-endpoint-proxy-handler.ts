@@ -7,6 +7,7 @@ import {
   resultFromProxyResponse,
 } from './adapters/http-payload-v2.ts';
 import { JsonLog } from './adapters/json-log.ts';
+import { nodeJoseCrypto } from './adapters/node-crypto.ts';
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 import { readTokenEndpointProxyConfig, type TokenEndpointProxyConfig } from './token-endpoint-proxy-config.ts';
 
@@ -35,6 +36,7 @@ export function createTokenEndpointProxy(config: TokenEndpointProxyConfig): Toke
     tokenPath: config.tokenPath,
     revocationPath: config.revocationPath,
     log: new JsonLog({ level: config.logLevel }),
+    crypto: nodeJoseCrypto,
   });
 }
 

@@ -1,6 +1,8 @@
 import { decodeJwt } from 'jose';
+import type { JoseCrypto } from './core/crypto-port.ts';
 import type { DecisionLog } from './core/ports.ts';
 import { hashToken, type TokenHashAlgorithm } from './core/token-hash.ts';
+import { webJoseCrypto } from './core/web-crypto.ts';
 import { SplitTokenError, splitToken } from './issuing/split-token.ts';
 import { TokenWriteError, type TokenWriter } from './issuing/token-writer.ts';
 
@@ -53,6 +55,8 @@ export interface TokenEndpointProxyOptions {
   readonly fetch?: typeof fetch;
   /** Token-free diagnostics. @default no logging */
   readonly log?: DecisionLog;
+  /** Digests for record keys and log ids; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
+  readonly crypto?: JoseCrypto;
 }
 
 /** Request headers passed on to the authorization server; all others stay here. */
@@ -89,7 +93,7 @@ const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
  * authorization server sees the opaque token, the JWT's signature, which it never issued as a
  * token: by RFC 7009 it answers 200 and changes nothing, so the revocation is the deleted record.
  *
- * Runtime-agnostic: fetch, web crypto and jose. Logs carry a short hash id, never token material.
+ * Runtime-agnostic: fetch, a crypto port (WebCrypto by default) and jose. Logs carry a short hash id, never token material.
  */
 export class TokenEndpointProxy {
   private readonly options: TokenEndpointProxyOptions;
@@ -99,8 +103,10 @@ export class TokenEndpointProxy {
   private readonly passThroughClientIds: ReadonlySet<string>;
   private readonly upstreamTimeoutMs: number;
   private readonly maxRequestBytes: number;
+  private readonly crypto: JoseCrypto;
 
   constructor(options: TokenEndpointProxyOptions) {
+    this.crypto = options.crypto ?? webJoseCrypto;
     this.options = options;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.log = options.log ?? noLog;
@@ -131,13 +137,13 @@ export class TokenEndpointProxy {
 
     let split: Awaited<ReturnType<typeof splitToken>>;
     try {
-      split = await splitToken(jwt.accessToken, this.hashAlgorithm);
+      split = await splitToken(jwt.accessToken, this.hashAlgorithm, this.crypto);
     } catch (error) {
       const code = error instanceof SplitTokenError ? error.code : 'internal_error';
       this.log.error('access token cannot be split', { code, clientId });
       return oauthError(502, 'server_error', 'the authorization server issued an access token that cannot be split');
     }
-    const tokenId = await tokenIdOf(split.opaqueToken);
+    const tokenId = await tokenIdOf(split.opaqueToken, this.crypto);
     try {
       await this.options.writer.write(split.record);
     } catch (error) {
@@ -171,8 +177,8 @@ export class TokenEndpointProxy {
     if (upstream.response.status !== 200 || token === undefined || !POSSIBLE_SPLIT_TOKEN.test(token)) {
       return upstream.response;
     }
-    const hashedSignature = await hashToken(token, this.hashAlgorithm);
-    const tokenId = await tokenIdOf(token);
+    const hashedSignature = await hashToken(token, this.hashAlgorithm, this.crypto);
+    const tokenId = await tokenIdOf(token, this.crypto);
     try {
       await this.options.writer.delete(hashedSignature);
     } catch (error) {
@@ -294,6 +300,6 @@ function byteLength(text: string): number {
 }
 
 /** The id the authorizer logs for the same token: the first 12 characters of its SHA-256 hash. */
-async function tokenIdOf(opaqueToken: string): Promise<string> {
-  return (await hashToken(opaqueToken, 'SHA-256')).slice(0, 12);
+async function tokenIdOf(opaqueToken: string, crypto: JoseCrypto): Promise<string> {
+  return (await hashToken(opaqueToken, 'SHA-256', crypto)).slice(0, 12);
 }

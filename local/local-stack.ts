@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
+import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
 import { createAuthorizer } from '../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
@@ -174,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tokenPath: TOKEN_PATH,
       revocationPath: REVOCATION_PATH,
       log,
+      crypto: nodeJoseCrypto,
     });
 
     const gateway = await startLocalGateway({

@@ -1,4 +1,5 @@
 import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
+import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
 import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import type { TokenStore } from '../../lambda/core/ports.ts';
 import { TokenBucket } from '../../lambda/core/rate-limiter.ts';
@@ -21,7 +22,7 @@ export interface BenchResolverOptions {
 
 /**
  * A {@link TokenResolver} wired as `createAuthorizer` wires it from the handler's defaults: remote
- * JWKS (jose's `createRemoteJWKSet`), default algorithms, 30 s skew, `at+jwt`, the bench routes.
+ * JWKS, the node:crypto port, default algorithms, 30 s skew, `at+jwt`, the bench routes.
  * Only the introspection rate limit is lifted: the bench calls far above any production rate.
  */
 export function createBenchResolver(options: BenchResolverOptions): TokenResolver {
@@ -34,6 +35,7 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
       clockSkewSeconds: 30,
       jwksTimeoutMs: 3000,
       jwksCooldownMs: 30_000,
+      crypto: nodeJoseCrypto,
     }),
     audiences: [as.audience],
     requiredTokenType: 'at+jwt',
@@ -57,6 +59,7 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
     cache: new ResolvedTokenCache({ maxEntries: options.cacheMaxEntries, ttlSeconds: 300 }),
     maxHeaderLength: 4096,
     clock: Date.now,
+    crypto: nodeJoseCrypto,
   });
 }
 

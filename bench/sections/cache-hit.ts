@@ -1,4 +1,4 @@
-import { answerFor } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
+import { AuthorizerAnswers } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
 import { readAuthorizerEvent } from '../../lambda/adapters/api-gateway/authorizer-event.ts';
 import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
@@ -44,7 +44,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
   const handler = await loadAuthorizerHandler('cache-hit', parts.lambdaEnv, event);
   if (!isAllow(await handler(event), event)) throw new Error('cache hit: the handler did not allow');
 
-  const routes = new RouteScopePolicy(ROUTE_SCOPES);
+  const answers = new AuthorizerAnswers(new RouteScopePolicy(ROUTE_SCOPES), 'simple');
   const parsed = readAuthorizerEvent(event);
 
   const timings = await compareSideBySide(
@@ -52,7 +52,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
       { name: 'resolver', run: () => resolver.resolve(request) },
       { name: 'handler', run: () => handler(event) },
       { name: 'event', run: () => readAuthorizerEvent(event) },
-      { name: 'answer', run: () => answerFor(parsed, second, routes, 'simple') },
+      { name: 'answer', run: () => answers.answer(parsed, second) },
     ],
     scaled(context, { warmupIterations: 5000, rounds: 40, iterationsPerRound: 1000 }),
   );
@@ -63,7 +63,11 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
       { section: SECTION, case: 'TokenResolver.resolve', ...times(resolverTiming) },
       { section: SECTION, case: 'handler, REST REQUEST event', ...times(handlerTiming) },
       { section: SECTION, case: 'of which: readAuthorizerEvent (REST REQUEST)', ...times(timingOf(timings, 'event')) },
-      { section: SECTION, case: 'of which: answerFor (REST policy)', ...times(timingOf(timings, 'answer')) },
+      {
+        section: SECTION,
+        case: 'of which: AuthorizerAnswers.answer (REST policy)',
+        ...times(timingOf(timings, 'answer')),
+      },
     ],
     budgets: [
       {

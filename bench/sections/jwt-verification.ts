@@ -1,6 +1,7 @@
 import { JwtVerifier as AwsJwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { createLocalJWKSet, importJWK } from 'jose';
+import { importJWK } from 'jose';
+import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
 import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import { type TestAlgorithm, TestIssuer } from '../../test/support/test-issuer.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
@@ -14,13 +15,14 @@ const ALGORITHMS: readonly TestAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 /** Budget: ours at most this multiple of raw node:crypto (RS256), and faster than aws-jwt-verify. */
 const RS256_LIMIT_RATIO = 1.3;
 
-const OURS_LOCAL = 'ours: JwtVerifier, local key set';
+const OURS_LOCAL = 'ours: JwtVerifier, static JWKS';
 const OURS_REMOTE = 'ours: JwtVerifier, remote JWKS (warm)';
+const OURS_WEB = 'ours: JwtVerifier, WebCrypto port (core default)';
 const RAW = 'node:crypto verify + claims (limit)';
 const AWS = 'aws-jwt-verify (JWKS cache hydrated)';
 const SUBTLE = 'WebCrypto subtle.verify alone';
 
-/** WebCrypto parameters of the signature primitive jose uses per algorithm. */
+/** WebCrypto parameters of the signature primitive per algorithm (what the WebCrypto port calls). */
 const SUBTLE_ALGORITHM: Record<TestAlgorithm, AlgorithmIdentifier | EcdsaParams> = {
   RS256: 'RSASSA-PKCS1-v1_5',
   ES256: { name: 'ECDSA', hash: 'SHA-256' },
@@ -28,9 +30,11 @@ const SUBTLE_ALGORITHM: Record<TestAlgorithm, AlgorithmIdentifier | EcdsaParams>
 };
 
 /**
- * The same token verified five ways: our JwtVerifier (jose) with a local key set and with the
- * remote JWKS warmed; raw node:crypto (the limit); aws-jwt-verify, hydrated from the same JWKS
- * server; and WebCrypto's `subtle.verify` alone, the primitive jose is built on (its floor).
+ * The same token verified six ways: our JwtVerifier wired as the authorizer wires it on Node
+ * (node:crypto port) with a static JWKS and with the remote JWKS warmed, and with the core's
+ * default WebCrypto port; raw node:crypto (the limit); aws-jwt-verify, hydrated from the same JWKS
+ * server; and WebCrypto's `subtle.verify` alone, the floor of the WebCrypto port. Ours checks
+ * more than the limit (allowlist, crit, canonical base64url, key fit, nbf, iat), never less.
  */
 export async function benchJwtVerification(context: BenchContext): Promise<SectionResult> {
   const issuer = await TestIssuer.create({ issuer: 'https://issuer.bench.test', audience: 'https://api.bench.test' });
@@ -50,8 +54,9 @@ export async function benchJwtVerification(context: BenchContext): Promise<Secti
       allowedAlgorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clockSkewSeconds: 30,
     };
-    const local = new JwtVerifier({ ...options, keySet: createLocalJWKSet(issuer.jwks) });
-    const remote = new JwtVerifier(options);
+    const local = new JwtVerifier({ ...options, jwks: issuer.jwks, crypto: nodeJoseCrypto });
+    const remote = new JwtVerifier({ ...options, crypto: nodeJoseCrypto });
+    const web = new JwtVerifier({ ...options, jwks: issuer.jwks });
     const expectation = { audiences: [issuer.audience], type: 'at+jwt', requireExpiry: true };
 
     for (const alg of ALGORITHMS) {
@@ -65,6 +70,7 @@ export async function benchJwtVerification(context: BenchContext): Promise<Secti
       for (const [name, verified] of [
         [OURS_LOCAL, (await local.verify(jwt, expectation)).ok],
         [OURS_REMOTE, (await remote.verify(jwt, expectation)).ok],
+        [OURS_WEB, (await web.verify(jwt, expectation)).ok],
         [RAW, raw.verify(jwt) !== undefined],
         [AWS, (await awsVerifier.verify(jwt)).sub !== undefined],
         [SUBTLE, await crypto.subtle.verify(subtleAlgorithm, cryptoKey, signature, signingInput)],
@@ -76,13 +82,14 @@ export async function benchJwtVerification(context: BenchContext): Promise<Secti
         [
           { name: OURS_LOCAL, run: () => local.verify(jwt, expectation) },
           { name: OURS_REMOTE, run: () => remote.verify(jwt, expectation) },
+          { name: OURS_WEB, run: () => web.verify(jwt, expectation) },
           { name: RAW, run: () => raw.verify(jwt) },
           { name: AWS, run: () => awsVerifier.verify(jwt) },
           { name: SUBTLE, run: () => crypto.subtle.verify(subtleAlgorithm, cryptoKey, signature, signingInput) },
         ],
         scaled(context, { warmupIterations: 1000, rounds: 40, iterationsPerRound: 100 }),
       );
-      for (const name of [OURS_REMOTE, OURS_LOCAL, AWS, SUBTLE, RAW]) {
+      for (const name of [OURS_REMOTE, OURS_LOCAL, OURS_WEB, AWS, SUBTLE, RAW]) {
         const timing = timingOf(timings, name);
         rows.push({
           section: `${SECTION} ${alg}`,

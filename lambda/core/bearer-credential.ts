@@ -11,6 +11,8 @@ export type BearerCredential =
 /** RFC 6750 section 2.1: `Bearer` (any case), one or more spaces, then a token68 value. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 const JWT_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** A JWT without its signature (`alg: none`): never valid, so refused before it costs an introspection. */
+const UNSIGNED_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.$/;
 const SCHEME = 'bearer';
 
 /**
@@ -28,6 +30,6 @@ export function readBearerCredential(headerValue: unknown, maxHeaderLength: numb
   let start = separator;
   while (headerValue.charCodeAt(start) === 0x20) start++;
   const token = headerValue.slice(start);
-  if (!TOKEN68.test(token)) return { ok: false, problem: 'malformed' };
+  if (!TOKEN68.test(token) || UNSIGNED_JWT.test(token)) return { ok: false, problem: 'malformed' };
   return { ok: true, token, shape: JWT_COMPACT.test(token) ? 'jwt' : 'opaque' };
 }

@@ -1,19 +1,20 @@
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
+import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose';
+import { decodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
+import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
+import { isJsonObject, type JsonWebKeySet, unusableKeyProblem, verificationKeys } from './jwk-set.ts';
+import { type JwksSource, StaticJwks } from './jwks-source.ts';
+import { type JwsAlgorithm, jwsAlgorithm, SUPPORTED_JWS_ALGORITHMS } from './jws-algorithms.ts';
+import { checkClaims } from './jwt-claims.ts';
 import type { Clock } from './ports.ts';
+import { RemoteJwks } from './remote-jwks.ts';
+import { webJoseCrypto } from './web-crypto.ts';
 
 /** Settings of {@link JwtVerifier}. */
 export interface JwtVerifierOptions {
   /** Expected `iss`. */
   readonly issuer: string;
-  /** The issuer's JWKS; ignored when {@link keySet} is given. */
+  /** The issuer's JWKS; ignored when {@link jwks} is given. */
   readonly jwksUri: string;
   /** Accepted JWS algorithms. `none` and HMAC algorithms are refused whatever this says. */
   readonly allowedAlgorithms: readonly string[];
@@ -23,8 +24,14 @@ export interface JwtVerifierOptions {
   readonly jwksTimeoutMs?: number;
   /** Minimum time between refetches for an unknown `kid`, so unknown kids cannot stampede the JWKS. @default 30000 */
   readonly jwksCooldownMs?: number;
-  /** Keys to verify with instead of fetching the JWKS (tests). @default a remote JWK set at jwksUri */
-  readonly keySet?: JWTVerifyGetKey;
+  /** How long fetched keys are used before the JWKS is fetched again. @default 600000 (10 minutes) */
+  readonly jwksMaxAgeMs?: number;
+  /** Keys to verify with instead of fetching the JWKS (tests, keys configured out of band). @default the remote JWKS at jwksUri */
+  readonly jwks?: JsonWebKeySet;
+  /** Fetch for the remote JWKS. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Signature primitives; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
+  readonly crypto?: JoseCrypto;
   /** @default Date.now */
   readonly clock?: Clock;
 }
@@ -43,32 +50,39 @@ export type JwtVerification =
   | { readonly ok: true; readonly claims: JWTPayload; readonly header: JWTHeaderParameters }
   | { readonly ok: false; readonly reason: 'forbidden_header' | 'invalid_signature' | 'invalid_claims' | 'expired' };
 
+type Refusal = JwtVerification & { ok: false };
+
 /** Header parameters that would let a token pick its own key; never honoured (DESIGN invariant 2). */
 const KEY_SELECTING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 const FORBIDDEN_ALGORITHM = /^(none|HS\d+)$/i;
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Codes of jose errors that say the token is bad; every other failure is a dependency fault. */
-const TOKEN_FAULTS: Record<string, JwtVerification & { ok: false }> = {
-  ERR_JWT_EXPIRED: { ok: false, reason: 'expired' },
-  ERR_JWT_CLAIM_VALIDATION_FAILED: { ok: false, reason: 'invalid_claims' },
-  ERR_JWT_INVALID: { ok: false, reason: 'invalid_claims' },
-  ERR_JWS_INVALID: { ok: false, reason: 'invalid_signature' },
-  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: { ok: false, reason: 'invalid_signature' },
-  ERR_JOSE_ALG_NOT_ALLOWED: { ok: false, reason: 'invalid_signature' },
-  ERR_JOSE_NOT_SUPPORTED: { ok: false, reason: 'invalid_signature' },
-  ERR_JWKS_NO_MATCHING_KEY: { ok: false, reason: 'invalid_signature' },
-  ERR_JWKS_MULTIPLE_MATCHING_KEYS: { ok: false, reason: 'invalid_signature' },
-};
+const INVALID_SIGNATURE: Refusal = Object.freeze({ ok: false, reason: 'invalid_signature' });
+const INVALID_CLAIMS: Refusal = Object.freeze({ ok: false, reason: 'invalid_claims' });
+const EXPIRED: Refusal = Object.freeze({ ok: false, reason: 'expired' });
+const FORBIDDEN_HEADER: Refusal = Object.freeze({ ok: false, reason: 'forbidden_header' });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const ascii = new TextEncoder();
 
 /**
- * Verifies JWTs against the issuer's keys with jose. Bad tokens give a typed result; an unreachable
- * or broken JWKS throws {@link DependencyError}.
+ * Verifies compact JWS JWTs against the issuer's keys (RFC 7515, RFC 7519, RFC 8725), with the
+ * signature primitive behind a {@link JoseCrypto} port so the core stays runtime-neutral. Bad
+ * tokens give a typed result; an unreachable or broken JWKS throws {@link DependencyError}.
+ *
+ * In order: three parts, each canonical base64url; the header a JSON object; `jku`, `x5u`, `jwk`,
+ * `x5c` refused (`forbidden_header`); any `crit`, and any `b64` but `true`, refused
+ * (`forbidden_header`: no extension is understood, and a JWT payload is always base64url); `alg`
+ * on the allowlist; exactly one key of the JWKS fits `alg` and the header's `kid` (see
+ * {@link verificationKeys}), the JWKS being refetched once per cooldown when none does; the
+ * signature; then the payload a JSON object and its claims ({@link checkClaims}). A header `kid`
+ * is not required, but a JWKS with several keys that fit a kid-less token refuses it rather than
+ * trying each (as jose does).
  */
 export class JwtVerifier {
-  private readonly keySet: JWTVerifyGetKey;
+  private readonly keySource: JwksSource;
+  private readonly crypto: JoseCrypto;
   private readonly issuer: string;
-  private readonly algorithms: string[];
+  private readonly algorithms: ReadonlySet<string>;
   private readonly clockSkewSeconds: number;
   private readonly clock: Clock;
 
@@ -76,64 +90,125 @@ export class JwtVerifier {
     const forbidden = options.allowedAlgorithms.filter((alg) => FORBIDDEN_ALGORITHM.test(alg));
     if (forbidden.length > 0) throw new Error(`Algorithms not allowed for access tokens: ${forbidden.join(', ')}`);
     if (options.allowedAlgorithms.length === 0) throw new Error('At least one JWS algorithm must be allowed');
+    const unsupported = options.allowedAlgorithms.filter((alg) => jwsAlgorithm(alg) === undefined);
+    if (unsupported.length > 0) {
+      throw new Error(
+        `Unsupported JWS algorithms: ${unsupported.join(', ')} (supported: ${SUPPORTED_JWS_ALGORITHMS.join(', ')})`,
+      );
+    }
     this.issuer = options.issuer;
-    this.algorithms = [...options.allowedAlgorithms];
+    this.algorithms = new Set(options.allowedAlgorithms);
     this.clockSkewSeconds = options.clockSkewSeconds;
     this.clock = options.clock ?? Date.now;
-    this.keySet =
-      options.keySet ??
-      createRemoteJWKSet(new URL(options.jwksUri), {
-        timeoutDuration: options.jwksTimeoutMs ?? 5000,
-        cooldownDuration: options.jwksCooldownMs ?? 30_000,
-      });
+    this.crypto = options.crypto ?? webJoseCrypto;
+    this.keySource = options.jwks
+      ? new StaticJwks(options.jwks)
+      : new RemoteJwks({
+          url: options.jwksUri,
+          timeoutMs: options.jwksTimeoutMs ?? 5000,
+          cooldownMs: options.jwksCooldownMs ?? 30_000,
+          maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        });
   }
 
   async verify(jwt: string, expectation: JwtExpectation): Promise<JwtVerification> {
+    if (typeof jwt !== 'string') return INVALID_SIGNATURE;
+    const firstDot = jwt.indexOf('.');
+    const lastDot = jwt.lastIndexOf('.');
+    if (firstDot < 0 || lastDot === firstDot || jwt.indexOf('.', firstDot + 1) !== lastDot) return INVALID_SIGNATURE;
     // Decoders ignore the spare bits of a base64url part's last character, so one signature has up
     // to 16 spellings that all verify; only the issuer's own (canonical) spelling is accepted.
-    if (!jwt.split('.').every(isCanonicalBase64Url)) return { ok: false, reason: 'invalid_signature' };
-    let header: JWTHeaderParameters;
-    try {
-      header = decodeProtectedHeader(jwt) as JWTHeaderParameters;
-    } catch {
-      return { ok: false, reason: 'invalid_signature' };
+    const headerBytes = this.decode(jwt.slice(0, firstDot));
+    const payloadBytes = this.decode(jwt.slice(firstDot + 1, lastDot));
+    const signature = this.decode(jwt.slice(lastDot + 1));
+    if (headerBytes === undefined || payloadBytes === undefined || signature === undefined) return INVALID_SIGNATURE;
+
+    const header = parseJsonObject(headerBytes) as JWTHeaderParameters | undefined;
+    if (header === undefined) return INVALID_SIGNATURE;
+    if (KEY_SELECTING_HEADERS.some((name) => header[name] !== undefined)) return FORBIDDEN_HEADER;
+    if (header.crit !== undefined || (header.b64 !== undefined && header.b64 !== true)) return FORBIDDEN_HEADER;
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !this.algorithms.has(alg)) return INVALID_SIGNATURE;
+    const algorithm = jwsAlgorithm(alg) as JwsAlgorithm;
+
+    // Fresh keys and a synchronous port answer without a promise: no await on the hot path.
+    const current = this.keySource.keys();
+    const keys = Array.isArray(current) ? (current as readonly JWK[]) : await current;
+    let candidates = verificationKeys(keys, alg, algorithm, header.kid);
+    if (candidates.length === 0) {
+      const refetched = this.keySource.refetchForUnknownKey();
+      if (refetched === undefined) return INVALID_SIGNATURE;
+      candidates = verificationKeys(await refetched, alg, algorithm, header.kid);
     }
-    if (KEY_SELECTING_HEADERS.some((name) => header[name] !== undefined)) {
-      return { ok: false, reason: 'forbidden_header' };
-    }
+    // No key, or several for a kid-less token: refused rather than tried one by one (as jose does).
+    if (candidates.length !== 1) return INVALID_SIGNATURE;
+    const key = candidates[0] as JWK;
+    const problem = unusableKeyProblem(key);
+    if (problem !== undefined)
+      throw new DependencyError('jwks_unavailable', `The issuer's key is unusable: ${problem}`);
+    const signingInput = ascii.encode(jwt.slice(0, lastDot));
+    const answer = this.checkSignature(alg, key, signingInput, signature);
+    if (!(typeof answer === 'boolean' ? answer : await answer)) return INVALID_SIGNATURE;
+
+    const claims = parseJsonObject(payloadBytes) as JWTPayload | undefined;
+    if (claims === undefined) return INVALID_CLAIMS;
+    const outcome = checkClaims(header, claims, {
+      issuer: this.issuer,
+      audiences: expectation.audiences,
+      type: expectation.type,
+      requireExpiry: expectation.requireExpiry,
+      clockSkewSeconds: this.clockSkewSeconds,
+      nowSeconds: Math.floor(this.clock() / 1000),
+    });
+    if (outcome === 'ok') return { ok: true, claims, header };
+    return outcome === 'expired' ? EXPIRED : INVALID_CLAIMS;
+  }
+
+  /** Bytes of a canonical base64url part, natively when the port can; undefined for anything else. */
+  private decode(part: string): Uint8Array | undefined {
+    const native = this.crypto.decodeBase64Url;
+    if (native === undefined) return decodeBase64Url(part);
+    return isCanonicalBase64Url(part) ? native.call(this.crypto, part) : undefined;
+  }
+
+  /** The port's verdict; a port that throws could not use the issuer's key, which is a JWKS fault. */
+  private checkSignature(
+    alg: string,
+    key: JWK,
+    signingInput: Uint8Array,
+    signature: Uint8Array,
+  ): boolean | Promise<boolean> {
+    let answer: boolean | Promise<boolean>;
     try {
-      const { payload, protectedHeader } = await jwtVerify(jwt, this.keySet, {
-        issuer: this.issuer,
-        audience: [...expectation.audiences],
-        algorithms: this.algorithms,
-        clockTolerance: this.clockSkewSeconds,
-        currentDate: new Date(this.clock()),
-        requiredClaims: expectation.requireExpiry ? ['exp'] : [],
-        ...(expectation.type === undefined ? {} : { typ: expectation.type }),
-      });
-      return { ok: true, claims: payload, header: protectedHeader };
+      answer = this.crypto.verifySignature(alg, key, signingInput, signature);
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      const fault = typeof code === 'string' ? TOKEN_FAULTS[code] : undefined;
-      if (fault) return fault;
-      throw new DependencyError('jwks_unavailable', `Could not verify with the issuer's keys (${describe(error)})`, {
-        cause: error,
-      });
+      throw unusableKey(error);
     }
+    return typeof answer === 'boolean' ? answer : Promise.resolve(answer).catch(rethrowUnusableKey);
   }
 }
 
-/** Unpadded base64url whose last character carries no stray bits: one spelling per byte string. */
-function isCanonicalBase64Url(part: string): boolean {
-  const remainder = part.length % 4;
-  if (remainder === 0) return true;
-  if (remainder === 1) return false;
-  const last = BASE64URL.indexOf(part.charAt(part.length - 1));
-  return last >= 0 && (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
+function unusableKey(error: unknown): DependencyError {
+  return new DependencyError('jwks_unavailable', `The issuer's key could not be imported (${describe(error)})`, {
+    cause: error,
+  });
+}
+
+function rethrowUnusableKey(error: unknown): never {
+  throw unusableKey(error);
+}
+
+/** A JSON object from strict UTF-8, undefined for anything else (bad UTF-8, bad JSON, arrays, scalars). */
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(utf8.decode(bytes));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
   return error instanceof Error ? error.name : 'unknown error';
 }

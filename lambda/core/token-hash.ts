@@ -1,3 +1,6 @@
+import type { JoseCrypto } from './crypto-port.ts';
+import { webJoseCrypto } from './web-crypto.ts';
+
 /** Hashes that may key split-token records (DESIGN section 2). */
 export type TokenHashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
@@ -8,10 +11,15 @@ const encoder = new TextEncoder();
 /**
  * The record key of an opaque token: standard Base64, with padding, of the digest over the token's
  * ASCII bytes. Compatible with Curity's aws-token-publisher.
+ *
+ * @param crypto where the digest comes from; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto})
  */
-export async function hashToken(token: string, algorithm: TokenHashAlgorithm): Promise<string> {
-  const digest = await crypto.subtle.digest(algorithm, encoder.encode(token));
-  return bytesToBase64(new Uint8Array(digest));
+export async function hashToken(
+  token: string,
+  algorithm: TokenHashAlgorithm,
+  crypto: JoseCrypto = webJoseCrypto,
+): Promise<string> {
+  return bytesToBase64(await crypto.digest(algorithm, encoder.encode(token)));
 }
 
 /** Standard (not URL-safe) Base64 with padding, without Node's Buffer so the core runs anywhere. */

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { readBearerCredential } from './bearer-credential.ts';
+import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
 import type { Clock, Introspector, TokenStore } from './ports.ts';
@@ -8,6 +9,7 @@ import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
 import { hasScopes, type RouteRef, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
 import { hashToken, type TokenHashAlgorithm } from './token-hash.ts';
+import { webJoseCrypto } from './web-crypto.ts';
 
 /** The split-token path: where records live and how they are keyed. */
 export interface SplitTokenSettings {
@@ -43,6 +45,8 @@ export interface TokenResolverOptions {
   readonly cache: ResolvedTokenCache;
   readonly maxHeaderLength: number;
   readonly clock: Clock;
+  /** Digests for split-token record keys and log ids; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
+  readonly crypto?: JoseCrypto;
 }
 
 /** The request as the core sees it, whatever API Gateway format it came in. */
@@ -68,9 +72,11 @@ const POSSIBLE_SIGNATURE = /^[A-Za-z0-9_-]{86,1366}$/;
 export class TokenResolver {
   private readonly options: TokenResolverOptions;
   private readonly accessTokenExpectation: JwtExpectation;
+  private readonly crypto: JoseCrypto;
 
   constructor(options: TokenResolverOptions) {
     this.options = options;
+    this.crypto = options.crypto ?? webJoseCrypto;
     this.accessTokenExpectation = {
       audiences: options.audiences,
       type: options.requiredTokenType,
@@ -87,7 +93,7 @@ export class TokenResolver {
     if (cached) return this.authorize(cached, request.route, true);
 
     const verified = await this.verifyCredential(credential.token, credential.shape);
-    if (!verified.ok) return deny(verified.reason, await digestId(credential.token));
+    if (!verified.ok) return deny(verified.reason, await this.digestId(credential.token));
     cache.set(credential.token, verified.token, clock());
     return this.authorize(verified.token, request.route, false);
   }
@@ -121,7 +127,7 @@ export class TokenResolver {
 
   /** undefined when the table has no record, so the caller can fall back. */
   private async resolveSplit(token: string, split: SplitTokenSettings): Promise<Verified | undefined> {
-    const hashedSignature = await hashToken(token, split.hashAlgorithm);
+    const hashedSignature = await hashToken(token, split.hashAlgorithm, this.crypto);
     const record = await split.store.getRecord(hashedSignature);
     if (record === undefined) return undefined;
     const nowSeconds = this.options.clock() / 1000;
@@ -129,14 +135,14 @@ export class TokenResolver {
     const jwt = `${record.headAndBody}.${token}`;
     const verification = await this.options.verifier.verify(jwt, this.accessTokenExpectation);
     if (!verification.ok) return verification;
-    const tokenId = split.hashAlgorithm === 'SHA-256' ? tokenIdOf(hashedSignature) : await digestId(token);
+    const tokenId = split.hashAlgorithm === 'SHA-256' ? tokenIdOf(hashedSignature) : await this.digestId(token);
     return { ok: true, token: toResolvedToken('split', jwt, verification.claims, tokenId) };
   }
 
   private async verifyPlainJwt(jwt: string): Promise<Verified> {
     const verification = await this.options.verifier.verify(jwt, this.accessTokenExpectation);
     if (!verification.ok) return verification;
-    return { ok: true, token: toResolvedToken('jwt', jwt, verification.claims, await digestId(jwt)) };
+    return { ok: true, token: toResolvedToken('jwt', jwt, verification.claims, await this.digestId(jwt)) };
   }
 
   private async introspect(token: string, phantom: PhantomTokenSettings): Promise<Verified> {
@@ -148,7 +154,7 @@ export class TokenResolver {
     }
     const answer = await phantom.introspector.introspect(token);
     if (answer.kind === 'inactive') return { ok: false, reason: 'inactive' };
-    const tokenId = await digestId(token);
+    const tokenId = await this.digestId(token);
     if (answer.format === 'jwt') {
       const verification = await this.options.verifier.verify(answer.jwt, this.accessTokenExpectation);
       if (!verification.ok) return verification;
@@ -181,6 +187,11 @@ export class TokenResolver {
     }
     return { ok: true, token: toResolvedToken('phantom', jwt, introspected, tokenId) };
   }
+
+  /** A short id of a credential for logs: the first characters of its SHA-256 record key. */
+  private async digestId(credential: string): Promise<string> {
+    return tokenIdOf(await hashToken(credential, 'SHA-256', this.crypto));
+  }
 }
 
 function deny(reason: DenyReason, tokenId?: string): Decision {
@@ -211,8 +222,4 @@ function toResolvedToken(tokenType: TokenType, jwt: string, claims: JWTPayload, 
 /** The first 12 characters of the record key: enough to correlate logs, useless to present. */
 function tokenIdOf(hashedSignature: string): string {
   return hashedSignature.slice(0, 12);
-}
-
-async function digestId(credential: string): Promise<string> {
-  return tokenIdOf(await hashToken(credential, 'SHA-256'));
 }

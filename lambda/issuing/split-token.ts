@@ -1,5 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { JoseCrypto } from '../core/crypto-port.ts';
 import { hashToken, type TokenHashAlgorithm } from '../core/token-hash.ts';
+import { webJoseCrypto } from '../core/web-crypto.ts';
 
 /** The DESIGN section 2 record of a split token, before it is written. */
 export interface SplitTokenRecordToWrite {
@@ -42,10 +44,15 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * the signature: the caller got the JWT from the authorization server, and the authorizer
  * verifies the glued JWT anyway.
  *
+ * @param crypto where the record key's digest comes from; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto})
  * @throws {@link SplitTokenError} when `jwt` is not a compact JWS whose payload is a JSON object
  *   with a numeric `exp`
  */
-export async function splitToken(jwt: string, hashAlgorithm: TokenHashAlgorithm): Promise<SplitToken> {
+export async function splitToken(
+  jwt: string,
+  hashAlgorithm: TokenHashAlgorithm,
+  crypto: JoseCrypto = webJoseCrypto,
+): Promise<SplitToken> {
   if (typeof jwt !== 'string' || !COMPACT_JWS.test(jwt)) {
     throw new SplitTokenError('not_a_jws', 'Not a compact JWS with three non-empty parts');
   }
@@ -69,7 +76,7 @@ export async function splitToken(jwt: string, hashAlgorithm: TokenHashAlgorithm)
   }
   return {
     opaqueToken,
-    record: { hashedSignature: await hashToken(opaqueToken, hashAlgorithm), headAndBody, expiration: exp },
+    record: { hashedSignature: await hashToken(opaqueToken, hashAlgorithm, crypto), headAndBody, expiration: exp },
   };
 }
 

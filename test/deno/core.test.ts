@@ -1,10 +1,24 @@
 // Runs the core's scenarios on Deno, proving lambda/core needs nothing Node-specific.
 import { buildingBlockScenarios } from '../lambda/core/scenarios/building-blocks.scenarios.ts';
+import { webCryptoPortScenarios } from '../lambda/core/scenarios/crypto-port.scenarios.ts';
 import { jwtVerifierScenarios } from '../lambda/core/scenarios/jwt-verifier.scenarios.ts';
+import {
+  base64UrlScenarios,
+  jwtVerifierEdgeCaseScenarios,
+} from '../lambda/core/scenarios/jwt-verifier-edge-cases.scenarios.ts';
+import { remoteJwksScenarios } from '../lambda/core/scenarios/remote-jwks.scenarios.ts';
 import { tokenResolverScenarios } from '../lambda/core/scenarios/token-resolver.scenarios.ts';
 
 declare const Deno: { test(name: string, fn: () => unknown): void };
 
-for (const scenario of [...tokenResolverScenarios, ...jwtVerifierScenarios, ...buildingBlockScenarios]) {
+for (const scenario of [
+  ...tokenResolverScenarios,
+  ...jwtVerifierScenarios,
+  ...jwtVerifierEdgeCaseScenarios,
+  ...base64UrlScenarios,
+  ...remoteJwksScenarios,
+  ...webCryptoPortScenarios,
+  ...buildingBlockScenarios,
+]) {
   Deno.test(scenario.name, scenario.run);
 }

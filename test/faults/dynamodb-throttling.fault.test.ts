@@ -77,7 +77,7 @@ describe('DynamoDB throttling and timeouts, through the default DynamoDB client 
           },
         },
       ),
-      { keySet: issuer.keySet, log: logs.jsonLog('debug') },
+      { jwks: issuer.jwks, log: logs.jsonLog('debug') },
     );
   }
 

@@ -88,8 +88,8 @@ describe('authorizer on API Gateway events', () => {
       logLevel: 'debug',
     };
     const log = new JsonLog({ level: 'debug', write: (line) => logLines.push(line) });
-    authorizer = createAuthorizer(config, { keySet: issuer.keySet, log });
-    iamAuthorizer = createAuthorizer({ ...config, httpApiResponseFormat: 'iam' }, { keySet: issuer.keySet, log });
+    authorizer = createAuthorizer(config, { jwks: issuer.jwks, log });
+    iamAuthorizer = createAuthorizer({ ...config, httpApiResponseFormat: 'iam' }, { jwks: issuer.jwks, log });
     readToken = await issuer.mint({ scope: 'orders:read', sub: 'alice', client_id: 'web' });
   });
 

@@ -50,7 +50,7 @@ export class InProcessAuthorizer {
     this.config = config;
     this.logs = logs;
     const dependencies = {
-      keySet: issuer.keySet,
+      jwks: issuer.jwks,
       log: logs.jsonLog('debug'),
       tokenStoreFor: () => this.tokenTable,
       fetch: this.introspection.fetch,

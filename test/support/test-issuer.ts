@@ -1,12 +1,4 @@
-import {
-  createLocalJWKSet,
-  exportJWK,
-  generateKeyPair,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  SignJWT,
-} from 'jose';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 
 /** Algorithms a test issuer can sign with. */
 export type TestAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
@@ -29,7 +21,6 @@ export interface MintOptions {
 export class TestIssuer {
   readonly issuer: string;
   readonly audience: string;
-  readonly keySet: JWTVerifyGetKey;
   readonly jwks: { keys: JWK[] };
   private readonly keys: Map<TestAlgorithm, CryptoKey>;
   readonly algorithm: TestAlgorithm;
@@ -46,7 +37,6 @@ export class TestIssuer {
     this.algorithm = algorithm;
     this.keys = keys;
     this.jwks = { keys: jwks };
-    this.keySet = createLocalJWKSet(this.jwks);
   }
 
   static async create(

@@ -1,6 +1,9 @@
 import { describe, it } from 'vitest';
 import { buildingBlockScenarios } from './scenarios/building-blocks.scenarios.ts';
+import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
+import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
+import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
 import { tokenResolverScenarios } from './scenarios/token-resolver.scenarios.ts';
 
 // The same scenarios run under Deno from test/deno/core.test.ts: the core is runtime-agnostic.
@@ -9,6 +12,18 @@ describe('token resolver', () => {
 });
 describe('JWT verifier', () => {
   for (const scenario of jwtVerifierScenarios) it(scenario.name, scenario.run);
+});
+describe('JWT verifier edge cases', () => {
+  for (const scenario of jwtVerifierEdgeCaseScenarios) it(scenario.name, scenario.run);
+});
+describe('base64url', () => {
+  for (const scenario of base64UrlScenarios) it(scenario.name, scenario.run);
+});
+describe('remote JWKS', () => {
+  for (const scenario of remoteJwksScenarios) it(scenario.name, scenario.run);
+});
+describe('WebCrypto port', () => {
+  for (const scenario of webCryptoPortScenarios) it(scenario.name, scenario.run);
 });
 describe('core building blocks', () => {
   for (const scenario of buildingBlockScenarios) it(scenario.name, scenario.run);

@@ -52,6 +52,7 @@ export const buildingBlockScenarios: Scenario[] = [
         ['Bearer a=b', 'malformed'],
         ['Bearer ', 'malformed'],
         ['Bearer abc\n', 'malformed'],
+        ['Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'malformed'],
         [`Bearer ${'x'.repeat(200)}`, 'too_long'],
       ];
       for (const [header, problem] of cases) {

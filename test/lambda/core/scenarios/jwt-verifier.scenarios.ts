@@ -14,7 +14,7 @@ async function setup(allowedAlgorithms = ['RS256', 'ES256', 'EdDSA']) {
     jwksUri: 'https://unused.test/jwks',
     allowedAlgorithms,
     clockSkewSeconds: 30,
-    keySet: issuer.keySet,
+    jwks: issuer.jwks,
   });
   const expectation: JwtExpectation = { audiences: [issuer.audience], type: 'at+jwt', requireExpiry: true };
   const reasonFor = async (jwt: string): Promise<string> => {

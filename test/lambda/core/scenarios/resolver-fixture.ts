@@ -47,7 +47,7 @@ export class ResolverFixture {
         jwksUri: 'https://unused.test/jwks',
         allowedAlgorithms: ['RS256', 'ES256', 'EdDSA'],
         clockSkewSeconds: 30,
-        keySet: issuer.keySet,
+        jwks: issuer.jwks,
         clock,
       }),
       audiences: [issuer.audience],

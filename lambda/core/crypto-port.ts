@@ -1,0 +1,37 @@
+import type { JWK } from 'jose';
+
+/** Digests the core asks for: split-token record keys and log ids (DESIGN section 2). */
+export type DigestAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/**
+ * The cryptography the core needs, behind a port so each runtime can use its fastest primitive:
+ * the core's default is WebCrypto ({@link WebJoseCrypto}, runs anywhere); Lambda on Node wires
+ * node:crypto (`lambda/adapters/node-crypto.ts`), which answers synchronously without WebCrypto's
+ * thread-pool hop. Implementations may answer synchronously or with a promise; the core awaits.
+ *
+ * The core decides everything about a JWS (algorithm allowlist, key selection, key type and
+ * curve, key size) before it calls {@link verifySignature}; an implementation only runs the
+ * primitive for the algorithm it is given.
+ */
+export interface JoseCrypto {
+  /** The digest of `data`. */
+  digest(algorithm: DigestAlgorithm, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Whether `signature` is a valid JWS signature of `signingInput` (the ASCII bytes of
+   * `header.payload`) under the public `key` for `alg`. A malformed signature (wrong length, bad
+   * encoding) is `false`, never an exception.
+   *
+   * @param alg one of {@link SUPPORTED_JWS_ALGORITHMS}; the core never passes another
+   * @param key a public JWK whose `kty` and `crv` the core has already matched to `alg`; the same
+   *   object is passed on every call until the key set is refetched, so implementations may cache
+   *   the imported key by identity
+   * @throws when the key itself cannot be imported; the core reports it as `jwks_unavailable`
+   */
+  verifySignature(alg: string, key: JWK, signingInput: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+  /**
+   * Optional: the runtime's native base64url decoder, for speed. The core only passes text it has
+   * already checked to be canonical unpadded base64url, so the decoder need not validate anything.
+   * @default the core's own strict decoder (`decodeBase64Url` in `base64url.ts`)
+   */
+  decodeBase64Url?(text: string): Uint8Array;
+}

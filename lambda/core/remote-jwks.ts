@@ -1,0 +1,113 @@
+import type { JWK } from 'jose';
+import { DependencyError } from './dependency-error.ts';
+import { isJsonWebKeySet } from './jwk-set.ts';
+import type { JwksSource } from './jwks-source.ts';
+import type { Clock } from './ports.ts';
+
+/** Settings of {@link RemoteJwks}. */
+export interface RemoteJwksOptions {
+  /** The issuer's `jwks_uri`. */
+  readonly url: string;
+  /** How long one fetch (connection, answer and body) may take. @default 5000 */
+  readonly timeoutMs?: number;
+  /** Minimum time after a successful fetch before a token with an unknown key may cause another. @default 30000 */
+  readonly cooldownMs?: number;
+  /** How long fetched keys are used before they are fetched again. @default 600000 (10 minutes) */
+  readonly maxAgeMs?: number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Time of the cache (not of token validity). @default Date.now */
+  readonly clock?: Clock;
+}
+
+const ACCEPT = 'application/jwk-set+json, application/json';
+
+/**
+ * The issuer's JWKS over HTTP, runtime-neutral (fetch and AbortSignal only), with the behaviour of
+ * jose's remote JWK set: keys are cached for `maxAgeMs`; a token whose key is not in the set causes
+ * at most one refetch per `cooldownMs`; concurrent callers share the one fetch in flight; failures
+ * are not cached (the next call tries again) and throw {@link DependencyError}. Redirects are
+ * refused: the keys come from the configured URL or not at all.
+ */
+export class RemoteJwks implements JwksSource {
+  private readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly cooldownMs: number;
+  private readonly maxAgeMs: number;
+  private readonly fetch: typeof fetch;
+  private readonly clock: Clock;
+  private current: readonly JWK[] | undefined;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private pending: Promise<readonly JWK[]> | undefined;
+
+  constructor(options: RemoteJwksOptions) {
+    this.url = new URL(options.url).href;
+    this.timeoutMs = nonNegative(options.timeoutMs ?? 5000, 'timeoutMs');
+    this.cooldownMs = nonNegative(options.cooldownMs ?? 30_000, 'cooldownMs');
+    this.maxAgeMs = nonNegative(options.maxAgeMs ?? 600_000, 'maxAgeMs');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  keys(): readonly JWK[] | Promise<readonly JWK[]> {
+    if (this.current !== undefined && this.clock() < this.fetchedAt + this.maxAgeMs) return this.current;
+    return this.reload();
+  }
+
+  refetchForUnknownKey(): Promise<readonly JWK[]> | undefined {
+    if (this.pending) return this.pending;
+    if (this.clock() < this.fetchedAt + this.cooldownMs) return undefined;
+    return this.reload();
+  }
+
+  /** One fetch in flight at most; every caller meanwhile shares it. */
+  private reload(): Promise<readonly JWK[]> {
+    if (this.pending === undefined) {
+      const pending = this.fetchKeys().finally(() => {
+        if (this.pending === pending) this.pending = undefined;
+      });
+      this.pending = pending;
+    }
+    return this.pending;
+  }
+
+  private async fetchKeys(): Promise<readonly JWK[]> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetch(this.url, { method: 'GET', signal, redirect: 'error', headers: { accept: ACCEPT } });
+    } catch (error) {
+      throw unavailable(
+        signal.aborted ? 'the JWKS request timed out' : `the JWKS request failed (${nameOf(error)})`,
+        error,
+      );
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw unavailable(`the JWKS answered HTTP ${response.status}`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw unavailable(signal.aborted ? 'the JWKS request timed out' : 'the JWKS is not JSON', error);
+    }
+    if (!isJsonWebKeySet(body)) throw unavailable('the JWKS is not { keys: [...] } with JSON object members');
+    this.current = Object.freeze([...body.keys]);
+    this.fetchedAt = this.clock();
+    return this.current;
+  }
+}
+
+function unavailable(reason: string, cause?: unknown): DependencyError {
+  return new DependencyError('jwks_unavailable', `Could not get the issuer's keys: ${reason}`, { cause });
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`RemoteJwks ${name} must be a non-negative number`);
+  return value;
+}
