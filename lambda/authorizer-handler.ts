@@ -18,14 +18,20 @@ function start(): Promise<Authorizer> {
   return starting;
 }
 
-export async function handler(event: unknown): Promise<unknown> {
+/** Set once init has succeeded, so that warm invocations do not wait on the init promise. */
+let authorizer: Authorizer | undefined;
+
+export function handler(event: unknown): Promise<unknown> {
+  if (authorizer !== undefined) return authorizer(event);
   ready ??= start();
-  let authorizer: Authorizer;
-  try {
-    authorizer = await ready;
-  } catch (error) {
-    ready = undefined;
-    throw error;
-  }
-  return authorizer(event);
+  return ready.then(
+    (started) => {
+      authorizer = started;
+      return started(event);
+    },
+    (error: unknown) => {
+      ready = undefined;
+      throw error;
+    },
+  );
 }

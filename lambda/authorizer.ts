@@ -3,7 +3,7 @@ import {
   AuthorizerAnswers,
   UnauthorizedError,
 } from './adapters/api-gateway/authorizer-answer.ts';
-import { readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
+import { type AuthorizerRequest, readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
@@ -21,6 +21,7 @@ import type { JsonWebKeySet } from './core/jwk-set.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
+import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
 import { RouteScopePolicy } from './core/route-scopes.ts';
 import { type PhantomTokenSettings, type SplitTokenSettings, TokenResolver } from './core/token-resolver.ts';
@@ -90,41 +91,62 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     crypto,
   });
 
-  return async (event) => {
-    const request = readAuthorizerEvent(event);
-    const route = `${request.route.method} ${request.route.path}`.slice(0, 256);
-    let decision: Awaited<ReturnType<TokenResolver['resolve']>>;
-    try {
-      decision = await resolver.resolve({ authorization: request.authorization, route: request.route });
-    } catch (error) {
-      const code = isDependencyError(error) ? error.code : 'internal_error';
-      log.error('authorizer dependency failed', {
-        route,
-        code,
-        // Our own dependency errors carry token-free messages; anything else is logged by name only.
-        detail: isDependencyError(error) ? error.message : error instanceof Error ? error.name : 'unknown',
-        ...metricFields(AuthorizerMetrics.namespace, AuthorizerMetrics.dependencyFailures, metricDimensions(code), [
-          [AuthorizerMetrics.functionDimension],
-          [AuthorizerMetrics.functionDimension, 'code'],
-        ]),
-      });
-      // Any exception but "Unauthorized" makes API Gateway answer 500: fail closed, not 401.
-      throw new Error(`Authorizer dependency failed: ${code}`);
-    }
+  const failClosed = (error: unknown, route: string): never => {
+    const code = isDependencyError(error) ? error.code : 'internal_error';
+    log.error('authorizer dependency failed', {
+      route,
+      code,
+      // Our own dependency errors carry token-free messages; anything else is logged by name only.
+      detail: isDependencyError(error) ? error.message : error instanceof Error ? error.name : 'unknown',
+      ...metricFields(AuthorizerMetrics.namespace, AuthorizerMetrics.dependencyFailures, metricDimensions(code), [
+        [AuthorizerMetrics.functionDimension],
+        [AuthorizerMetrics.functionDimension, 'code'],
+      ]),
+    });
+    // Any exception but "Unauthorized" makes API Gateway answer 500: fail closed, not 401.
+    throw new Error(`Authorizer dependency failed: ${code}`);
+  };
+  const answer = (request: AuthorizerRequest, decision: Decision): AuthorizerAnswer => {
     if (decision.effect === 'allow') {
       if (log.enabled('debug')) {
         log.debug('allowed', {
-          route,
+          route: routeLabel(request),
           tokenId: decision.token.tokenId,
           tokenType: decision.token.tokenType,
           cached: decision.cached,
         });
       }
     } else {
-      log.info('denied', { route, tokenId: decision.tokenId, error: decision.error, reason: decision.reason });
+      log.info('denied', {
+        route: routeLabel(request),
+        tokenId: decision.tokenId,
+        error: decision.error,
+        reason: decision.reason,
+      });
     }
     return answers.answer(request, decision);
   };
+
+  // Not async: a cache hit or a malformed credential is answered without awaiting anything, so the
+  // hot path costs one promise, not a chain of them.
+  return (event) => {
+    try {
+      const request = readAuthorizerEvent(event);
+      const authorization = { authorization: request.authorization, route: request.route };
+      const immediate = resolver.resolveWithoutIo(authorization);
+      if (immediate !== undefined) return Promise.resolve(answer(request, immediate));
+      return resolver.resolve(authorization).then(
+        (decision) => answer(request, decision),
+        (error: unknown) => failClosed(error, routeLabel(request)),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+function routeLabel(request: AuthorizerRequest): string {
+  return `${request.route.method} ${request.route.path}`.slice(0, 256);
 }
 
 function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {

@@ -85,13 +85,25 @@ export class TokenResolver {
   }
 
   async resolve(request: AuthorizationRequest): Promise<Decision> {
+    return this.resolveWithoutIo(request) ?? this.resolveWithIo(request);
+  }
+
+  /**
+   * The decision when it needs no I/O (a malformed credential, a cache hit), synchronously; undefined
+   * when the credential must be resolved. Lets the hot path answer without a promise.
+   */
+  resolveWithoutIo(request: AuthorizationRequest): Decision | undefined {
     const { cache, clock, maxHeaderLength } = this.options;
     const credential = readBearerCredential(request.authorization, maxHeaderLength);
     if (!credential.ok) return deny(credential.problem);
-
     const cached = cache.get(credential.token, clock());
-    if (cached) return this.authorize(cached, request.route, true);
+    return cached ? this.authorize(cached, request.route, true) : undefined;
+  }
 
+  private async resolveWithIo(request: AuthorizationRequest): Promise<Decision> {
+    const { cache, clock, maxHeaderLength } = this.options;
+    const credential = readBearerCredential(request.authorization, maxHeaderLength);
+    if (!credential.ok) return deny(credential.problem);
     const verified = await this.verifyCredential(credential.token, credential.shape);
     if (!verified.ok) return deny(verified.reason, await this.digestId(credential.token));
     cache.set(credential.token, verified.token, clock());

@@ -42,14 +42,15 @@ function readRestToken(event: UnknownRecord): AuthorizerRequest {
 
 function readRestRequest(event: UnknownRecord): AuthorizerRequest {
   const methodArn = stringOr(event.methodArn, '');
-  const fromArn = routeFromArn(methodArn);
+  const { httpMethod, resource } = event;
+  const route =
+    typeof httpMethod === 'string' && typeof resource === 'string'
+      ? { method: httpMethod, path: resource }
+      : routeFromArn(methodArn);
   return {
     format: 'rest-request',
     authorization: singleHeader(event.headers, event.multiValueHeaders),
-    route: {
-      method: stringOr(event.httpMethod, fromArn.method),
-      path: stringOr(event.resource, fromArn.path),
-    },
+    route,
     resourceArn: methodArn,
   };
 }
@@ -78,7 +79,7 @@ function singleHeader(headers: unknown, multiValueHeaders: unknown): string | un
   if (isRecord(multiValueHeaders)) {
     let count = 0;
     for (const [name, values] of Object.entries(multiValueHeaders)) {
-      if (name.toLowerCase() === 'authorization') count += Array.isArray(values) ? values.length : 1;
+      if (isAuthorizationName(name)) count += Array.isArray(values) ? values.length : 1;
     }
     if (count > 1) return undefined;
   }
@@ -86,11 +87,16 @@ function singleHeader(headers: unknown, multiValueHeaders: unknown): string | un
   let found: string | undefined;
   let count = 0;
   for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'authorization') continue;
+    if (!isAuthorizationName(name)) continue;
     count++;
     if (typeof value === 'string') found = value;
   }
   return count === 1 ? found : undefined;
+}
+
+/** Header names are case-insensitive; the length check spares a lower-casing of every other name. */
+function isAuthorizationName(name: string): boolean {
+  return name.length === 13 && name.toLowerCase() === 'authorization';
 }
 
 /** `arn:aws:execute-api:region:account:api/stage/METHOD/path/parts` to method and path. */
