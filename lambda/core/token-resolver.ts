@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { readBearerCredential } from './bearer-credential.ts';
+import { readBearerCredential, readBearerScheme, shapeOf } from './bearer-credential.ts';
 import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
@@ -94,10 +94,12 @@ export class TokenResolver {
    */
   resolveWithoutIo(request: AuthorizationRequest): Decision | undefined {
     const { cache, clock, maxHeaderLength } = this.options;
-    const credential = readBearerCredential(request.authorization, maxHeaderLength);
-    if (!credential.ok) return deny(credential.problem);
-    const cached = cache.get(credential.token, clock());
-    return cached ? this.authorize(cached, request.route, true) : undefined;
+    const bearer = readBearerScheme(request.authorization, maxHeaderLength);
+    if (!bearer.ok) return deny(bearer.problem);
+    // Only credentials that were verified are cached, so an exact hit needs no grammar check.
+    const cached = cache.get(bearer.token, clock());
+    if (cached) return this.authorize(cached, request.route, true);
+    return shapeOf(bearer.token) === undefined ? deny('malformed') : undefined;
   }
 
   private async resolveWithIo(request: AuthorizationRequest): Promise<Decision> {
