@@ -1,18 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
-import {
-  esmBundling,
-  type FunctionLogGroupOptions,
-  functionLogGroup,
-  functionRole,
-  LAMBDA_ARCHITECTURE,
-  NODE_RUNTIME,
-} from './lambda-defaults.ts';
+import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 
 /** The example backend's source. */
 export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend-handler.ts', import.meta.url));
@@ -53,18 +46,14 @@ export class ExampleBackend extends Construct {
     if (props.introspectionResponseAudience) {
       environment.INTROSPECTION_RESPONSE_AUDIENCE = props.introspectionResponseAudience;
     }
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = nodeFunction(this, 'Function', {
       entry: EXAMPLE_BACKEND_ENTRY,
-      handler: 'handler',
       description: 'Example backend: verifies the forwarded JWT itself and returns its claims',
-      runtime: NODE_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
       memorySize: 256,
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: esmBundling(),
     });
   }
 }

@@ -5,21 +5,14 @@ import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AuthorizerEnv } from '../lambda/authorizer-config.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
-import {
-  esmBundling,
-  type FunctionLogGroupOptions,
-  functionLogGroup,
-  functionRole,
-  LAMBDA_ARCHITECTURE,
-  NODE_RUNTIME,
-} from './lambda-defaults.ts';
+import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis, numeric } from './prop-values.ts';
 import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable } from './split-token-table.ts';
 
@@ -409,12 +402,9 @@ export class TokenAuthorizer extends Construct {
 
     assertEnvironmentSize(env);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = nodeFunction(this, 'Function', {
       entry: AUTHORIZER_ENTRY,
-      handler: 'handler',
       description: 'Resolves opaque access tokens to verified JWTs for API Gateway',
-      runtime: NODE_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -422,7 +412,6 @@ export class TokenAuthorizer extends Construct {
       logGroup: this.logGroup,
       environment: env,
       paramsAndSecrets,
-      bundling: esmBundling(),
     });
   }
 

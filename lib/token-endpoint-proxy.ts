@@ -3,18 +3,11 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TokenEndpointProxyEnv } from '../lambda/token-endpoint-proxy-config.ts';
-import {
-  esmBundling,
-  type FunctionLogGroupOptions,
-  functionLogGroup,
-  functionRole,
-  LAMBDA_ARCHITECTURE,
-  NODE_RUNTIME,
-} from './lambda-defaults.ts';
+import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis } from './prop-values.ts';
 import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable, TOKEN_WRITE_ACTIONS } from './split-token-table.ts';
 
@@ -190,19 +183,15 @@ export class TokenEndpointProxy extends Construct {
     optional(E.dynamoDbTimeoutMs, millis(props.dynamoDbTimeout));
     optional(E.logLevel, props.logLevel);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = nodeFunction(this, 'Function', {
       entry: TOKEN_ENDPOINT_PROXY_ENTRY,
-      handler: 'handler',
       description: 'Token endpoint proxy: splits JWT access tokens into opaque tokens and DynamoDB records',
-      runtime: NODE_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(15),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       environment: env,
-      bundling: esmBundling(),
     });
 
     this.functionUrl = this.function.addFunctionUrl({
