@@ -218,3 +218,27 @@ function validateProps(props: SplitTokenTableProps): void {
     throw new Error('SplitTokenTable: issuerRoleExternalId must be at least 2 characters (an STS limit).');
   }
 }
+
+/** A token table as the constructs that use one accept it. */
+export type TokenTableRef = SplitTokenTable | dynamodb.ITableV2 | dynamodb.ITable;
+
+/**
+ * The table behind a reference, and its partition key name: the explicit one, the SplitTokenTable's
+ * own, or the default. Throws when an explicit name contradicts a SplitTokenTable's key.
+ */
+export function resolveTokenTable(
+  owner: string,
+  ref: TokenTableRef,
+  explicitKeyAttribute: string | undefined,
+): { readonly table: dynamodb.ITableV2 | dynamodb.ITable; readonly keyAttribute: string } {
+  if (!(ref instanceof SplitTokenTable)) {
+    return { table: ref, keyAttribute: explicitKeyAttribute ?? DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE };
+  }
+  if (explicitKeyAttribute !== undefined && explicitKeyAttribute !== ref.partitionKeyName) {
+    throw new Error(
+      `${owner}: tokenTableKeyAttribute '${explicitKeyAttribute}' contradicts the SplitTokenTable's ` +
+        `partition key '${ref.partitionKeyName}'; leave it unset.`,
+    );
+  }
+  return { table: ref.table, keyAttribute: ref.partitionKeyName };
+}

@@ -14,7 +14,7 @@ import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis, numeric } from './prop-values.ts';
-import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable } from './split-token-table.ts';
+import { resolveTokenTable, type SplitTokenTable } from './split-token-table.ts';
 
 /** The authorizer handler's source, bundled with esbuild at synth time. */
 export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer-handler.ts', import.meta.url));
@@ -341,10 +341,11 @@ export class TokenAuthorizer extends Construct {
     // Split-token table: GetItem on the replica in this region (and the home region if asked).
     const readArns: string[] = [];
     if (props.tokenTable) {
-      const splitTokenTable = props.tokenTable instanceof SplitTokenTable ? props.tokenTable : undefined;
-      const table = splitTokenTable?.table ?? (props.tokenTable as dynamodb.ITableV2 | dynamodb.ITable);
-      const keyAttribute =
-        props.tokenTableKeyAttribute ?? splitTokenTable?.partitionKeyName ?? DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE;
+      const { table, keyAttribute } = resolveTokenTable(
+        'TokenAuthorizer',
+        props.tokenTable,
+        props.tokenTableKeyAttribute,
+      );
       env[AuthorizerEnv.tokenTableName] = table.tableName;
       env[AuthorizerEnv.tokenTableKeyAttribute] = keyAttribute;
       env[AuthorizerEnv.tokenTableRegion] = region;
@@ -506,16 +507,6 @@ function validateProps(props: TokenAuthorizerProps): void {
   }
   if (props.tokenTableKeyAttribute !== undefined && !props.tokenTable) {
     fail('tokenTableKeyAttribute requires tokenTable.');
-  }
-  if (
-    props.tokenTable instanceof SplitTokenTable &&
-    props.tokenTableKeyAttribute !== undefined &&
-    props.tokenTableKeyAttribute !== props.tokenTable.partitionKeyName
-  ) {
-    fail(
-      `tokenTableKeyAttribute '${props.tokenTableKeyAttribute}' contradicts the SplitTokenTable's ` +
-        `partition key '${props.tokenTable.partitionKeyName}'; leave it unset.`,
-    );
   }
   const introspection = props.introspection;
   if (introspection) {

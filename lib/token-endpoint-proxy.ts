@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { TokenEndpointProxyEnv } from '../lambda/token-endpoint-proxy-config.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis } from './prop-values.ts';
-import { DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE, SplitTokenTable, TOKEN_WRITE_ACTIONS } from './split-token-table.ts';
+import { resolveTokenTable, SplitTokenTable, TOKEN_WRITE_ACTIONS } from './split-token-table.ts';
 
 /** The token endpoint proxy handler's source, bundled with esbuild at synth time. */
 export const TOKEN_ENDPOINT_PROXY_ENTRY = fileURLToPath(
@@ -156,12 +156,11 @@ export class TokenEndpointProxy extends Construct {
       'Token endpoint proxy: PutItem/DeleteItem on the token table',
     );
 
-    const isSplitTokenTable = props.tokenTable instanceof SplitTokenTable;
-    const table = props.tokenTable instanceof SplitTokenTable ? props.tokenTable.table : props.tokenTable;
-    const keyAttribute =
-      props.tokenTableKeyAttribute ??
-      (isSplitTokenTable ? (props.tokenTable as SplitTokenTable).partitionKeyName : undefined) ??
-      DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE;
+    const { table, keyAttribute } = resolveTokenTable(
+      'TokenEndpointProxy',
+      props.tokenTable,
+      props.tokenTableKeyAttribute,
+    );
     if (props.tokenTable instanceof SplitTokenTable) props.tokenTable.grantTokenWrites(this.role);
     else table.grant(this.role, ...TOKEN_WRITE_ACTIONS);
 
@@ -226,16 +225,6 @@ function validateProps(props: TokenEndpointProxyProps): void {
   }
   if (props.passThroughClientIds?.some((id) => id.length === 0 || id.includes(','))) {
     fail('passThroughClientIds must not contain empty values or commas.');
-  }
-  if (
-    props.tokenTable instanceof SplitTokenTable &&
-    props.tokenTableKeyAttribute !== undefined &&
-    props.tokenTableKeyAttribute !== props.tokenTable.partitionKeyName
-  ) {
-    fail(
-      `tokenTableKeyAttribute '${props.tokenTableKeyAttribute}' contradicts the SplitTokenTable's ` +
-        `partition key '${props.tokenTable.partitionKeyName}'; leave it unset.`,
-    );
   }
   for (const [name, value, limit] of [
     ['upstreamTimeout', props.upstreamTimeout, 30_000],
