@@ -133,10 +133,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     try {
       const request = readAuthorizerEvent(event);
       const authorization = { authorization: request.authorization, route: request.route };
-      const immediate = resolver.resolveWithoutIo(authorization);
-      if (immediate !== undefined) return Promise.resolve(answer(request, immediate));
-      return resolver.resolve(authorization).then(
-        (decision) => answer(request, decision),
+      const decision = resolver.resolveNow(authorization);
+      if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
+      return decision.then(
+        (resolved) => answer(request, resolved),
         (error: unknown) => failClosed(error, routeLabel(request)),
       );
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { readBearerCredential, readBearerScheme, shapeOf } from './bearer-credential.ts';
+import { type CredentialShape, readBearerScheme, shapeOf } from './bearer-credential.ts';
 import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
@@ -85,31 +85,30 @@ export class TokenResolver {
   }
 
   async resolve(request: AuthorizationRequest): Promise<Decision> {
-    return this.resolveWithoutIo(request) ?? this.resolveWithIo(request);
+    return this.resolveNow(request);
   }
 
   /**
-   * The decision when it needs no I/O (a malformed credential, a cache hit), synchronously; undefined
-   * when the credential must be resolved. Lets the hot path answer without a promise.
+   * The decision, synchronously when it needs no I/O (a malformed credential, a cache hit), else a
+   * promise of it: the hot path answers without a promise, and the credential is read once.
    */
-  resolveWithoutIo(request: AuthorizationRequest): Decision | undefined {
+  resolveNow(request: AuthorizationRequest): Decision | Promise<Decision> {
     const { cache, clock, maxHeaderLength } = this.options;
     const bearer = readBearerScheme(request.authorization, maxHeaderLength);
     if (!bearer.ok) return deny(bearer.problem);
     // Only credentials that were verified are cached, so an exact hit needs no grammar check.
     const cached = cache.get(bearer.token, clock());
     if (cached) return this.authorize(cached, request.route, true);
-    return shapeOf(bearer.token) === undefined ? deny('malformed') : undefined;
+    const shape = shapeOf(bearer.token);
+    if (shape === undefined) return deny('malformed');
+    return this.resolveUncached(bearer.token, shape, request.route);
   }
 
-  private async resolveWithIo(request: AuthorizationRequest): Promise<Decision> {
-    const { cache, clock, maxHeaderLength } = this.options;
-    const credential = readBearerCredential(request.authorization, maxHeaderLength);
-    if (!credential.ok) return deny(credential.problem);
-    const verified = await this.verifyCredential(credential.token, credential.shape);
-    if (!verified.ok) return deny(verified.reason, await this.digestId(credential.token));
-    cache.set(credential.token, verified.token, clock());
-    return this.authorize(verified.token, request.route, false);
+  private async resolveUncached(token: string, shape: CredentialShape, route: RouteRef): Promise<Decision> {
+    const verified = await this.verifyCredential(token, shape);
+    if (!verified.ok) return deny(verified.reason, await this.digestId(token));
+    this.options.cache.set(token, verified.token, this.options.clock());
+    return this.authorize(verified.token, route, false);
   }
 
   private authorize(token: ResolvedToken, route: RouteRef, cached: boolean): Decision {
@@ -125,7 +124,7 @@ export class TokenResolver {
     return { effect: 'allow', token, cached };
   }
 
-  private async verifyCredential(token: string, shape: 'opaque' | 'jwt'): Promise<Verified> {
+  private async verifyCredential(token: string, shape: CredentialShape): Promise<Verified> {
     const { split, phantom, jwtValidationEnabled } = this.options;
     if (shape === 'jwt') {
       if (jwtValidationEnabled) return this.verifyPlainJwt(token);
