@@ -30,13 +30,11 @@ export interface GatewayStackProps extends StackProps {
   readonly config: ExampleAppConfig;
 }
 
-/** Access log fields: who called what, and what the authorizer said. Never a header or token. */
-const REST_ACCESS_LOG_FORMAT = {
+/** Access log fields both APIs share: who called, the answer, what the authorizer said. Never a header or token. */
+const ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
   ip: '$context.identity.sourceIp',
   requestTime: '$context.requestTimeEpoch',
-  httpMethod: '$context.httpMethod',
-  resourcePath: '$context.resourcePath',
   status: '$context.status',
   protocol: '$context.protocol',
   responseLength: '$context.responseLength',
@@ -44,23 +42,22 @@ const REST_ACCESS_LOG_FORMAT = {
   authorizerStatus: '$context.authorizer.status',
   authorizerLatency: '$context.authorizer.latency',
   authorizerError: '$context.authorizer.error',
+};
+
+/** The REST API's own names for the route and the integration. */
+const REST_ACCESS_LOG_FORMAT = {
+  ...ACCESS_LOG_FIELDS,
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
   integrationStatus: '$context.integration.status',
   integrationLatency: '$context.integration.latency',
   errorResponseType: '$context.error.responseType',
 };
 
+/** The HTTP API's own names for the route and the integration. */
 const HTTP_ACCESS_LOG_FORMAT = {
-  requestId: '$context.requestId',
-  ip: '$context.identity.sourceIp',
-  requestTime: '$context.requestTimeEpoch',
+  ...ACCESS_LOG_FIELDS,
   routeKey: '$context.routeKey',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  authorizerStatus: '$context.authorizer.status',
-  authorizerLatency: '$context.authorizer.latency',
-  authorizerError: '$context.authorizer.error',
   integrationStatus: '$context.integrationStatus',
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
