@@ -1,8 +1,9 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../local/client-credentials.ts';
-import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
 import { startSecretsExtensionEmulator } from '../../test/integration/secrets-extension-emulator.ts';
@@ -117,4 +118,15 @@ export async function startLocalParts(): Promise<LocalParts> {
       await Promise.all([as.stop(), dynamo.stop(), extension.stop()]);
     },
   };
+}
+
+/** The authorizer's own token store (SigV4 `GetItem`) against the parts' dynalite. */
+export function benchTokenStore(parts: LocalParts): SigV4DynamoDbTokenStore {
+  return new SigV4DynamoDbTokenStore({
+    tableName: TABLE_NAME,
+    region: BENCH_REGION,
+    endpoint: parts.dynamo.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    timeoutMs: 1000,
+  });
 }

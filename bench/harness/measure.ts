@@ -1,3 +1,4 @@
+import type { ResultRow } from './report.ts';
 /** One thing to time: a call whose cost is measured, sync or async. */
 export interface Candidate {
   readonly name: string;
@@ -117,4 +118,23 @@ export function timingOf(measured: SideBySide, name: string): Timing {
 /** Median and p99 of a timing, as a result row carries them. */
 export function times(timing: Timing): { medianUs: number; p99Us: number } {
   return { medianUs: timing.medianUs, p99Us: timing.p99Us };
+}
+
+/**
+ * Result rows for `names` of one section, each with its median and p99 and, but for the reference
+ * itself, its ratio to `reference` (labelled `to`).
+ */
+export function ratioRows(
+  measured: SideBySide,
+  section: string,
+  names: readonly string[],
+  reference: string,
+  to: string,
+): ResultRow[] {
+  return names.map((name) => ({
+    section,
+    case: name,
+    ...times(measured.timing(name)),
+    ...(name === reference ? {} : { ratio: { value: measured.ratio(name, reference), to } }),
+  }));
 }

@@ -1,12 +1,10 @@
 import { AuthorizerAnswers } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
 import { readAuthorizerEvent } from '../../lambda/adapters/api-gateway/authorizer-event.ts';
-import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
-import { LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
 import { authorizerEvent, isAllow } from '../harness/events.ts';
 import { loadAuthorizerHandler } from '../harness/handler-instance.ts';
-import { BENCH_REGION, ROUTE, ROUTE_SCOPES, TABLE_NAME } from '../harness/local-parts.ts';
+import { benchTokenStore, ROUTE, ROUTE_SCOPES } from '../harness/local-parts.ts';
 import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
 import { formatDuration, type SectionResult } from '../harness/report.ts';
 import { createBenchResolver } from '../harness/resolver.ts';
@@ -24,13 +22,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
   const token = await parts.issueSplitToken();
   const resolver = createBenchResolver({
     as: parts.as,
-    store: new SigV4DynamoDbTokenStore({
-      endpoint: parts.dynamo.endpoint,
-      region: BENCH_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      tableName: TABLE_NAME,
-      timeoutMs: 1000,
-    }),
+    store: benchTokenStore(parts),
     introspection: false,
     cacheMaxEntries: 10_000,
   });

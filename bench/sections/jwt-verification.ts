@@ -6,7 +6,7 @@ import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import { type TestAlgorithm, TestIssuer } from '../../test/support/test-issuer.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
 import { startJwksServer } from '../harness/jwks-server.ts';
-import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
+import { compareSideBySide, ratioRows } from '../harness/measure.ts';
 import { RawJwtVerifier } from '../harness/raw-jwt.ts';
 import { type BudgetCheck, formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
 
@@ -89,15 +89,9 @@ export async function benchJwtVerification(context: BenchContext): Promise<Secti
         ],
         scaled(context, { warmupIterations: 1000, rounds: 40, iterationsPerRound: 100 }),
       );
-      for (const name of [OURS_REMOTE, OURS_LOCAL, OURS_WEB, AWS, SUBTLE, RAW]) {
-        const timing = timingOf(timings, name);
-        rows.push({
-          section: `${SECTION} ${alg}`,
-          case: name,
-          ...times(timing),
-          ...(name === RAW ? {} : { ratio: { value: timings.ratio(name, RAW), to: 'raw' } }),
-        });
-      }
+      rows.push(
+        ...ratioRows(timings, `${SECTION} ${alg}`, [OURS_REMOTE, OURS_LOCAL, OURS_WEB, AWS, SUBTLE, RAW], RAW, 'raw'),
+      );
       if (alg === 'RS256') {
         const toRaw = timings.ratio(OURS_REMOTE, RAW);
         const toAws = timings.ratio(OURS_REMOTE, AWS);

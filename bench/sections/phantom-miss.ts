@@ -1,11 +1,9 @@
 import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
-import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
-import { LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
-import { BENCH_REGION, ROUTE, TABLE_NAME } from '../harness/local-parts.ts';
-import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
+import { benchTokenStore, ROUTE } from '../harness/local-parts.ts';
+import { compareSideBySide, ratioRows } from '../harness/measure.ts';
 import { fetchJwks, RawJwtVerifier } from '../harness/raw-jwt.ts';
-import { formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
+import { formatRatio, type SectionResult } from '../harness/report.ts';
 import { createBenchResolver, expectAllow } from '../harness/resolver.ts';
 
 const SECTION = 'phantom miss';
@@ -28,13 +26,7 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
   const token = await parts.issuePhantomToken();
   const ours = createBenchResolver({
     as,
-    store: new SigV4DynamoDbTokenStore({
-      endpoint: parts.dynamo.endpoint,
-      region: BENCH_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      tableName: TABLE_NAME,
-      timeoutMs: 1000,
-    }),
+    store: benchTokenStore(parts),
     introspection: true,
     cacheMaxEntries: 0,
   });
@@ -78,15 +70,7 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
     ],
     scaled(context, { warmupIterations: 100, rounds: 125, iterationsPerRound: 5 }),
   );
-  const rows: ResultRow[] = [OURS, INTROSPECTOR, RAW].map((name) => {
-    const timing = timingOf(timings, name);
-    return {
-      section: SECTION,
-      case: name,
-      ...times(timing),
-      ...(name === RAW ? {} : { ratio: { value: timings.ratio(name, RAW), to: 'limit' } }),
-    };
-  });
+  const rows = ratioRows(timings, SECTION, [OURS, INTROSPECTOR, RAW], RAW, 'limit');
   const ratio = timings.ratio(OURS, RAW);
   return {
     rows,

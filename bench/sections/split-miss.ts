@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsV4Signer } from 'aws4fetch';
-import { NodeSha256, SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
+import { NodeSha256 } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
-import { BENCH_REGION, ROUTE, TABLE_NAME } from '../harness/local-parts.ts';
-import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
+import { BENCH_REGION, benchTokenStore, ROUTE, TABLE_NAME } from '../harness/local-parts.ts';
+import { compareSideBySide, ratioRows } from '../harness/measure.ts';
 import { fetchJwks, RawJwtVerifier } from '../harness/raw-jwt.ts';
 import { type BudgetCheck, formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
 import { createBenchResolver, expectAllow } from '../harness/resolver.ts';
@@ -46,13 +46,7 @@ export async function benchSplitMiss(context: BenchContext): Promise<SectionResu
     maxAttempts: 3,
   });
   const sdkStore = new DynamoDbTokenStore({ client: sdkClient, tableName: TABLE_NAME, timeoutMs: 1000 });
-  const sigv4Store = new SigV4DynamoDbTokenStore({
-    tableName: TABLE_NAME,
-    region: BENCH_REGION,
-    endpoint: parts.dynamo.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    timeoutMs: 1000,
-  });
+  const sigv4Store = benchTokenStore(parts);
   const oursSdk = createBenchResolver({ as: parts.as, store: sdkStore, introspection: false, cacheMaxEntries: 0 });
   const oursSigV4 = createBenchResolver({ as: parts.as, store: sigv4Store, introspection: false, cacheMaxEntries: 0 });
   await expectAllow(oursSdk, token.opaque, `${SECTION} (SDK store)`);
@@ -94,24 +88,10 @@ export async function benchSplitMiss(context: BenchContext): Promise<SectionResu
     ],
     scaled(context, { warmupIterations: 200, rounds: 150, iterationsPerRound: 5 }),
   );
-  const rows: ResultRow[] = [OURS_SDK, OURS_SIGV4, RAW].map((name) => {
-    const timing = timingOf(timings, name);
-    return {
-      section: SECTION,
-      case: name,
-      ...times(timing),
-      ...(name === RAW ? {} : { ratio: { value: timings.ratio(name, RAW), to: 'limit' } }),
-    };
-  });
-  for (const name of [STORE_SDK, STORE_SIGV4, RAW_GET]) {
-    const timing = timingOf(timings, name);
-    rows.push({
-      section: SECTION,
-      case: name,
-      ...times(timing),
-      ...(name === RAW_GET ? {} : { ratio: { value: timings.ratio(name, RAW_GET), to: 'raw GetItem' } }),
-    });
-  }
+  const rows = [
+    ...ratioRows(timings, SECTION, [OURS_SDK, OURS_SIGV4, RAW], RAW, 'limit'),
+    ...ratioRows(timings, SECTION, [STORE_SDK, STORE_SIGV4, RAW_GET], RAW_GET, 'raw GetItem'),
+  ];
   rows.push(...(await benchSigning(context, parts.dynamo.endpoint)));
 
   // The budget applies to the store the authorizer ships with; the other is shown for comparison.
@@ -188,13 +168,5 @@ async function benchSigning(context: BenchContext, endpoint: string): Promise<Re
     ],
     scaled(context, { warmupIterations: 500, rounds: 20, iterationsPerRound: 100 }),
   );
-  return [SIGN_SMITHY, SIGN_AWS4FETCH].map((name) => {
-    const timing = timingOf(timings, name);
-    return {
-      section: SIGNING_SECTION,
-      case: name,
-      ...times(timing),
-      ...(name === SIGN_SMITHY ? {} : { ratio: { value: timings.ratio(name, SIGN_SMITHY), to: 'smithy' } }),
-    };
-  });
+  return ratioRows(timings, SIGNING_SECTION, [SIGN_SMITHY, SIGN_AWS4FETCH], SIGN_SMITHY, 'smithy');
 }
