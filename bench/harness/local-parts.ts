@@ -6,7 +6,10 @@ import { requestClientCredentialsToken } from '../../local/client-credentials.ts
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
-import { startSecretsExtensionEmulator } from '../../test/integration/secrets-extension-emulator.ts';
+import {
+  lambdaRuntimeEnvironment,
+  startSecretsExtensionEmulator,
+} from '../../test/support/secrets-extension-emulator.ts';
 
 /** Region every local part pretends to be in. */
 export const BENCH_REGION = 'us-east-1';
@@ -71,11 +74,7 @@ export async function startLocalParts(): Promise<LocalParts> {
     ROUTE_SCOPES: JSON.stringify(ROUTE_SCOPES),
     HTTP_API_RESPONSE_FORMAT: 'simple',
     LOG_LEVEL: 'warn',
-    AWS_REGION: BENCH_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SESSION_TOKEN: SESSION_TOKEN,
-    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+    ...lambdaRuntimeEnvironment(extension, SESSION_TOKEN),
     // Lambda runs Node 22+, where the SDK prints no Node 20 deprecation warning.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authorizer } from '../../lambda/authorizer.ts';
 import { startAuthorizationServer } from '../../local/authorization-server.ts';
-import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
-import { type OutcomeKind, outcomeOf } from '../support/authorizer-outcome.ts';
+import { type OutcomeKind, outcomeOfToken } from '../support/authorizer-outcome.ts';
 import { LogCapture } from '../support/log-capture.ts';
 import { RealParts } from '../support/real-parts.ts';
 import { overlaps, type RequestKind, runTraffic, sleep, type TimeWindow, tallyOf } from '../support/traffic.ts';
@@ -45,17 +44,7 @@ describe('dynalite and oidc-provider stopped and restarted while requests flow',
     console.info(`[faults] outage: worst answer ${Math.round(worstMs)} ms (bound ${ANSWER_BOUND_MS} ms)`);
   });
 
-  const send = async (token: string): Promise<OutcomeKind> => {
-    const route = { method: 'GET', path: '/orders' };
-    return (
-      await outcomeOf(
-        authorizer,
-        eventFor('rest-request', `Bearer ${token}`, route),
-        'rest-request',
-        resourceArnFor('rest-request', route),
-      )
-    ).kind;
-  };
+  const send = (token: string): Promise<OutcomeKind> => outcomeOfToken(authorizer, 'rest-request', token);
 
   async function mix(): Promise<RequestKind[]> {
     const split = await parts.split(await parts.jwt());

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authorizer } from '../../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
-import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
-import { type OutcomeKind, outcomeOf } from '../support/authorizer-outcome.ts';
+import { type OutcomeKind, outcomeOfToken } from '../support/authorizer-outcome.ts';
 import { BASE64URL_ALPHABET } from '../support/hostile-arbitraries.ts';
 import { LogCapture } from '../support/log-capture.ts';
 import { RealParts } from '../support/real-parts.ts';
@@ -49,11 +48,7 @@ describe('a flood of random opaque tokens', () => {
     logs.uninstall();
   });
 
-  const send = async (token: string): Promise<OutcomeKind> => {
-    const route = { method: 'GET', path: '/orders' };
-    const event = eventFor('http-simple', `Bearer ${token}`, route);
-    return (await outcomeOf(authorizer, event, 'http-simple', resourceArnFor('http-simple', route))).kind;
-  };
+  const send = (token: string): Promise<OutcomeKind> => outcomeOfToken(authorizer, 'http-simple', token);
 
   it(`${FLOOD_SIZE} random tokens reach the AS at no more than the configured rate, and never open anything`, async () => {
     parts.asProxy.reset();

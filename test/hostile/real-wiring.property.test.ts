@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSecretsExtensionEmulator } from '../integration/secrets-extension-emulator.ts';
 import { EVENT_FORMATS, type EventFormat, eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
 import { HOSTILE_ROUTES } from '../support/authorizer-config.ts';
 import { describeOutcome, outcomeOf } from '../support/authorizer-outcome.ts';
@@ -8,6 +7,7 @@ import { anyString, bearerScheme, separator, tokenMutation } from '../support/ho
 import { expectedOutcome, PROPERTY_ROUTES, type ValidCredential } from '../support/in-process-authorizer.ts';
 import { LogCapture } from '../support/log-capture.ts';
 import { RealParts, TABLE } from '../support/real-parts.ts';
+import { lambdaRuntimeEnvironment, startSecretsExtensionEmulator } from '../support/secrets-extension-emulator.ts';
 
 /** Cases through the Lambda entry point with real dynalite and oidc-provider. */
 const REAL_WIRING_RUNS = Number(process.env.HOSTILE_REAL_WIRING_RUNS ?? 3000);
@@ -64,11 +64,9 @@ describe('the Lambda handler, as deployed, against dynalite and oidc-provider', 
       SESSION_TOKEN,
     );
     stopExtension = extension.stop;
-    vi.stubEnv('AWS_SESSION_TOKEN', SESSION_TOKEN);
-    vi.stubEnv('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT', String(extension.port));
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    for (const [name, value] of Object.entries(lambdaRuntimeEnvironment(extension, SESSION_TOKEN))) {
+      vi.stubEnv(name, value);
+    }
     handlers.set('simple', await loadHandler('simple'));
     handlers.set('iam', await loadHandler('iam'));
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authorizer } from '../../lambda/authorizer.ts';
-import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
-import { type OutcomeKind, outcomeOf } from '../support/authorizer-outcome.ts';
+import { type OutcomeKind, outcomeOfToken } from '../support/authorizer-outcome.ts';
 import { LogCapture } from '../support/log-capture.ts';
 import { RealParts } from '../support/real-parts.ts';
 import { sleep } from '../support/traffic.ts';
@@ -25,11 +24,7 @@ describe(`revocation takes effect within the cache time (${CACHE_TTL_SECONDS} s)
     logs.uninstall();
   });
 
-  const send = async (token: string): Promise<OutcomeKind> => {
-    const route = { method: 'GET', path: '/orders' };
-    const event = eventFor('rest-request', `Bearer ${token}`, route);
-    return (await outcomeOf(authorizer, event, 'rest-request', resourceArnFor('rest-request', route))).kind;
-  };
+  const send = (token: string): Promise<OutcomeKind> => outcomeOfToken(authorizer, 'rest-request', token);
 
   /** Polls until the token is refused; the time from `revoke` to the first refusal, and what came before. */
   async function timeToRefusal(

@@ -6,7 +6,7 @@ import { requestClientCredentialsToken } from '../../local/client-credentials.ts
 import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
-import { startSecretsExtensionEmulator } from './secrets-extension-emulator.ts';
+import { lambdaRuntimeEnvironment, startSecretsExtensionEmulator } from '../support/secrets-extension-emulator.ts';
 
 type Json = Record<string, unknown>;
 type Handler = (event: unknown) => Promise<unknown>;
@@ -108,11 +108,9 @@ describe('the Lambda handler against dynalite and oidc-provider on 127.0.0.1', (
       SESSION_TOKEN,
     );
     stopExtension = extension.stop;
-    vi.stubEnv('AWS_SESSION_TOKEN', SESSION_TOKEN);
-    vi.stubEnv('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT', String(extension.port));
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    for (const [name, value] of Object.entries(lambdaRuntimeEnvironment(extension, SESSION_TOKEN))) {
+      vi.stubEnv(name, value);
+    }
     handler = await loadHandler();
   });
 

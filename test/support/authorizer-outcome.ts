@@ -1,6 +1,6 @@
 import { UNAUTHORIZED_MESSAGE, UnauthorizedError } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
 import type { Authorizer } from '../../lambda/authorizer.ts';
-import type { EventFormat } from './api-gateway-events.ts';
+import { type EventFormat, eventFor, resourceArnFor } from './api-gateway-events.ts';
 
 type Json = Record<string, unknown>;
 
@@ -136,4 +136,16 @@ export function describeOutcome(outcome: Outcome): string {
     default:
       return outcome.kind;
   }
+}
+
+/** How API Gateway would end a call presenting `token` as a bearer on `route` in `format`. */
+export async function outcomeOfToken(
+  authorizer: Authorizer,
+  format: EventFormat,
+  token: string,
+  route: { method: string; path: string } = { method: 'GET', path: '/orders' },
+): Promise<OutcomeKind> {
+  return (
+    await outcomeOf(authorizer, eventFor(format, `Bearer ${token}`, route), format, resourceArnFor(format, route))
+  ).kind;
 }

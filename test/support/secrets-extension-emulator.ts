@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb-client.ts';
 import { closeServer, listenOnLoopback } from '../../local/loopback-http.ts';
 
 /**
@@ -23,4 +24,18 @@ export async function startSecretsExtensionEmulator(
   });
   const port = await listenOnLoopback(server, 0);
   return { port, stop: () => closeServer(server) };
+}
+
+/**
+ * What Lambda's runtime puts in a function's environment besides its configuration: region,
+ * credentials (fine for dynalite, which checks none) and the extension's session token and port.
+ */
+export function lambdaRuntimeEnvironment(extension: { port: number }, sessionToken: string): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: sessionToken,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+  };
 }
