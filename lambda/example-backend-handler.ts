@@ -14,7 +14,8 @@
  * (comma-separated, default RS256,PS256,ES256,EdDSA), REQUIRED_TOKEN_TYPE and
  * INTROSPECTION_RESPONSE_AUDIENCE (the introspecting client id; unset refuses RFC 9701 answers).
  */
-import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { errors, JWTPayload } from 'jose';
+import { ForwardedJwtVerifier, isTokenError } from './forwarded-jwt-verifier.ts';
 
 interface ApiResponse {
   readonly statusCode: number;
@@ -33,7 +34,6 @@ export interface BackendEvent {
   };
 }
 
-const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 /** Upper bound on the JWT we are willing to parse; the authorizer never forwards more. */
 const MAX_JWT_LENGTH = 16_384;
 
@@ -50,17 +50,14 @@ function required(name: string): string {
   return value;
 }
 
-const issuer = required('ISSUER');
-const audience = list(required('AUDIENCE'));
-const algorithms = list(process.env.ALLOWED_ALGORITHMS).length
-  ? list(process.env.ALLOWED_ALGORITHMS)
-  : DEFAULT_ALGORITHMS;
-const typ = process.env.REQUIRED_TOKEN_TYPE?.trim() || undefined;
-const introspectionAudience = process.env.INTROSPECTION_RESPONSE_AUDIENCE?.trim() || undefined;
-const INTROSPECTION_TYPE = 'token-introspection+jwt';
-const jwks = createRemoteJWKSet(new URL(required('JWKS_URI')), {
-  timeoutDuration: 3000,
-  cooldownDuration: 30_000,
+const algorithms = list(process.env.ALLOWED_ALGORITHMS);
+const verifier = new ForwardedJwtVerifier({
+  issuer: required('ISSUER'),
+  jwksUri: required('JWKS_URI'),
+  audiences: list(required('AUDIENCE')),
+  ...(algorithms.length > 0 ? { allowedAlgorithms: algorithms } : {}),
+  requiredTokenType: process.env.REQUIRED_TOKEN_TYPE?.trim() || undefined,
+  introspectionAudience: process.env.INTROSPECTION_RESPONSE_AUDIENCE?.trim() || undefined,
 });
 
 /** The JWT from the authorizer context, for either payload format. */
@@ -86,38 +83,12 @@ function unauthorized(description: string): ApiResponse {
   );
 }
 
-/** Verifies an access-token JWT, or an RFC 9701 answer when an introspection audience is configured. */
-async function verify(jwt: string): Promise<JWTPayload> {
-  const isIntrospectionAnswer = decodeProtectedHeader(jwt).typ === INTROSPECTION_TYPE;
-  if (!isIntrospectionAnswer || introspectionAudience === undefined) {
-    return (await jwtVerify(jwt, jwks, { issuer, audience, algorithms, typ, clockTolerance: 30 })).payload;
-  }
-  const { payload } = await jwtVerify(jwt, jwks, {
-    issuer,
-    audience: introspectionAudience,
-    algorithms,
-    typ: INTROSPECTION_TYPE,
-    clockTolerance: 30,
-  });
-  const introspected = payload.token_introspection as (JWTPayload & { active?: unknown }) | undefined;
-  if (introspected?.active !== true || typeof introspected.exp !== 'number' || introspected.exp * 1000 < Date.now()) {
-    throw new errors.JWTClaimValidationFailed('the introspection answer does not say active', payload, 'active');
-  }
-  return introspected;
-}
-
-/** Errors that say the token is bad (401), as opposed to the JWKS being unreachable (500). */
-function isTokenError(error: unknown): boolean {
-  if (!(error instanceof errors.JOSEError)) return false;
-  return !(error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid);
-}
-
 export async function handler(event: BackendEvent): Promise<ApiResponse> {
   const jwt = jwtFromContext(event);
   if (!jwt) return unauthorized('no verified token in the request context');
   let payload: JWTPayload;
   try {
-    payload = await verify(jwt);
+    payload = (await verifier.verify(jwt)).claims;
   } catch (error) {
     if (isTokenError(error)) {
       // Only the error code is logged: never the token.

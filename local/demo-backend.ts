@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { ForwardedJwtVerifier, isTokenError } from '../lambda/forwarded-jwt-verifier.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { type HttpAnswer, json, send } from './node-http.ts';
 
@@ -9,11 +10,10 @@ export interface DemoBackendOptions {
   readonly issuer: string;
   /** The issuer's JWKS. */
   readonly jwksUri: string;
-  /**
-   * Accepted `aud` values: the API's audience for access-token JWTs, and the introspecting
-   * client's id for RFC 9701 introspection answers (what phantom tokens turn into).
-   */
+  /** Accepted `aud` values of access-token JWTs. */
   readonly audiences: readonly string[];
+  /** `aud` of RFC 9701 introspection answers (what phantom tokens turn into): the introspecting client's id. */
+  readonly introspectionAudience: string;
   /** @default ['RS256', 'PS256', 'ES256', 'EdDSA'] */
   readonly allowedAlgorithms?: readonly string[];
   /** Port on 127.0.0.1. @default 0 (a free port) */
@@ -27,18 +27,21 @@ export interface DemoBackend {
   stop(): Promise<void>;
 }
 
-/** JOSE `typ` values the backend accepts: RFC 9068 access tokens and RFC 9701 introspection answers. */
-const ACCEPTED_TYPES: ReadonlySet<string> = new Set(['at+jwt', 'application/at+jwt', 'token-introspection+jwt']);
-
 /**
  * The demo API behind the local gateway. Zero trust: it takes nothing from the gateway on faith and
- * verifies the `Authorization: Bearer <jwt>` itself against the issuer's JWKS (issuer, audience,
- * expiry, algorithm, `typ`; an RFC 9701 answer must also say `active`). It answers every path with
+ * verifies the `Authorization: Bearer <jwt>` itself, as the example backend Lambda does
+ * ({@link ForwardedJwtVerifier}). It answers every path with
  * the verified claims, and the token type the gateway reported (`x-token-type`, for display only).
  */
 export async function startDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri), { timeoutDuration: 3000, cooldownDuration: 30_000 });
-  const algorithms = [...(options.allowedAlgorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'])];
+  const verifier = new ForwardedJwtVerifier({
+    issuer: options.issuer,
+    jwksUri: options.jwksUri,
+    audiences: options.audiences,
+    introspectionAudience: options.introspectionAudience,
+    requiredTokenType: 'at+jwt',
+    ...(options.allowedAlgorithms ? { allowedAlgorithms: options.allowedAlgorithms } : {}),
+  });
 
   const verify = async (
     authorization: string | undefined,
@@ -46,21 +49,12 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
     const jwt = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '')?.[1];
     if (jwt === undefined) return invalidToken('no JWT in the Authorization header');
     try {
-      const { payload, protectedHeader } = await jwtVerify(jwt, jwks, {
-        issuer: options.issuer,
-        audience: [...options.audiences],
-        algorithms,
-        clockTolerance: 30,
-      });
-      const typ = protectedHeader.typ ?? '';
-      if (!ACCEPTED_TYPES.has(typ)) return invalidToken('unexpected token type');
-      if (typ === 'token-introspection+jwt' && !isActiveIntrospection(payload)) return invalidToken('inactive token');
-      return { header: { alg: protectedHeader.alg, typ, kid: protectedHeader.kid }, claims: payload };
+      const { header, payload } = await verifier.verify(jwt);
+      return { header: { alg: header.alg, typ: header.typ, kid: header.kid }, claims: payload };
     } catch (error) {
-      if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
-        return invalidToken('the token could not be verified');
-      }
-      return json(500, { error: 'server_error' });
+      return isTokenError(error)
+        ? invalidToken('the token could not be verified')
+        : json(500, { error: 'server_error' });
     }
   };
 
@@ -96,12 +90,6 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
       return stopping;
     },
   };
-}
-
-function isActiveIntrospection(payload: JWTPayload): boolean {
-  const claims = payload.token_introspection as { active?: unknown; exp?: unknown } | undefined;
-  if (typeof claims !== 'object' || claims === null || claims.active !== true) return false;
-  return typeof claims.exp === 'number' && claims.exp + 30 >= Date.now() / 1000;
 }
 
 function invalidToken(description: string): HttpAnswer {

@@ -124,7 +124,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const backend = await startDemoBackend({
       issuer: as.issuer,
       jwksUri: as.jwksUri,
-      audiences: [as.audience, as.clients.introspector.clientId],
+      audiences: [as.audience],
+      introspectionAudience: as.clients.introspector.clientId,
     });
     stoppers.push(() => backend.stop());
 
