@@ -1,7 +1,8 @@
 import { decodeJwt } from 'jose';
+import { readBoundedText } from './adapters/bounded-body.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import type { DecisionLog } from './core/ports.ts';
-import { hashToken, type TokenHashAlgorithm } from './core/token-hash.ts';
+import { hashToken, type TokenHashAlgorithm, tokenLogId } from './core/token-hash.ts';
 import { webJoseCrypto } from './core/web-crypto.ts';
 import { SplitTokenError, splitToken } from './issuing/split-token.ts';
 import { TokenWriteError, type TokenWriter } from './issuing/token-writer.ts';
@@ -143,7 +144,7 @@ export class TokenEndpointProxy {
       this.log.error('access token cannot be split', { code, clientId });
       return oauthError(502, 'server_error', 'the authorization server issued an access token that cannot be split');
     }
-    const tokenId = await tokenIdOf(split.opaqueToken, this.crypto);
+    const tokenId = await tokenLogId(split.opaqueToken, this.crypto);
     try {
       await this.options.writer.write(split.record);
     } catch (error) {
@@ -178,7 +179,7 @@ export class TokenEndpointProxy {
       return upstream.response;
     }
     const hashedSignature = await hashToken(token, this.hashAlgorithm, this.crypto);
-    const tokenId = await tokenIdOf(token, this.crypto);
+    const tokenId = await tokenLogId(token, this.crypto);
     try {
       await this.options.writer.delete(hashedSignature);
     } catch (error) {
@@ -213,7 +214,9 @@ export class TokenEndpointProxy {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.upstreamTimeoutMs),
       });
-      body = await readBounded(response);
+      const text = await readBoundedText(response, MAX_UPSTREAM_BODY_BYTES);
+      if (text === undefined) throw new RangeError('answer too large');
+      body = text;
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       this.log.error('authorization server unreachable', {
@@ -282,24 +285,8 @@ function mediaTypeOf(contentType: string | null): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_UPSTREAM_BODY_BYTES) {
-    await response.body?.cancel();
-    throw new RangeError('answer too large');
-  }
-  const text = await response.text();
-  if (text.length > MAX_UPSTREAM_BODY_BYTES) throw new RangeError('answer too large');
-  return text;
-}
-
 const encoder = new TextEncoder();
 
 function byteLength(text: string): number {
   return encoder.encode(text).length;
-}
-
-/** The id the authorizer logs for the same token: the first 12 characters of its SHA-256 hash. */
-async function tokenIdOf(opaqueToken: string, crypto: JoseCrypto): Promise<string> {
-  return (await hashToken(opaqueToken, 'SHA-256', crypto)).slice(0, 12);
 }

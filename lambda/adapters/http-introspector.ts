@@ -1,5 +1,6 @@
 import { DependencyError } from '../core/dependency-error.ts';
 import type { IntrospectionAnswer, IntrospectionResponseFormat, Introspector } from '../core/ports.ts';
+import { readBoundedText } from './bounded-body.ts';
 
 /** Settings of {@link HttpIntrospector}. */
 export interface HttpIntrospectorOptions {
@@ -72,7 +73,9 @@ export class HttpIntrospector implements Introspector {
         redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      body = await readBounded(response);
+      const text = await readBoundedText(response, MAX_BODY_BYTES);
+      if (text === undefined) throw protocolError('answer too large');
+      body = text;
     } catch (error) {
       if (error instanceof DependencyError) throw error;
       throw new DependencyError('introspection_unavailable', `Introspection request failed (${nameOf(error)})`, {
@@ -106,17 +109,6 @@ function readJsonAnswer(body: string): IntrospectionAnswer {
     return { kind: 'inactive' };
   }
   throw protocolError('an unsigned answer that does not say inactive');
-}
-
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-    await response.body?.cancel();
-    throw protocolError('answer too large');
-  }
-  const text = await response.text();
-  if (text.length > MAX_BODY_BYTES) throw protocolError('answer too large');
-  return text;
 }
 
 function errorCodeOf(body: string): unknown {

@@ -22,6 +22,22 @@ export async function hashToken(
   return bytesToBase64(await crypto.digest(algorithm, encoder.encode(token)));
 }
 
+/** Length of a log id: enough to correlate log lines, far too little to present as a token. */
+const LOG_ID_LENGTH = 12;
+
+/**
+ * The id logs carry for a credential: the first characters of its SHA-256 record key. The
+ * authorizer and the token endpoint proxy log the same id for the same token.
+ */
+export function tokenLogIdOf(sha256RecordKey: string): string {
+  return sha256RecordKey.slice(0, LOG_ID_LENGTH);
+}
+
+/** {@link tokenLogIdOf} a credential, hashing it first. */
+export async function tokenLogId(credential: string, crypto: JoseCrypto = webJoseCrypto): Promise<string> {
+  return tokenLogIdOf(await hashToken(credential, 'SHA-256', crypto));
+}
+
 /** Standard (not URL-safe) Base64 with padding, without Node's Buffer so the core runs anywhere. */
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';

@@ -8,7 +8,7 @@ import type { TokenBucket } from './rate-limiter.ts';
 import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-token.ts';
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
 import { hasScopes, type RouteRef, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
-import { hashToken, type TokenHashAlgorithm } from './token-hash.ts';
+import { hashToken, type TokenHashAlgorithm, tokenLogId, tokenLogIdOf } from './token-hash.ts';
 import { webJoseCrypto } from './web-crypto.ts';
 
 /** The split-token path: where records live and how they are keyed. */
@@ -148,7 +148,7 @@ export class TokenResolver {
     const jwt = `${record.headAndBody}.${token}`;
     const verification = await this.options.verifier.verify(jwt, this.accessTokenExpectation);
     if (!verification.ok) return verification;
-    const tokenId = split.hashAlgorithm === 'SHA-256' ? tokenIdOf(hashedSignature) : await this.digestId(token);
+    const tokenId = split.hashAlgorithm === 'SHA-256' ? tokenLogIdOf(hashedSignature) : await this.digestId(token);
     return { ok: true, token: toResolvedToken('split', jwt, verification.claims, tokenId) };
   }
 
@@ -201,9 +201,8 @@ export class TokenResolver {
     return { ok: true, token: toResolvedToken('phantom', jwt, introspected, tokenId) };
   }
 
-  /** A short id of a credential for logs: the first characters of its SHA-256 record key. */
-  private async digestId(credential: string): Promise<string> {
-    return tokenIdOf(await hashToken(credential, 'SHA-256', this.crypto));
+  private digestId(credential: string): Promise<string> {
+    return tokenLogId(credential, this.crypto);
   }
 }
 
@@ -230,9 +229,4 @@ function toResolvedToken(tokenType: TokenType, jwt: string, claims: JWTPayload, 
     expiresAtSeconds: typeof claims.exp === 'number' ? claims.exp : 0,
     tokenId,
   };
-}
-
-/** The first 12 characters of the record key: enough to correlate logs, useless to present. */
-function tokenIdOf(hashedSignature: string): string {
-  return hashedSignature.slice(0, 12);
 }
