@@ -1,5 +1,6 @@
 import { UNAUTHORIZED_MESSAGE, UnauthorizedError } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
 import type { Authorizer } from '../../lambda/authorizer.ts';
+import { evaluateInvokePolicy, type InvokePolicy } from '../../local/iam-policy.ts';
 import { type EventFormat, eventFor, resourceArnFor } from './api-gateway-events.ts';
 
 type Json = Record<string, unknown>;
@@ -84,23 +85,9 @@ export function classifyAnyAnswer(answer: unknown, resourceArn: string): Outcome
   return classifyAnswer(answer, simple ? 'http-simple' : 'rest-request', resourceArn);
 }
 
-/** Whether an IAM policy document lets `execute-api:Invoke` on `arn`: an explicit Deny wins. */
+/** Whether an IAM policy document lets `execute-api:Invoke` on `arn`, as the local gateway evaluates it. */
 export function policyAllows(policyDocument: unknown, arn: string): boolean {
-  const statements = (policyDocument as { Statement: Statement[] }).Statement;
-  const matching = statements.filter((statement) =>
-    (statement.Resource as string[]).some((resource) => arnMatches(resource, arn)),
-  );
-  if (matching.some((statement) => statement.Effect === 'Deny')) return false;
-  return matching.some((statement) => statement.Effect === 'Allow');
-}
-
-/** IAM resource matching: `*` is any run of characters (slashes included), `?` one character. */
-export function arnMatches(pattern: string, arn: string): boolean {
-  const source = pattern
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's').test(arn);
+  return evaluateInvokePolicy(policyDocument as InvokePolicy, arn) === 'allow';
 }
 
 function policyProblem(answer: Json): string | undefined {
