@@ -1,7 +1,9 @@
 import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.ts';
 import type { LogLevel } from './adapters/json-log.ts';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS } from './cache-staleness.ts';
+import { isJsonObject } from './core/jwk-set.ts';
 import type { IntrospectionResponseFormat } from './core/ports.ts';
-import type { RouteScopeRule } from './core/route-scopes.ts';
+import { type RouteScopeRule, routeRuleProblem } from './core/route-scopes.ts';
 import type { TokenHashAlgorithm } from './core/token-hash.ts';
 
 /**
@@ -173,7 +175,7 @@ export async function readAuthorizerConfig(
     audiences: read.list(AuthorizerEnv.audiences, undefined),
     allowedAlgorithms: read.list(AuthorizerEnv.allowedAlgorithms, ALGORITHMS_DEFAULT),
     requiredTokenType: read.optional(AuthorizerEnv.requiredTokenType),
-    clockSkewSeconds: read.integer(AuthorizerEnv.clockSkewSeconds, 30, 0, 300),
+    clockSkewSeconds: read.integer(AuthorizerEnv.clockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 0, 300),
     tokenTableName,
     tokenTableKeyAttribute: read.optional(AuthorizerEnv.tokenTableKeyAttribute) ?? 'hashed_signature',
     tokenHashAlgorithm: read.oneOf(AuthorizerEnv.tokenHashAlgorithm, ['SHA-256', 'SHA-384', 'SHA-512'], 'SHA-256'),
@@ -185,7 +187,7 @@ export async function readAuthorizerConfig(
     jwtValidationEnabled,
     routeScopes: readRouteScopes(read, AuthorizerEnv.routeScopes),
     defaultScopes: read.list(AuthorizerEnv.defaultScopes, []),
-    cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, 60, 0, 3600),
+    cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, 0, 3600),
     cacheMaxEntries: read.integer(AuthorizerEnv.cacheMaxEntries, 10_000, 0, 1_000_000),
     maxHeaderLength: read.integer(AuthorizerEnv.maxHeaderLength, 4096, 64, 65_536),
     jwksTimeoutMs: read.integer(AuthorizerEnv.jwksTimeoutMs, 3000, 1, 30_000),
@@ -204,23 +206,12 @@ function readRouteScopes(read: EnvReader, name: string): readonly RouteScopeRule
   } catch {
     throw new ConfigurationError(`${name} must be JSON: [{"method":"GET","path":"/orders","scopes":["orders:read"]}]`);
   }
-  if (!Array.isArray(parsed) || !parsed.every(isRouteScopeRule)) {
-    throw new ConfigurationError(
-      `${name} must be an array of {"method", "path" starting with "/", "scopes": string[]}`,
-    );
+  if (!Array.isArray(parsed)) {
+    throw new ConfigurationError(`${name} must be an array of {"method", "path", "scopes": string[]}`);
   }
-  return parsed;
-}
-
-function isRouteScopeRule(value: unknown): value is RouteScopeRule {
-  if (typeof value !== 'object' || value === null) return false;
-  const rule = value as Record<string, unknown>;
-  return (
-    typeof rule.method === 'string' &&
-    /^[A-Za-z]+$/.test(rule.method) &&
-    typeof rule.path === 'string' &&
-    rule.path.startsWith('/') &&
-    Array.isArray(rule.scopes) &&
-    rule.scopes.every((scope) => typeof scope === 'string' && scope.length > 0)
-  );
+  for (const [index, rule] of parsed.entries()) {
+    const problem = isJsonObject(rule) ? routeRuleProblem(rule as unknown as RouteScopeRule) : 'not an object';
+    if (problem !== undefined) throw new ConfigurationError(`${name}[${index}]: ${problem}`);
+  }
+  return parsed as RouteScopeRule[];
 }

@@ -63,7 +63,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   const clock = dependencies.clock ?? Date.now;
   const crypto = dependencies.crypto ?? nodeJoseCrypto;
   const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
-  const answers = new AuthorizerAnswers(routes, config.httpApiResponseFormat);
+  const answers = new AuthorizerAnswers(config.httpApiResponseFormat);
   const functionName = dependencies.functionName ?? 'local';
   const metricDimensions = (code: string) => ({ [AuthorizerMetrics.functionDimension]: functionName, code });
   const resolver = new TokenResolver({
@@ -132,7 +132,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   return (event) => {
     try {
       const request = readAuthorizerEvent(event);
-      const authorization = { authorization: request.authorization, route: request.route };
+      const authorization = { authorization: request.authorization, targets: request.targets };
       const decision = resolver.resolveNow(authorization);
       if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
       return decision.then(
@@ -145,8 +145,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   };
 }
 
+/** The request for logs: paths are client input, so bounded (a path is not token material). */
 function routeLabel(request: AuthorizerRequest): string {
-  return `${request.route.method} ${request.route.path}`.slice(0, 256);
+  const target = request.targets[0];
+  return target === undefined ? '' : `${target.method} ${target.path}`.slice(0, 256);
 }
 
 function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {

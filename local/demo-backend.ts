@@ -18,6 +18,12 @@ export interface DemoBackendOptions {
   readonly allowedAlgorithms?: readonly string[];
   /** Port on 127.0.0.1. @default 0 (a free port) */
   readonly port?: number;
+  /**
+   * Where the gateway puts the JWT: `authorization` (`Bearer <jwt>`, REST APIs map it there) or
+   * `x-verified-jwt` (the bare JWT: HTTP APIs cannot map `Authorization`, which still holds the
+   * client's opaque token). @default 'authorization'
+   */
+  readonly jwtHeader?: 'authorization' | 'x-verified-jwt';
 }
 
 /** A running demo backend. */
@@ -43,11 +49,11 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
     ...(options.allowedAlgorithms ? { allowedAlgorithms: options.allowedAlgorithms } : {}),
   });
 
-  const verify = async (
-    authorization: string | undefined,
-  ): Promise<HttpAnswer | { header: object; claims: JWTPayload }> => {
-    const jwt = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '')?.[1];
-    if (jwt === undefined) return invalidToken('no JWT in the Authorization header');
+  const jwtHeader = options.jwtHeader ?? 'authorization';
+  const verify = async (value: string | undefined): Promise<HttpAnswer | { header: object; claims: JWTPayload }> => {
+    const pattern = jwtHeader === 'authorization' ? BEARER_JWT : BARE_JWT;
+    const jwt = pattern.exec(value ?? '')?.[1];
+    if (jwt === undefined) return invalidToken(`no JWT in the ${jwtHeader} header`);
     try {
       const { header, payload } = await verifier.verify(jwt);
       return { header: { alg: header.alg, typ: header.typ, kid: header.kid }, claims: payload };
@@ -60,9 +66,9 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
 
   const server = createServer((request, response) => {
     request.resume();
-    const authorization = request.headers.authorization;
+    const carried = request.headers[jwtHeader];
     const tokenType = request.headers['x-token-type'];
-    verify(authorization)
+    verify(typeof carried === 'string' ? carried : undefined)
       .then((verified) =>
         'status' in verified
           ? verified
@@ -91,6 +97,9 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
     },
   };
 }
+
+const BEARER_JWT = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+const BARE_JWT = /^([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 function invalidToken(description: string): HttpAnswer {
   return json(

@@ -1,60 +1,86 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AuthorizerAnswer, PolicyAnswer } from '../lambda/adapters/api-gateway/authorizer-answer.ts';
-import { UNAUTHORIZED_MESSAGE } from '../lambda/adapters/api-gateway/authorizer-answer.ts';
-import type { Authorizer } from '../lambda/authorizer.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
-import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import type { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
-import { AuthorizerAnswerCache } from './authorizer-answer-cache.ts';
+import type { ContextHeaderMapping } from '../lib/example-api.ts';
+import type { RestGatewayResponse, RestGatewayResponseType } from '../lib/rest-gateway-responses.ts';
 import {
+  decodeHttpApiPath,
   type GatewayEventFormat,
   type GatewayRequest,
-  httpApiAuthorizerEvent,
-  invokeArn,
-  restRequestAuthorizerEvent,
-  routeKeyOf,
-} from './gateway-events.ts';
-import { evaluateInvokePolicy } from './iam-policy.ts';
+  type MethodArnPath,
+} from './api-gateway/authorizer-events.ts';
+import {
+  type AuthorizationOutcome,
+  type AuthorizerFunction,
+  GatewayAuthorization,
+} from './api-gateway/gateway-authorization.ts';
+import { type RouteDefinition, selectHttpRoute, selectRestRoute } from './api-gateway/route-selection.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, send } from './node-http.ts';
 
-/** Requests under this prefix go to the token endpoint proxy, without the authorizer. */
+/** Requests under this prefix go to the token endpoint proxy, outside the API (on AWS: its own function URL). */
 export const OAUTH_PATH_PREFIX = '/oauth/';
+
+/**
+ * "Total combined size of all header values: 10240 bytes" (REST), "Total combined size of request
+ * line and header values: 10240 bytes" (HTTP API) — API Gateway quotas. AWS does not document the
+ * status past it; 431 is assumed.
+ */
+export const MAX_HEADER_BYTES = 10_240;
+
+/** A route of the local API and the integration that serves it. */
+export interface LocalGatewayRoute extends RouteDefinition {
+  /** Key of {@link LocalGatewayOptions.integrations}. */
+  readonly integration: string;
+  /** `none`: no authorizer (a public route). @default 'token' */
+  readonly authorization?: 'token' | 'none';
+}
 
 /** Options for {@link startLocalGateway}. */
 export interface LocalGatewayOptions {
   /** Port on 127.0.0.1. @default 0 (a free port) */
   readonly port?: number;
-  /** The API's routes; each is served through the authorizer to the backend. */
-  readonly routes: readonly RouteScopeRule[];
+  /** The API type imitated. */
+  readonly format: GatewayEventFormat;
+  /** The stage: REST stages are always named and prefix the path; HTTP `$default` is at the root. */
+  readonly stage: string;
+  readonly routes: readonly LocalGatewayRoute[];
+  /** Base URL per integration name (HTTP proxy integrations; the request path after the stage is appended). */
+  readonly integrations: Readonly<Record<string, string>>;
   /** The authorizer, invoked as API Gateway invokes the Lambda. */
-  readonly authorizer: Authorizer;
-  /** Event format handed to the authorizer. @default 'rest' */
-  readonly eventFormat?: GatewayEventFormat;
-  /** How long answers are cached by identity source; 0 turns caching off. @default 60 */
-  readonly cacheTtlSeconds?: number;
-  /** Base URL of the HTTP backend (the integration). */
-  readonly backendUrl: string;
+  readonly authorizer: AuthorizerFunction;
+  /** The authorizer's identity sources (the constructs' constants). */
+  readonly identitySources: readonly string[];
+  /** The authorizer's result cache TTL; 0 turns it off. */
+  readonly resultsTtlSeconds: number;
+  /** Headers the integrations get from the authorizer context (the constructs' mappings). */
+  readonly contextHeaders: readonly ContextHeaderMapping[];
+  /** REST: the gateway responses the stack deploys. */
+  readonly restGatewayResponses?: readonly RestGatewayResponse[];
+  /** REST: what method ARNs hold for non-canonical paths (undocumented). @default 'as-sent' */
+  readonly methodArnPath?: MethodArnPath;
   /** Serves `/oauth/...` when given (the proxy's paths must start with {@link OAUTH_PATH_PREFIX}). @default none */
   readonly tokenEndpointProxy?: TokenEndpointProxy;
   /** Largest request body accepted. @default 1048576 */
   readonly maxBodyBytes?: number;
   /** Access log, one line per request, token-free. @default none */
   readonly log?: DecisionLog;
+  /** @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** A running local gateway. */
 export interface LocalGateway {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** The invoke URL: `http://127.0.0.1:PORT/<stage>` (REST, named HTTP stages) or `http://127.0.0.1:PORT`. */
   readonly url: string;
+  /** `http://127.0.0.1:PORT`. */
+  readonly origin: string;
   readonly port: number;
+  /** The authorization step, for its invocation count and its cache flush. */
+  readonly authorization: GatewayAuthorization;
   /** Closes the listener and every connection. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-type AuthorizationOutcome =
-  | { readonly kind: 'allow'; readonly context: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'deny'; readonly answer: HttpAnswer };
 
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
@@ -70,39 +96,25 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * An imitation of API Gateway on 127.0.0.1 for the local stack: it matches the request to a route,
- * invokes the same authorizer the Lambda runs with a REST REQUEST or HTTP API 2.0 event, caches
- * the answer by identity source (REST: the Authorization header, evaluating the cached policy
- * against each new method ARN; HTTP API: the header and the route key), maps the outcome as API
- * Gateway does (401 `invalid_token`, 403 `insufficient_scope`, 500 on authorizer failure), and
- * forwards allowed requests to the backend with `Authorization: Bearer <jwt>` from the authorizer
- * context, replacing what the client sent.
+ * An imitation of API Gateway on 127.0.0.1, each behaviour written from AWS's documentation (cited
+ * where it is implemented, under `local/api-gateway/`): stages, route selection per API type,
+ * authorizer events as captured, identity-source caching, the 10 s authorizer timeout, answer
+ * validation, IAM policy evaluation, REST gateway responses, the header size quota, and the
+ * integrations' header mappings from the authorizer context. Allowed requests go to an HTTP
+ * integration with the mapped headers replacing what the client sent under those names.
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const format = options.eventFormat ?? 'rest';
-  const cache = new AuthorizerAnswerCache<AuthorizerAnswer>({ ttlSeconds: options.cacheTtlSeconds ?? 60 });
+  const { format, stage } = options;
+  const authorization = new GatewayAuthorization({
+    format,
+    authorizer: options.authorizer,
+    identitySources: options.identitySources,
+    resultsTtlSeconds: options.resultsTtlSeconds,
+    ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const backendUrl = options.backendUrl.replace(/\/+$/, '');
-
-  const authorize = async (request: GatewayRequest): Promise<AuthorizationOutcome> => {
-    const authorization = lowerCaseHeaders(request.rawHeaders).authorization;
-    // API Gateway answers 401 itself, without calling the authorizer, when an identity source is missing.
-    if (!authorization) return { kind: 'deny', answer: unauthorized() };
-    const cacheKey = format === 'rest' ? authorization : `${authorization}\n${routeKeyOf(request)}`;
-    let answer = cache.get(cacheKey);
-    if (answer === undefined) {
-      const event = format === 'rest' ? restRequestAuthorizerEvent(request) : httpApiAuthorizerEvent(request);
-      try {
-        answer = await options.authorizer(event);
-      } catch (error) {
-        if (error instanceof Error && error.message === UNAUTHORIZED_MESSAGE)
-          return { kind: 'deny', answer: unauthorized() };
-        return { kind: 'deny', answer: json(500, { message: 'Internal Server Error' }) };
-      }
-      cache.set(cacheKey, answer);
-    }
-    return outcomeOf(answer, invokeArn(format, request.method, request.path), format);
-  };
+  const responses = new Map((options.restGatewayResponses ?? []).map((response) => [response.type, response]));
 
   const server = createServer((incoming, outgoing) => {
     const started = Date.now();
@@ -116,7 +128,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         send(outgoing, answer);
         options.log?.info('request', {
           method: incoming.method,
-          path: (incoming.url ?? '/').split('?')[0],
+          path: (incoming.url ?? '/').split('?')[0]?.slice(0, 256),
           status: answer.status,
           latencyMs: Date.now() - started,
         });
@@ -124,58 +136,120 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   });
 
   async function handle(incoming: IncomingMessage): Promise<HttpAnswer> {
-    const url = new URL(incoming.url ?? '/', 'http://gateway.local');
+    const target = incoming.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
+    const rawQueryString = queryAt < 0 ? '' : target.slice(queryAt + 1);
     const method = (incoming.method ?? 'GET').toUpperCase();
+    if (headerBytes(incoming, format === 'http' ? `${method} ${target} HTTP/1.1` : '') > MAX_HEADER_BYTES) {
+      return json(431, { message: 'Request Header Fields Too Large' });
+    }
     const body = await readBody(incoming, maxBodyBytes);
-    if (url.pathname.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
+    if (rawPath.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
       return options.tokenEndpointProxy.handle({
         method,
-        path: url.pathname,
+        path: rawPath,
         headers: lowerCaseHeaders(incoming.rawHeaders),
         body,
       });
     }
-    const matched = matchRoute(options.routes, method, url.pathname);
-    if (matched === undefined) {
+    const pathAfterStage = stripStage(rawPath, stage);
+    if (pathAfterStage === undefined) {
+      return format === 'rest' ? json(403, { message: 'Forbidden' }) : json(404, { message: 'Not Found' });
+    }
+    const selected =
+      format === 'rest'
+        ? selectRestRoute(options.routes, method, pathAfterStage)
+        : selectHttpRoute(options.routes, method, decodeHttpApiPath(pathAfterStage));
+    if (selected === undefined) {
+      // REST: the MISSING_AUTHENTICATION_TOKEN response "including the cases when the client attempts
+      // to invoke an unsupported API method or resource"; HTTP: "If no routes match a request, API
+      // Gateway returns {"message":"Not Found"}".
       return format === 'rest'
         ? json(403, { message: 'Missing Authentication Token' })
         : json(404, { message: 'Not Found' });
     }
+    const { route, pathParameters } = selected;
     const request: GatewayRequest = {
       method,
-      path: url.pathname,
-      resource: matched.rule.path,
-      pathParameters: matched.pathParameters,
-      rawQueryString: url.search.replace(/^\?/, ''),
+      rawPath,
+      stage,
+      pathAfterStage,
+      routeKey: format === 'rest' ? route.path : `${route.method.toUpperCase()} ${route.path}`,
+      resource: route.path,
+      pathParameters,
+      rawQueryString,
       rawHeaders: incoming.rawHeaders,
       sourceIp: incoming.socket.remoteAddress ?? LOOPBACK_HOST,
+      host: lowerCaseHeaders(incoming.rawHeaders).host ?? LOOPBACK_HOST,
     };
-    const outcome = await authorize(request);
-    if (outcome.kind === 'deny') return outcome.answer;
-    return forward(request, body, outcome.context);
+    if (route.authorization === 'none') return forward(route, request, body, {});
+    const outcome = await authorization.authorize(request);
+    if (outcome.kind !== 'allow') return denial(outcome);
+    return forward(route, request, body, outcome.context);
   }
 
-  async function forward(request: GatewayRequest, body: string, context: Readonly<Record<string, unknown>>) {
+  function denial(outcome: Exclude<AuthorizationOutcome, { kind: 'allow' }>): HttpAnswer {
+    if (format === 'http') {
+      // HTTP APIs have no gateway responses: plain messages, no WWW-Authenticate.
+      if (outcome.kind === 'unauthorized') return json(401, { message: 'Unauthorized' });
+      if (outcome.kind === 'forbidden') return json(403, { message: 'Forbidden' });
+      return json(500, { message: 'Internal Server Error' });
+    }
+    if (outcome.kind === 'unauthorized')
+      return gatewayResponse('UNAUTHORIZED', {}, json(401, { message: 'Unauthorized' }));
+    if (outcome.kind === 'forbidden') {
+      return gatewayResponse(
+        'ACCESS_DENIED',
+        outcome.context,
+        json(403, { Message: 'User is not authorized to access this resource' }),
+      );
+    }
+    return gatewayResponse('AUTHORIZER_CONFIGURATION_ERROR', {}, json(500, { message: null }));
+  }
+
+  function gatewayResponse(
+    type: RestGatewayResponseType,
+    context: Readonly<Record<string, unknown>>,
+    fallback: HttpAnswer,
+  ): HttpAnswer {
+    const response = responses.get(type);
+    if (response === undefined) return fallback;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+    // Simple substitution of $context.authorizer.<key>, as gateway response templates do.
+    const body = response.bodyTemplate.replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, key: string) =>
+      String(context[key] ?? ''),
+    );
+    return { status: response.statusCode, headers, body };
+  }
+
+  async function forward(
+    route: LocalGatewayRoute,
+    request: GatewayRequest,
+    body: string,
+    context: Readonly<Record<string, unknown>>,
+  ): Promise<HttpAnswer> {
+    const base = options.integrations[route.integration];
+    if (base === undefined) return json(500, { message: 'Internal Server Error' });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(lowerCaseHeaders(request.rawHeaders))) {
-      if (!HOP_BY_HOP.has(name) && name !== 'authorization') headers[name] = value;
+      if (!HOP_BY_HOP.has(name)) headers[name] = value;
     }
-    // The HTTP integration's header mappings: integration.request.header.Authorization =
-    // context.authorizer.authorization, and the token type for the demo.
-    headers.authorization = String(context.authorization ?? '');
-    headers['x-token-type'] = String(context.tokenType ?? '');
+    for (const mapping of options.contextHeaders) {
+      const value = context[mapping.contextKey];
+      headers[mapping.header.toLowerCase()] = value === undefined || value === null ? '' : String(value);
+    }
+    const query = request.rawQueryString ? `?${request.rawQueryString}` : '';
     let response: Response;
     try {
-      response = await fetch(
-        `${backendUrl}${request.path}${request.rawQueryString ? `?${request.rawQueryString}` : ''}`,
-        {
-          method: request.method,
-          headers,
-          ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body }),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(29_000),
-        },
-      );
+      response = await fetch(`${base.replace(/\/+$/, '')}${request.pathAfterStage}${query}`, {
+        method: request.method,
+        headers,
+        ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(29_000),
+      });
     } catch {
       return json(502, { message: 'Bad Gateway' });
     }
@@ -187,10 +261,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   const port = await listenOnLoopback(server, options.port ?? 0);
+  const origin = `http://${LOOPBACK_HOST}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${LOOPBACK_HOST}:${port}`,
+    url: stage === '$default' ? origin : `${origin}/${stage}`,
+    origin,
     port,
+    authorization,
     stop: () => {
       stopping ??= closeServer(server);
       return stopping;
@@ -198,81 +275,17 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   };
 }
 
-function outcomeOf(answer: AuthorizerAnswer, resourceArn: string, format: GatewayEventFormat): AuthorizationOutcome {
-  if ('isAuthorized' in answer) {
-    if (typeof answer.isAuthorized !== 'boolean')
-      return { kind: 'deny', answer: json(500, { message: 'Internal Server Error' }) };
-    return answer.isAuthorized
-      ? { kind: 'allow', context: answer.context ?? {} }
-      : { kind: 'deny', answer: forbidden({ message: 'Forbidden' }) };
-  }
-  const policyAnswer = answer as Partial<PolicyAnswer>;
-  if (typeof policyAnswer.principalId !== 'string' || !Array.isArray(policyAnswer.policyDocument?.Statement)) {
-    return { kind: 'deny', answer: json(500, { message: 'Internal Server Error' }) };
-  }
-  const verdict = evaluateInvokePolicy(policyAnswer.policyDocument, resourceArn);
-  if (verdict === 'allow') return { kind: 'allow', context: policyAnswer.context ?? {} };
-  if (format === 'http') return { kind: 'deny', answer: forbidden({ message: 'Forbidden' }) };
-  return {
-    kind: 'deny',
-    answer: forbidden({
-      Message:
-        verdict === 'explicit-deny'
-          ? 'User is not authorized to access this resource with an explicit deny'
-          : 'User is not authorized to access this resource',
-    }),
-  };
+/** The path after the stage, or undefined when the request names no stage this API has. */
+function stripStage(rawPath: string, stage: string): string | undefined {
+  if (stage === '$default') return rawPath;
+  const prefix = `/${stage}`;
+  if (rawPath === prefix) return '/';
+  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : undefined;
 }
 
-function unauthorized(): HttpAnswer {
-  return json(401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-}
-
-function forbidden(body: unknown): HttpAnswer {
-  return json(403, body, { 'www-authenticate': 'Bearer error="insufficient_scope"' });
-}
-
-/** The route for a request: a static path, or a template with `{parameter}` and `{proxy+}` segments. */
-export function matchRoute(
-  routes: readonly RouteScopeRule[],
-  method: string,
-  path: string,
-): { rule: RouteScopeRule; pathParameters: Record<string, string> } | undefined {
-  const segments = path.split('/').filter(Boolean);
-  let best: { rule: RouteScopeRule; pathParameters: Record<string, string>; score: number } | undefined;
-  for (const rule of routes) {
-    const ruleMethod = rule.method.toUpperCase();
-    if (ruleMethod !== 'ANY' && ruleMethod !== method) continue;
-    const pathParameters = matchTemplate(rule.path.split('/').filter(Boolean), segments);
-    if (pathParameters === undefined) continue;
-    const score = (ruleMethod === 'ANY' ? 0 : 1000) - Object.keys(pathParameters).length * 10;
-    if (best === undefined || score > best.score) best = { rule, pathParameters, score };
-  }
-  return best && { rule: best.rule, pathParameters: best.pathParameters };
-}
-
-function matchTemplate(template: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
-  const parameters: Record<string, string> = {};
-  for (let i = 0; i < template.length; i++) {
-    const part = template[i] as string;
-    const isParameter = part.startsWith('{') && part.endsWith('}');
-    if (isParameter && part.endsWith('+}')) {
-      if (segments.length <= i) return undefined;
-      parameters[part.slice(1, -2)] = segments.slice(i).map(safeDecode).join('/');
-      return parameters;
-    }
-    const segment = segments[i];
-    if (segment === undefined) return undefined;
-    if (isParameter) parameters[part.slice(1, -1)] = safeDecode(segment);
-    else if (segment !== part) return undefined;
-  }
-  return template.length === segments.length ? parameters : undefined;
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+/** The header values' bytes, plus the request line where the quota counts it (HTTP APIs). */
+function headerBytes(incoming: IncomingMessage, requestLine: string): number {
+  let total = Buffer.byteLength(requestLine);
+  for (let i = 1; i < incoming.rawHeaders.length; i += 2) total += Buffer.byteLength(incoming.rawHeaders[i] as string);
+  return total;
 }

@@ -1,5 +1,5 @@
 import type { LogLevel } from '../lambda/adapters/json-log.ts';
-import type { GatewayEventFormat } from './gateway-events.ts';
+import type { GatewayEventFormat } from './api-gateway/authorizer-events.ts';
 import { DEMO_CLIENT_SECRETS, type LocalStackOptions } from './local-stack.ts';
 
 /** The gateway port `npm start` uses unless `PORT` says otherwise. */

@@ -4,23 +4,33 @@ import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
 import { createAuthorizer } from '../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
+import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
+import {
+  HTTP_AUTHORIZER_IDENTITY_SOURCES,
+  REST_AUTHORIZER_IDENTITY_SOURCES,
+} from '../lib/authorizer-identity-sources.ts';
+import {
+  EXAMPLE_API_ROUTES,
+  EXAMPLE_ROUTE_SCOPES,
+  HTTP_CONTEXT_HEADERS,
+  HTTP_STAGE_NAME,
+  REST_CONTEXT_HEADERS,
+  REST_STAGE_NAME,
+} from '../lib/example-api.ts';
+import { restGatewayResponses } from '../lib/rest-gateway-responses.ts';
+import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer-events.ts';
 import { type ClientCredentials, startAuthorizationServer } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
-import type { GatewayEventFormat } from './gateway-events.ts';
-import { OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
+import { type LocalGateway, OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
 import type { OutageSwitch } from './loopback-http.ts';
 import { createTokenTable } from './token-table.ts';
 
-/** The example API: one route open to any valid token, two that need a scope. */
-export const DEMO_ROUTES: readonly RouteScopeRule[] = [
-  { method: 'GET', path: '/hello', scopes: [] },
-  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
-  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
-];
+/** The scopes the local authorization server offers: every scope the example rules name. */
+export const DEMO_SCOPES: readonly string[] = [...new Set(EXAMPLE_ROUTE_SCOPES.flatMap((rule) => rule.scopes))];
 
 /** Paths of the token endpoint proxy on the gateway. */
 export const TOKEN_PATH = `${OAUTH_PATH_PREFIX}token`;
@@ -45,8 +55,16 @@ export interface LocalStackOptions {
   readonly port?: number;
   /** Event format the gateway hands the authorizer. @default 'rest' */
   readonly eventFormat?: GatewayEventFormat;
-  /** Gateway answer cache and authorizer in-memory cache time; revocation shows after it. @default 10 */
+  /** The authorizer's in-memory cache time. @default 10 */
   readonly cacheTtlSeconds?: number;
+  /** The gateway's authorizer result cache time. @default {@link cacheTtlSeconds} */
+  readonly gatewayCacheTtlSeconds?: number;
+  /** The HTTP API's stage (`GATEWAY_EVENT_FORMAT=http`): a named stage prefixes every path. @default '$default' */
+  readonly httpStage?: string;
+  /** What REST method ARNs hold for non-canonical paths (undocumented by AWS). @default 'as-sent' */
+  readonly methodArnPath?: MethodArnPath;
+  /** Tolerance on `exp`. @default 30 */
+  readonly clockSkewSeconds?: number;
   /** Lifetime of issued access tokens. @default 300 */
   readonly accessTokenTtlSeconds?: number;
   /** Secrets of the demo clients. @default 32 random bytes each (see {@link DEMO_CLIENT_SECRETS}) */
@@ -70,7 +88,10 @@ export interface ReadyLine {
     readonly phantom: ClientCredentials;
     readonly jwt: ClientCredentials;
   };
+  /** The scope rules (finer than the API's routes). */
   readonly routes: readonly RouteScopeRule[];
+  /** How stale an answer can get (see lambda/cache-staleness.ts), in seconds. */
+  readonly staleness: { readonly afterRevocation: number; readonly afterExpiry: number };
 }
 
 /** A running local stack. */
@@ -78,6 +99,14 @@ export interface LocalStack {
   readonly ready: ReadyLine;
   readonly eventFormat: GatewayEventFormat;
   readonly cacheTtlSeconds: number;
+  readonly gatewayCacheTtlSeconds: number;
+  /** The gateway's authorization step (its authorizer invocation count). */
+  readonly gatewayAuthorization: LocalGateway['authorization'];
+  /**
+   * The emergency flush: empties the gateway's authorizer result cache and replaces the authorizer
+   * with a fresh instance, as a new Lambda configuration version retires warm instances.
+   */
+  flushAuthorizerCaches(): void;
   /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
   /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
@@ -96,6 +125,8 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const eventFormat = options.eventFormat ?? 'rest';
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 10;
+  const gatewayCacheTtlSeconds = options.gatewayCacheTtlSeconds ?? cacheTtlSeconds;
+  const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const writeLog = options.writeLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = new JsonLog({ level: options.logLevel ?? 'info', write: writeLog });
   const stoppers: (() => Promise<void> | void)[] = [];
@@ -107,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const [db, as] = await Promise.all([
       startDynamoDbServer(),
       startAuthorizationServer({
+        scopes: DEMO_SCOPES,
         ...(options.accessTokenTtlSeconds === undefined
           ? {}
           : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
@@ -126,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwksUri: as.jwksUri,
       audiences: [as.audience],
       introspectionAudience: as.clients.introspector.clientId,
+      jwtHeader: eventFormat === 'rest' ? 'authorization' : 'x-verified-jwt',
     });
     stoppers.push(() => backend.stop());
 
@@ -135,7 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       audiences: [as.audience],
       allowedAlgorithms: ['RS256', 'ES256', 'EdDSA'],
       requiredTokenType: 'at+jwt',
-      clockSkewSeconds: 30,
+      clockSkewSeconds,
       tokenTableName: TABLE_NAME,
       tokenTableKeyAttribute: KEY_ATTRIBUTE,
       tokenHashAlgorithm: 'SHA-256',
@@ -155,7 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         burst: 100,
       },
       jwtValidationEnabled: true,
-      routeScopes: DEMO_ROUTES,
+      routeScopes: EXAMPLE_ROUTE_SCOPES,
       defaultScopes: [],
       cacheTtlSeconds,
       cacheMaxEntries: 10_000,
@@ -165,7 +198,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpApiResponseFormat: 'simple',
       logLevel: options.logLevel ?? 'info',
     };
-    const authorizer = createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: LOCAL_REGION });
+    const newAuthorizer = () =>
+      createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: LOCAL_REGION });
+    let authorizer = newAuthorizer();
 
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
@@ -181,30 +216,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const gateway = await startLocalGateway({
       port: options.port ?? 0,
-      routes: DEMO_ROUTES,
-      authorizer,
-      eventFormat,
-      cacheTtlSeconds,
-      backendUrl: backend.url,
+      format: eventFormat,
+      stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
+      routes: EXAMPLE_API_ROUTES,
+      // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
+      integrations: { claims: backend.url, echo: backend.url },
+      authorizer: (event) => authorizer(event),
+      identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
+      resultsTtlSeconds: gatewayCacheTtlSeconds,
+      contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
+      restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
+      ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
       tokenEndpointProxy,
       log,
     });
     stoppers.push(() => gateway.stop());
 
+    const cacheTimes = {
+      authorizerCacheTtlSeconds: cacheTtlSeconds,
+      gatewayResultsTtlSeconds: gatewayCacheTtlSeconds,
+      clockSkewSeconds,
+    };
     let stopping: Promise<void> | undefined;
     return {
       ready: {
         event: 'ready',
         gateway: gateway.url,
         issuer: as.issuer,
-        tokenEndpoint: `${gateway.url}${TOKEN_PATH}`,
-        revocationEndpoint: `${gateway.url}${REVOCATION_PATH}`,
+        tokenEndpoint: `${gateway.origin}${TOKEN_PATH}`,
+        revocationEndpoint: `${gateway.origin}${REVOCATION_PATH}`,
         jwksUri: as.jwksUri,
         clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
-        routes: DEMO_ROUTES,
+        routes: EXAMPLE_ROUTE_SCOPES,
+        staleness: {
+          afterRevocation: revocationBoundSeconds(cacheTimes),
+          afterExpiry: expiryBoundSeconds(cacheTimes),
+        },
       },
       eventFormat,
       cacheTtlSeconds,
+      gatewayCacheTtlSeconds,
+      gatewayAuthorization: gateway.authorization,
+      flushAuthorizerCaches: () => {
+        gateway.authorization.flush();
+        authorizer = newAuthorizer();
+      },
       dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
       outages: { dynamoDb: db.outage, authorizationServer: as.outage },
       stop: () => {

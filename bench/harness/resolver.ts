@@ -67,7 +67,7 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
 export async function expectAllow(resolver: TokenResolver, credential: string, what: string): Promise<void> {
   const decision = await resolver.resolve({
     authorization: `Bearer ${credential}`,
-    route: { method: 'GET', path: '/orders' },
+    targets: [{ method: 'GET', path: '/orders' }],
   });
   if (decision.effect !== 'allow') throw new Error(`${what}: expected an allow, got ${decision.reason}`);
 }

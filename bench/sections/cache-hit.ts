@@ -1,10 +1,9 @@
 import { AuthorizerAnswers } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
 import { readAuthorizerEvent } from '../../lambda/adapters/api-gateway/authorizer-event.ts';
-import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
 import { authorizerEvent, isAllow } from '../harness/events.ts';
 import { loadAuthorizerHandler } from '../harness/handler-instance.ts';
-import { benchTokenStore, ROUTE, ROUTE_SCOPES } from '../harness/local-parts.ts';
+import { benchTokenStore, ROUTE } from '../harness/local-parts.ts';
 import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
 import { formatDuration, type SectionResult } from '../harness/report.ts';
 import { createBenchResolver } from '../harness/resolver.ts';
@@ -26,7 +25,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
     introspection: false,
     cacheMaxEntries: 10_000,
   });
-  const request = { authorization: `Bearer ${token.opaque}`, route: ROUTE };
+  const request = { authorization: `Bearer ${token.opaque}`, targets: [ROUTE] };
   const first = await resolver.resolve(request);
   const second = await resolver.resolve(request);
   if (first.effect !== 'allow' || second.effect !== 'allow' || !second.cached) {
@@ -36,7 +35,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
   const handler = await loadAuthorizerHandler('cache-hit', parts.lambdaEnv, event);
   if (!isAllow(await handler(event), event)) throw new Error('cache hit: the handler did not allow');
 
-  const answers = new AuthorizerAnswers(new RouteScopePolicy(ROUTE_SCOPES), 'simple');
+  const answers = new AuthorizerAnswers('simple');
   const parsed = readAuthorizerEvent(event);
 
   const timings = await compareSideBySide(

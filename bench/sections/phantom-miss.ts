@@ -64,7 +64,7 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
 
   const timings = await compareSideBySide(
     [
-      { name: OURS, run: () => ours.resolve({ authorization: `Bearer ${token}`, route: ROUTE }) },
+      { name: OURS, run: () => ours.resolve({ authorization: `Bearer ${token}`, targets: [ROUTE] }) },
       { name: RAW, run: rawMiss },
       { name: INTROSPECTOR, run: () => introspector.introspect(token) },
     ],

@@ -75,7 +75,7 @@ export async function benchSplitMiss(context: BenchContext): Promise<SectionResu
   };
   await rawMiss();
   const resolve = (resolver: typeof oursSdk) => () =>
-    resolver.resolve({ authorization: `Bearer ${token.opaque}`, route: ROUTE });
+    resolver.resolve({ authorization: `Bearer ${token.opaque}`, targets: [ROUTE] });
 
   const timings = await compareSideBySide(
     [

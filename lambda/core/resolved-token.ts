@@ -50,4 +50,6 @@ export type Decision =
       readonly tokenId?: string | undefined;
       /** Present when the token was valid but lacked a scope. */
       readonly token?: ResolvedToken;
+      /** With `insufficient_scope`: every scope the request needs (for the challenge's `scope`). */
+      readonly requiredScopes?: readonly string[];
     };

@@ -1,91 +1,190 @@
-/** One configured rule: calls of `method` on `path` need every scope in `scopes`. */
+import { type PathReading, pathReadings } from './request-path.ts';
+
+/** One configured rule: calls of `method` on paths matching `path` need every scope in `scopes`. */
 export interface RouteScopeRule {
   /** HTTP method, or `ANY`. */
   readonly method: string;
-  /** Resource path as API Gateway writes it: `/orders/{id}`, `/files/{proxy+}`. */
+  /**
+   * A path template: literal segments, `{name}` for exactly one segment, and a last `{name+}` for
+   * any number of further segments (none included). Rules may be finer than the API's routes.
+   */
   readonly path: string;
   readonly scopes: readonly string[];
 }
 
-/** The route a request is for: a resource template (`/orders/{id}`) or a concrete path (`/orders/42`). */
-export interface RouteRef {
+/**
+ * A request as the client sent it: its HTTP method and its path relative to the API (stage and
+ * base path removed, query removed), never a route key or resource template.
+ */
+export interface RequestTarget {
   readonly method: string;
   readonly path: string;
 }
 
-interface CompiledRule extends RouteScopeRule {
-  readonly segments: readonly string[];
-  /** Fewer parameters means more specific; the most specific matching rule wins. */
-  readonly parameterCount: number;
+type TemplateSegment =
+  | { readonly kind: 'literal'; readonly value: string; readonly folded: string }
+  | { readonly kind: 'parameter' }
+  | { readonly kind: 'greedy' };
+
+interface CompiledRule {
+  readonly method: string;
+  readonly segments: readonly TemplateSegment[];
+  readonly greedy: boolean;
+  readonly scopes: readonly string[];
 }
 
-const isParameter = (segment: string): boolean => segment.startsWith('{') && segment.endsWith('}');
-const isGreedy = (segment: string): boolean => segment.endsWith('+}');
-const splitPath = (path: string): string[] => path.split('/').filter((segment) => segment.length > 0);
+/** How well a rule matched: per path segment 3 literal, 2 parameter, 1 greedy; then the tie-breaks. */
+interface Rank {
+  readonly perSegment: readonly number[];
+  readonly withoutGreedy: boolean;
+  readonly exactMethod: boolean;
+}
+
+/** Why a rule is not usable; {@link RouteScopePolicy} refuses such rules at construction. */
+export function routeRuleProblem(rule: RouteScopeRule): string | undefined {
+  if (typeof rule.method !== 'string' || !/^[A-Za-z]+$/.test(rule.method)) return 'method must be a word, or ANY';
+  if (typeof rule.path !== 'string' || !rule.path.startsWith('/')) return 'path must start with /';
+  const segments = rule.path.split('/').filter((segment) => segment.length > 0);
+  for (const [index, segment] of segments.entries()) {
+    const braces = segment.includes('{') || segment.includes('}');
+    if (!braces) continue;
+    if (!/^\{[A-Za-z0-9._-]+\+?\}$/.test(segment)) return `segment ${segment} must be a literal, {name} or {name+}`;
+    if (segment.endsWith('+}') && index !== segments.length - 1) return `greedy ${segment} must be the last segment`;
+  }
+  if (!Array.isArray(rule.scopes) || !rule.scopes.every((scope) => typeof scope === 'string' && scope.length > 0)) {
+    return 'scopes must be non-empty strings';
+  }
+  return undefined;
+}
+
+const MEMO_LIMIT = 4096;
 
 /**
- * Which scopes a route needs. A template segment matches itself or, when it is a `{parameter}`,
- * any one concrete segment (`{proxy+}` matches the rest), so REST REQUEST events (templates),
- * REST TOKEN events (concrete paths from the method ARN) and HTTP API route keys all resolve the
- * same rules.
+ * Which scopes a request needs. For each reading of the request's path (as sent, and normalized:
+ * see {@link pathReadings}) the most specific matching rule applies, else the default scopes; the
+ * request needs the scopes of every reading, so a path that some backend normalizes into a closed
+ * route is closed too. A `HEAD` request also needs what `GET` needs (frameworks serve `HEAD` with
+ * the `GET` handler).
+ *
+ * Most specific: compared segment by segment from the left, a literal beats `{name}`, which beats
+ * `{name+}`; then a rule without a greedy segment beats one with; then an exact method beats
+ * `ANY`. Equally specific rules that both match all apply.
  */
 export class RouteScopePolicy {
   readonly rules: readonly RouteScopeRule[];
+  readonly defaultScopes: readonly string[];
   private readonly compiled: readonly CompiledRule[];
-  private readonly defaultScopes: readonly string[];
+  private readonly memo = new Map<string, readonly string[]>();
 
+  /** @throws TypeError naming the first unusable rule */
   constructor(rules: readonly RouteScopeRule[], defaultScopes: readonly string[] = []) {
     this.rules = rules;
     this.defaultScopes = defaultScopes;
     this.compiled = rules.map((rule) => {
-      const segments = splitPath(rule.path);
+      const problem = routeRuleProblem(rule);
+      if (problem !== undefined) throw new TypeError(`Route rule ${rule.method} ${rule.path}: ${problem}`);
+      const segments = rule.path
+        .split('/')
+        .filter((segment) => segment.length > 0)
+        .map(compileSegment);
       return {
-        ...rule,
         method: rule.method.toUpperCase(),
         segments,
-        parameterCount: segments.filter(isParameter).length,
+        greedy: segments.at(-1)?.kind === 'greedy',
+        scopes: rule.scopes,
       };
     });
   }
 
-  /** Scopes needed to call `route`: the most specific matching rule's, else the defaults. */
-  requiredScopes(route: RouteRef): readonly string[] {
-    const method = route.method.toUpperCase();
-    const segments = splitPath(route.path);
-    let best: CompiledRule | undefined;
+  /** Every scope any of `targets` needs (the readings of one request from several event fields). */
+  requiredScopes(targets: RequestTarget | readonly RequestTarget[]): readonly string[] {
+    const list: readonly RequestTarget[] = Array.isArray(targets) ? targets : [targets as RequestTarget];
+    if (list.length === 1) return this.requiredFor(list[0] as RequestTarget);
+    const union = new Set<string>();
+    for (const target of list) for (const scope of this.requiredFor(target)) union.add(scope);
+    return [...union];
+  }
+
+  private requiredFor(target: RequestTarget): readonly string[] {
+    const key = `${target.method}\u0000${target.path}`;
+    let required = this.memo.get(key);
+    if (required === undefined) {
+      required = this.evaluate(target);
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(key, required);
+    }
+    return required;
+  }
+
+  private evaluate(target: RequestTarget): readonly string[] {
+    const method = target.method.toUpperCase();
+    const methods = method === 'HEAD' ? ['HEAD', 'GET'] : [method];
+    const union = new Set<string>();
+    for (const reading of pathReadings(target.path)) {
+      for (const candidate of methods) {
+        for (const scope of this.scopesForReading(candidate, reading)) union.add(scope);
+      }
+    }
+    return Object.freeze([...union]);
+  }
+
+  private scopesForReading(method: string, reading: PathReading): readonly string[] {
+    let best: Rank | undefined;
+    let scopes: string[] = [];
     for (const rule of this.compiled) {
       if (rule.method !== 'ANY' && rule.method !== method) continue;
-      if (!matches(rule.segments, segments)) continue;
-      if (!best || specificity(rule) > specificity(best)) best = rule;
+      const perSegment = matchSegments(rule.segments, reading);
+      if (perSegment === undefined) continue;
+      const rank: Rank = { perSegment, withoutGreedy: !rule.greedy, exactMethod: rule.method !== 'ANY' };
+      const order = best === undefined ? 1 : compareRanks(rank, best);
+      if (order > 0) {
+        best = rank;
+        scopes = [...rule.scopes];
+      } else if (order === 0) {
+        scopes.push(...rule.scopes);
+      }
     }
-    return best ? best.scopes : this.defaultScopes;
-  }
-
-  /** The configured rules whose scopes `granted` does not cover (a cached Allow must not open them). */
-  rulesNotCoveredBy(granted: ReadonlySet<string>): readonly RouteScopeRule[] {
-    return this.rules.filter((rule) => !hasScopes(granted, rule.scopes));
-  }
-
-  /** Whether `granted` may call the routes that no rule names. */
-  coversDefaultRoutes(granted: ReadonlySet<string>): boolean {
-    return hasScopes(granted, this.defaultScopes);
+    return best === undefined ? this.defaultScopes : scopes;
   }
 }
 
-function specificity(rule: CompiledRule): number {
-  // An exact method beats ANY; fewer parameters beat more.
-  return (rule.method === 'ANY' ? 0 : 1000) - rule.parameterCount * 10 + rule.segments.length;
+function compileSegment(segment: string): TemplateSegment {
+  if (segment.startsWith('{')) return segment.endsWith('+}') ? { kind: 'greedy' } : { kind: 'parameter' };
+  return { kind: 'literal', value: segment, folded: segment.toLowerCase() };
 }
 
-function matches(pattern: readonly string[], path: readonly string[]): boolean {
-  for (let i = 0; i < pattern.length; i++) {
-    const expected = pattern[i] as string;
-    if (isParameter(expected) && isGreedy(expected)) return path.length > i;
+/** Per path segment, how it was matched; undefined when the template does not match. */
+function matchSegments(template: readonly TemplateSegment[], reading: PathReading): number[] | undefined {
+  const path = reading.segments;
+  const perSegment: number[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const part = template[i] as TemplateSegment;
+    if (part.kind === 'greedy') {
+      for (let rest = i; rest < path.length; rest++) perSegment.push(1);
+      return perSegment;
+    }
     const actual = path[i];
-    if (actual === undefined) return false;
-    if (actual !== expected && !isParameter(expected)) return false;
+    if (actual === undefined) return undefined;
+    if (part.kind === 'parameter') {
+      perSegment.push(2);
+    } else if (actual === (reading.caseFolded ? part.folded : part.value)) {
+      perSegment.push(3);
+    } else {
+      return undefined;
+    }
   }
-  return pattern.length === path.length;
+  return template.length === path.length ? perSegment : undefined;
+}
+
+function compareRanks(a: Rank, b: Rank): number {
+  const length = Math.max(a.perSegment.length, b.perSegment.length);
+  for (let i = 0; i < length; i++) {
+    const difference = (a.perSegment[i] ?? 0) - (b.perSegment[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  if (a.withoutGreedy !== b.withoutGreedy) return a.withoutGreedy ? 1 : -1;
+  if (a.exactMethod !== b.exactMethod) return a.exactMethod ? 1 : -1;
+  return 0;
 }
 
 /** Whether every scope in `required` is in `granted`. */

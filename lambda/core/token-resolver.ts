@@ -7,7 +7,7 @@ import type { Clock, Introspector, TokenStore } from './ports.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-token.ts';
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
-import { hasScopes, type RouteRef, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
+import { hasScopes, type RequestTarget, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId, tokenLogIdOf } from './token-hash.ts';
 import { webJoseCrypto } from './web-crypto.ts';
 
@@ -53,7 +53,11 @@ export interface TokenResolverOptions {
 export interface AuthorizationRequest {
   /** The raw Authorization header value; anything, including undefined. */
   readonly authorization: unknown;
-  readonly route: RouteRef;
+  /**
+   * The request as the client sent it (method and API-relative path), as each field of the event
+   * tells it; the request needs what every one of them needs.
+   */
+  readonly targets: readonly RequestTarget[];
 }
 
 type Verified =
@@ -98,27 +102,34 @@ export class TokenResolver {
     if (!bearer.ok) return deny(bearer.problem);
     // Only credentials that were verified are cached, so an exact hit needs no grammar check.
     const cached = cache.get(bearer.token, clock());
-    if (cached) return this.authorize(cached, request.route, true);
+    if (cached) return this.authorize(cached, request.targets, true);
     const shape = shapeOf(bearer.token);
     if (shape === undefined) return deny('malformed');
-    return this.resolveUncached(bearer.token, shape, request.route);
+    return this.resolveUncached(bearer.token, shape, request.targets);
   }
 
-  private async resolveUncached(token: string, shape: CredentialShape, route: RouteRef): Promise<Decision> {
+  private async resolveUncached(
+    token: string,
+    shape: CredentialShape,
+    targets: readonly RequestTarget[],
+  ): Promise<Decision> {
     const verified = await this.verifyCredential(token, shape);
     if (!verified.ok) return deny(verified.reason, await this.digestId(token));
     this.options.cache.set(token, verified.token, this.options.clock());
-    return this.authorize(verified.token, route, false);
+    return this.authorize(verified.token, targets, false);
   }
 
-  private authorize(token: ResolvedToken, route: RouteRef, cached: boolean): Decision {
-    if (!hasScopes(token.scopes, this.options.routes.requiredScopes(route))) {
+  /** The route rules, evaluated afresh on every request: only the token is ever cached, never a decision. */
+  private authorize(token: ResolvedToken, targets: readonly RequestTarget[], cached: boolean): Decision {
+    const requiredScopes = this.options.routes.requiredScopes(targets);
+    if (!hasScopes(token.scopes, requiredScopes)) {
       return {
         effect: 'deny',
         error: 'insufficient_scope',
         reason: 'insufficient_scope',
         token,
         tokenId: token.tokenId,
+        requiredScopes,
       };
     }
     return { effect: 'allow', token, cached };

@@ -7,6 +7,7 @@ import {
   jwtVerifierEdgeCaseScenarios,
 } from '../lambda/core/scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from '../lambda/core/scenarios/remote-jwks.scenarios.ts';
+import { routeScopeScenarios } from '../lambda/core/scenarios/route-scopes.scenarios.ts';
 import { tokenResolverScenarios } from '../lambda/core/scenarios/token-resolver.scenarios.ts';
 
 declare const Deno: { test(name: string, fn: () => unknown): void };
@@ -19,6 +20,7 @@ for (const scenario of [
   ...remoteJwksScenarios,
   ...webCryptoPortScenarios,
   ...buildingBlockScenarios,
+  ...routeScopeScenarios,
 ]) {
   Deno.test(scenario.name, scenario.run);
 }

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../lambda/core/token-hash.ts';
+import type { GatewayEventFormat } from '../../local/api-gateway/authorizer-events.ts';
 import type { ClientCredentials } from '../../local/authorization-server.ts';
 import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
-import type { GatewayEventFormat } from '../../local/gateway-events.ts';
 import { type LocalStack, type ReadyLine, startLocalStack } from '../../local/local-stack.ts';
 
 const CACHE_TTL_SECONDS = 1;
@@ -132,18 +132,22 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
     expect(body.route).toBe('GET /hello');
   });
 
+  // REST: one static UNAUTHORIZED gateway response; HTTP APIs have no gateway responses.
+  const unauthorizedChallenge =
+    eventFormat === 'rest' ? 'Bearer realm="opaque-token-gateway (local)", error="invalid_token"' : null;
+
   it('refuses a missing token with 401', async () => {
     const { status, wwwAuthenticate } = await call(ready, 'GET', '/hello');
 
     expect(status).toBe(401);
-    expect(wwwAuthenticate).toMatch(/^Bearer/);
+    expect(wwwAuthenticate).toBe(unauthorizedChallenge);
   });
 
   it('refuses an unknown token with 401 invalid_token', async () => {
     const { status, wwwAuthenticate } = await call(ready, 'GET', '/hello', 'A'.repeat(342));
 
     expect(status).toBe(401);
-    expect(wwwAuthenticate).toBe('Bearer error="invalid_token"');
+    expect(wwwAuthenticate).toBe(unauthorizedChallenge);
   });
 
   it('refuses a split token with one character changed with 401', async () => {
@@ -212,10 +216,16 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
   it('refuses a token without the route scope with 403 insufficient_scope', async () => {
     const opaque = await token('split', 'orders:read');
 
-    const { status, wwwAuthenticate } = await call(ready, 'POST', '/orders', opaque);
+    const { status, wwwAuthenticate, body } = await call(ready, 'POST', '/orders', opaque);
 
     expect(status).toBe(403);
-    expect(wwwAuthenticate).toBe('Bearer error="insufficient_scope"');
+    if (eventFormat === 'rest') {
+      expect(wwwAuthenticate).toBe('Bearer realm="opaque-token-gateway (local)", error="insufficient_scope"');
+      expect(body).toMatchObject({ error: 'insufficient_scope', scope: 'orders:write' });
+    } else {
+      expect(wwwAuthenticate).toBeNull();
+      expect(body).toEqual({ message: 'Forbidden' });
+    }
   });
 
   it('does not let a cached answer open a route the token lacks the scope for', async () => {
@@ -228,10 +238,13 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
     expect([allowed.status, denied.status, allowedAgain.status]).toEqual([200, 403, 200]);
   });
 
-  it('answers unknown routes as API Gateway does, without the authorizer', async () => {
-    const { status } = await call(ready, 'GET', '/nowhere', 'A'.repeat(342));
+  it('sends every path through the authorizer: the catch-all route needs a token too', async () => {
+    const before = stack.gatewayAuthorization.invocations;
 
-    expect(status).toBe(eventFormat === 'rest' ? 403 : 404);
+    const { status } = await call(ready, 'GET', '/nowhere/at/all', 'A'.repeat(342));
+
+    expect(status).toBe(401);
+    expect(stack.gatewayAuthorization.invocations).toBe(before + 1);
   });
 
   it('keeps token material out of the logs', async () => {
@@ -293,6 +306,7 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
       'jwksUri',
       'clients',
       'routes',
+      'staleness',
     ]);
     expect(ready.event).toBe('ready');
     expect(Object.keys(ready.clients).sort()).toEqual(['jwt', 'phantom', 'split']);

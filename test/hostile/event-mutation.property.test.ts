@@ -186,7 +186,9 @@ describe('any mutation of a real API Gateway event', () => {
     harness.logs.watch('event header', header);
 
     // API Gateway evaluates a policy against the ARN it names in the event (mutated or not).
-    const named = [event.methodArn, event.routeArn].find((arn): arn is string => typeof arn === 'string') ?? '';
+    // (REST events name a methodArn, payload 2.0 events a routeArn; API Gateway reads only its own.)
+    const arnField = format === 'http-simple' || format === 'http-iam' ? event.routeArn : event.methodArn;
+    const named = typeof arnField === 'string' ? arnField : '';
     let outcome: Outcome;
     try {
       outcome = classifyAnyAnswer(await harness.authorizerFor(format)(event), named);
@@ -197,14 +199,19 @@ describe('any mutation of a real API Gateway event', () => {
 
     if (outcome.kind === 'error' || outcome.kind === 'malformed') throw new Error(describeOutcome(outcome));
     const context = outcome.kind === 'allow' || outcome.kind === 'forbidden' ? outcome.answer.context : undefined;
-    if (outcome.kind === 'allow' || context !== undefined) {
+    if (outcome.kind === 'forbidden' && context !== undefined) {
+      // A denial names the scopes the request needed and nothing about the token.
+      const keys = Object.keys(context as object).sort();
+      if (keys.join(',') !== 'error,scope') throw new Error(`a denial carries ${keys.join(', ')}`);
+    }
+    if (outcome.kind === 'allow') {
       const jwt = (context as Record<string, string> | undefined)?.jwt;
       const presented = authorizationValues(event)
         .map((value) => /^bearer +(\S+)$/i.exec(value)?.[1])
         .map((token) => (token === undefined ? undefined : harness.valid.get(token)))
         .filter((valid): valid is ValidCredential => valid !== undefined);
       if (!presented.some((valid) => valid.jwt === jwt)) {
-        throw new Error('allowed, or a context given, without a valid credential in the event, or with another JWT');
+        throw new Error('allowed without a valid credential in the event, or with another JWT');
       }
     }
     const policy = (outcome.kind === 'unauthorized' ? undefined : outcome.answer)?.policyDocument;

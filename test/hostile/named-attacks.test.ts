@@ -553,20 +553,36 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
     });
   });
 
-  describe('answers cached by API Gateway across routes', () => {
-    it('a Deny for a route the token lacks the scope for still carries the JWT for the routes it allows', async () => {
+  describe('answers cached by API Gateway', () => {
+    it('an Allow names exactly its request: evaluated for another method or path it opens nothing', async () => {
+      const jwt = await parts.jwt('orders:read orders:write');
+      const opaque = await parts.split(jwt);
+
+      const first = await send(authorizer, `Bearer ${opaque}`, 'rest-request', ORDERS);
+      const answer = first.kind === 'allow' ? first.answer : undefined;
+      const elsewhere = [
+        { method: 'POST', path: '/orders' },
+        { method: 'GET', path: '/orders/42' },
+        { method: 'GET', path: '/orders/' },
+        { method: 'DELETE', path: '/orders' },
+        { method: 'GET', path: '/orders/42/secret' },
+      ].map((route) => answer && classifyAnswer(answer, 'rest-request', resourceArnFor('rest-request', route)).kind);
+
+      expect(first.kind).toBe('allow');
+      expect(elsewhere).toEqual(['forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden']);
+    });
+
+    it('a Deny carries no JWT: API Gateway never forwards on a Deny, and the 403 body needs only the scope', async () => {
       const jwt = await parts.jwt('orders:read');
       const opaque = await parts.split(jwt);
-      const write = { method: 'POST', path: '/orders' };
 
-      // REST caches by the Authorization header only: this answer is reused for GET /orders.
-      const first = await send(authorizer, `Bearer ${opaque}`, 'rest-request', write);
-      const answer = first.kind === 'forbidden' ? first.answer : undefined;
-      const reused = answer && classifyAnswer(answer, 'rest-request', resourceArnFor('rest-request', ORDERS));
+      const denied = await send(authorizer, `Bearer ${opaque}`, 'rest-request', { method: 'POST', path: '/orders' });
 
-      expect(first.kind).toBe('forbidden');
-      expect(reused?.kind).toBe('allow');
-      expect(reused?.kind === 'allow' && reused.context.jwt).toBe(jwt);
+      expect(denied.kind).toBe('forbidden');
+      expect(denied.kind === 'forbidden' && denied.answer.context).toEqual({
+        error: 'insufficient_scope',
+        scope: 'orders:write',
+      });
     });
   });
 

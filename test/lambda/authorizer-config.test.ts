@@ -23,7 +23,7 @@ describe('readAuthorizerConfig', () => {
       tokenHashAlgorithm: 'SHA-256',
       introspection: undefined,
       jwtValidationEnabled: false,
-      cacheTtlSeconds: 60,
+      cacheTtlSeconds: 30,
       cacheMaxEntries: 10_000,
       maxHeaderLength: 4096,
       httpApiResponseFormat: 'simple',
@@ -74,7 +74,9 @@ describe('readAuthorizerConfig', () => {
     [{ CACHE_TTL_SECONDS: '-1' }, /CACHE_TTL_SECONDS must be a whole number from 0 to 3600/],
     [{ JWT_VALIDATION_ENABLED: 'yes' }, /JWT_VALIDATION_ENABLED must be true or false/],
     [{ ROUTE_SCOPES: '{' }, /ROUTE_SCOPES must be JSON/],
-    [{ ROUTE_SCOPES: '[{"method":"GET","path":"orders","scopes":[]}]' }, /ROUTE_SCOPES must be an array/],
+    [{ ROUTE_SCOPES: '[{"method":"GET","path":"orders","scopes":[]}]' }, /ROUTE_SCOPES\[0\]: path must start with \//],
+    [{ ROUTE_SCOPES: '[{"method":"GET","path":"/{proxy+}/x","scopes":[]}]' }, /ROUTE_SCOPES\[0\]: greedy/],
+    [{ ROUTE_SCOPES: '{"method":"GET"}' }, /ROUTE_SCOPES must be an array/],
     [{ INTROSPECTION_ENDPOINT: 'https://login.example.test/i' }, /INTROSPECTION_CLIENT_ID is required/],
   ])('names the bad setting in %o', async (override, message) => {
     await expect(readAuthorizerConfig({ ...minimal, ...override }, noSecret)).rejects.toThrow(message);

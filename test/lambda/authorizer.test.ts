@@ -30,6 +30,7 @@ function restRequestEvent(authorization: string | string[], method = 'GET', reso
     ...event,
     httpMethod: method,
     resource,
+    path: resource,
     methodArn: `${STAGE_ARN}/${method}${resource}`,
     headers: { ...(event.headers as Json), Authorization: values.at(-1) },
     multiValueHeaders: { ...(event.multiValueHeaders as Json), Authorization: values },
@@ -39,11 +40,14 @@ function restRequestEvent(authorization: string | string[], method = 'GET', reso
 function httpEvent(authorization: string, routeKey = 'GET /orders'): Json {
   const event = fixture('http-api-v2-event');
   const [method, path] = routeKey.split(' ');
+  const requestContext = event.requestContext as Json;
   return {
     ...event,
     routeKey,
+    rawPath: path,
     routeArn: `arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/${method}${path}`,
     headers: { ...(event.headers as Json), authorization },
+    requestContext: { ...requestContext, http: { ...(requestContext.http as Json), method, path } },
   };
 }
 
@@ -94,7 +98,7 @@ describe('authorizer on API Gateway events', () => {
   });
 
   describe('REST TOKEN events', () => {
-    it('allows a valid token with a policy for the token and the context backends read', async () => {
+    it('allows a valid token with a policy for exactly the method ARN, and the context backends read', async () => {
       const answer = await call(authorizer, restTokenEvent(`Bearer ${readToken}`));
 
       expect(answer.principalId).toBe('alice');
@@ -108,10 +112,7 @@ describe('authorizer on API Gateway events', () => {
       });
       expect(answer.policyDocument).toEqual({
         Version: '2012-10-17',
-        Statement: [
-          { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${STAGE_ARN}/*`] },
-          { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${STAGE_ARN}/POST/orders`] },
-        ],
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${STAGE_ARN}/GET/orders`] }],
       });
     });
 
@@ -120,24 +121,41 @@ describe('authorizer on API Gateway events', () => {
       await expect(authorizer(restTokenEvent('Bearer not-a-valid-token'))).rejects.toThrow(/^Unauthorized$/);
     });
 
-    it('denies a route the token lacks the scope for with a Deny on that route (403)', async () => {
+    it('denies a route the token lacks the scope for with a Deny on that ARN (403), the needed scope in the context and no JWT', async () => {
       const answer = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, 'POST/orders'));
 
-      const statements = (answer.policyDocument as { Statement: { Effect: string; Resource: string[] }[] }).Statement;
-      expect(statements.find((s) => s.Effect === 'Deny')?.Resource).toContain(`${STAGE_ARN}/POST/orders`);
-      // The answer is cached across routes: the context is there for the routes the policy allows.
-      expect((answer.context as Json).jwt).toBe(readToken);
+      expect(answer.policyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${STAGE_ARN}/POST/orders`] }],
+      });
+      expect(answer.context).toEqual({ error: 'insufficient_scope', scope: 'orders:write' });
     });
 
-    it('matches concrete paths from the method ARN against templated rules', async () => {
+    it('matches the concrete path of the method ARN against templated rules', async () => {
       const writeOnly = await issuer.mint({ scope: 'orders:write' });
 
-      const answer = await call(authorizer, restTokenEvent(`Bearer ${writeOnly}`, 'GET/orders/42'));
+      const denied = await call(authorizer, restTokenEvent(`Bearer ${writeOnly}`, 'GET/orders/42'));
+      const allowed = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, 'GET/orders/42'));
 
-      const statements = (answer.policyDocument as { Statement: { Effect: string; Resource: string[] }[] }).Statement;
-      expect(statements.find((s) => s.Effect === 'Deny')?.Resource).toEqual(
-        expect.arrayContaining([`${STAGE_ARN}/GET/orders/*`, `${STAGE_ARN}/GET/orders/42`]),
+      expect(JSON.stringify(denied.policyDocument)).toContain(
+        `"Effect":"Deny","Resource":["${STAGE_ARN}/GET/orders/42"]`,
       );
+      expect(JSON.stringify(allowed.policyDocument)).toContain(
+        `"Effect":"Allow","Resource":["${STAGE_ARN}/GET/orders/42"]`,
+      );
+    });
+
+    it('never allows an ARN that IAM would read as a wildcard, nor one past 512 characters', async () => {
+      const starred = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, 'GET/orders/*'));
+      const long = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, `GET/orders/${'a'.repeat(600)}`));
+
+      expect(JSON.stringify(starred.policyDocument)).not.toContain('Allow');
+      expect(JSON.stringify(long.policyDocument)).not.toContain('Allow');
+      for (const resource of (long.policyDocument as { Statement: { Resource: string[] }[] }).Statement.flatMap(
+        (statement) => statement.Resource,
+      )) {
+        expect(resource.length).toBeLessThanOrEqual(512);
+      }
     });
   });
 
@@ -187,10 +205,29 @@ describe('authorizer on API Gateway events', () => {
       await expect(authorizer(httpEvent('Bearer x'))).rejects.toThrow(UnauthorizedError);
     });
 
-    it('answers with an IAM policy on the route ARN when configured so', async () => {
+    it('answers with an IAM policy on exactly the route ARN when configured so', async () => {
       const answer = await call(iamAuthorizer, httpEvent(`Bearer ${readToken}`));
 
-      expect(JSON.stringify(answer.policyDocument)).toContain('abcdef1234/$default/*');
+      expect(answer.policyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: ['arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/orders'],
+          },
+        ],
+      });
+    });
+
+    it('decides on the request path, not the route key: a rule finer than the route applies', async () => {
+      const event = httpEvent(`Bearer ${readToken}`, 'POST /orders');
+      event.routeKey = 'ANY /{proxy+}';
+      (event.requestContext as Json).routeKey = 'ANY /{proxy+}';
+
+      const answer = await authorizer(event);
+
+      expect(answer).toEqual({ isAuthorized: false });
     });
   });
 

@@ -1,8 +1,7 @@
 import type { Decision, ResolvedToken } from '../../core/resolved-token.ts';
-import type { RouteScopePolicy } from '../../core/route-scopes.ts';
 import { type AuthorizerContext, contextFor, principalOf } from './authorizer-context.ts';
-import { type AuthorizerRequest, stageArnOf } from './authorizer-event.ts';
-import { type PolicyDocument, policyForToken } from './token-policy.ts';
+import type { AuthorizerRequest } from './authorizer-event.ts';
+import { type PolicyDocument, policyForRequest } from './token-policy.ts';
 
 /** The error message API Gateway (REST and HTTP APIs) turns into a 401. */
 export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
@@ -18,7 +17,7 @@ export class UnauthorizedError extends Error {
 export interface PolicyAnswer {
   readonly principalId: string;
   readonly policyDocument: PolicyDocument;
-  readonly context?: AuthorizerContext;
+  readonly context?: AuthorizerContext | DenialContext;
 }
 
 export interface SimpleAnswer {
@@ -28,75 +27,64 @@ export interface SimpleAnswer {
 
 export type AuthorizerAnswer = PolicyAnswer | SimpleAnswer;
 
-interface TokenAnswers {
-  readonly context: AuthorizerContext;
-  /** Allow policies by stage ARN: the same token asks again on every route of a stage. */
-  readonly allowPolicies: Map<string, PolicyDocument>;
+/**
+ * What a Deny policy tells the REST API's `ACCESS_DENIED` gateway response (`$context.authorizer.*`),
+ * which builds the RFC 6750 challenge from it. Never token material.
+ */
+export interface DenialContext {
+  readonly [key: string]: string;
+  /** `insufficient_scope`. */
+  readonly error: string;
+  /** The scopes the request needs, space-separated, for the challenge's `scope` attribute. */
+  readonly scope: string;
 }
 
 /**
  * Turns decisions into the answers API Gateway expects for the event's format. `invalid_token`
- * throws {@link UnauthorizedError} (401); `insufficient_scope` is a Deny (403). What depends only on
- * the token (its context, its Allow policy per stage) is built once per resolved token and reused on
- * cache hits; answers are frozen so no caller can change a shared one.
+ * throws {@link UnauthorizedError} (401); `insufficient_scope` is a Deny (403). Every answer is about
+ * the one request in the event: an Allow names exactly its ARN (see {@link policyForRequest}), and
+ * API Gateway keeps it only under the request's own identity sources (token, method, path). What
+ * depends only on the token (its context) is built once per resolved token and reused on cache
+ * hits; answers are frozen so no caller can change a shared one.
  */
 export class AuthorizerAnswers {
-  private readonly routes: RouteScopePolicy;
   private readonly httpApiResponseFormat: 'simple' | 'iam';
-  private readonly perToken = new WeakMap<ResolvedToken, TokenAnswers>();
+  private readonly contexts = new WeakMap<ResolvedToken, AuthorizerContext>();
 
-  constructor(routes: RouteScopePolicy, httpApiResponseFormat: 'simple' | 'iam') {
-    this.routes = routes;
+  constructor(httpApiResponseFormat: 'simple' | 'iam') {
     this.httpApiResponseFormat = httpApiResponseFormat;
   }
 
   answer(request: AuthorizerRequest, decision: Decision): AuthorizerAnswer {
+    if (decision.effect === 'deny' && decision.error === 'invalid_token') throw new UnauthorizedError();
     const allowed = decision.effect === 'allow';
-    const token = decision.token;
-    if (token === undefined || (!allowed && decision.error === 'invalid_token')) throw new UnauthorizedError();
-    const answers = this.answersFor(token);
-    const { context } = answers;
     if (request.format === 'http-v2' && this.httpApiResponseFormat === 'simple') {
-      return allowed ? { isAuthorized: true, context } : DENIED;
+      return allowed ? { isAuthorized: true, context: this.contextFor(decision.token) } : DENIED;
     }
-    // API Gateway caches a policy answer by identity source and reuses it on every route it allows:
-    // it must carry the context whichever route asked first, or a Deny cached from a route the token
-    // lacks the scope for would open the others without a JWT for the backend. API Gateway never
-    // passes the context on for a route the policy denies.
+    const { document, allows } = policyForRequest(request.resourceArn, allowed);
+    const token = decision.token;
+    if (allows && token !== undefined) {
+      return { principalId: principalOf(token), policyDocument: document, context: this.contextFor(token) };
+    }
     return {
-      principalId: principalOf(token),
-      policyDocument: this.policyFor(answers, token, request, allowed),
-      context,
+      principalId: token === undefined ? 'anonymous' : principalOf(token),
+      policyDocument: document,
+      context: denialContext(decision.effect === 'deny' ? decision.requiredScopes : undefined),
     };
   }
 
-  private answersFor(token: ResolvedToken): TokenAnswers {
-    let answers = this.perToken.get(token);
-    if (answers === undefined) {
-      answers = { context: Object.freeze(contextFor(token)), allowPolicies: new Map() };
-      this.perToken.set(token, answers);
+  private contextFor(token: ResolvedToken): AuthorizerContext {
+    let context = this.contexts.get(token);
+    if (context === undefined) {
+      context = Object.freeze(contextFor(token));
+      this.contexts.set(token, context);
     }
-    return answers;
-  }
-
-  private policyFor(answers: TokenAnswers, token: ResolvedToken, request: AuthorizerRequest, allowed: boolean) {
-    if (!allowed) return policyForToken(token, this.routes, request.resourceArn, true);
-    const stageArn = stageArnOf(request.resourceArn);
-    let policy = answers.allowPolicies.get(stageArn);
-    if (policy === undefined) {
-      policy = deepFreeze(policyForToken(token, this.routes, request.resourceArn, false));
-      answers.allowPolicies.set(stageArn, policy);
-    }
-    return policy;
+    return context;
   }
 }
 
 const DENIED: SimpleAnswer = Object.freeze({ isAuthorized: false });
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const member of Object.values(value)) deepFreeze(member);
-    Object.freeze(value);
-  }
-  return value;
+function denialContext(requiredScopes: readonly string[] | undefined): DenialContext {
+  return { error: 'insufficient_scope', scope: (requiredScopes ?? []).join(' ') };
 }

@@ -1,4 +1,4 @@
-import type { RouteRef } from '../../core/route-scopes.ts';
+import type { RequestTarget } from '../../core/route-scopes.ts';
 
 /** The API Gateway authorizer event formats the handler answers. */
 export type AuthorizerEventFormat = 'rest-token' | 'rest-request' | 'http-v2';
@@ -8,7 +8,11 @@ export interface AuthorizerRequest {
   readonly format: AuthorizerEventFormat;
   /** The Authorization header value; undefined when absent or ambiguous (sent twice). */
   readonly authorization: string | undefined;
-  readonly route: RouteRef;
+  /**
+   * The request as the client sent it, read from every field of the event that tells it (the
+   * method ARN or route ARN, and the event's own method and path); rules apply to all of them.
+   */
+  readonly targets: readonly RequestTarget[];
   /** `methodArn` (REST) or `routeArn` (HTTP API): what a policy must name. */
   readonly resourceArn: string;
 }
@@ -22,6 +26,10 @@ const stringOr = (value: unknown, fallback: string): string => (typeof value ===
 /**
  * Reads any of the three event formats. Total: an event of unknown shape yields a request without a
  * credential (so a 401), never an exception.
+ *
+ * The route key (`GET /orders/{id}`, `ANY /{proxy+}`, `$default`) and the REST `resource` template
+ * are never used: rules may be finer than the API's routes, and a template says nothing about which
+ * concrete path under it was called.
  */
 export function readAuthorizerEvent(event: unknown): AuthorizerRequest {
   const record: UnknownRecord = isRecord(event) ? event : {};
@@ -35,43 +43,67 @@ function readRestToken(event: UnknownRecord): AuthorizerRequest {
   return {
     format: 'rest-token',
     authorization: typeof event.authorizationToken === 'string' ? event.authorizationToken : undefined,
-    route: routeFromArn(methodArn),
+    targets: [targetFromArn(methodArn)],
     resourceArn: methodArn,
   };
 }
 
 function readRestRequest(event: UnknownRecord): AuthorizerRequest {
   const methodArn = stringOr(event.methodArn, '');
-  const { httpMethod, resource } = event;
-  const route =
-    typeof httpMethod === 'string' && typeof resource === 'string'
-      ? { method: httpMethod, path: resource }
-      : routeFromArn(methodArn);
+  const fromArn = targetFromArn(methodArn);
+  // REST REQUEST events carry the path without the stage (`path`), and the method (`httpMethod`).
+  const fromEvent =
+    typeof event.httpMethod === 'string' && typeof event.path === 'string'
+      ? { method: event.httpMethod, path: event.path }
+      : undefined;
   return {
     format: 'rest-request',
     authorization: singleHeader(event.headers, event.multiValueHeaders),
-    route,
+    targets: targetsOf(fromArn, fromEvent),
     resourceArn: methodArn,
   };
 }
 
 function readHttpV2(event: UnknownRecord): AuthorizerRequest {
-  const routeKey = stringOr(event.routeKey, '');
+  const routeArn = stringOr(event.routeArn, '');
+  const fromArn = targetFromArn(routeArn);
   const context = isRecord(event.requestContext) ? event.requestContext : {};
   const http = isRecord(context.http) ? context.http : {};
-  const separator = routeKey.indexOf(' ');
-  const route =
-    separator > 0
-      ? { method: routeKey.slice(0, separator), path: routeKey.slice(separator + 1) }
-      : { method: stringOr(http.method, ''), path: stringOr(event.rawPath, stringOr(http.path, '')) };
+  const rawPath = typeof event.rawPath === 'string' ? event.rawPath : stringOr(http.path, '');
+  // On a named stage of the execute-api domain, rawPath starts with the stage: /dev/orders.
+  const fromEvent =
+    typeof http.method === 'string' ? { method: http.method, path: withoutStage(rawPath, context.stage) } : undefined;
   return {
     format: 'http-v2',
     // Payload 2.0 lower-cases header names and joins repeated headers with commas; a comma is not
     // token68, so a doubled header is refused by the core.
     authorization: singleHeader(event.headers, undefined),
-    route,
-    resourceArn: stringOr(event.routeArn, ''),
+    targets: targetsOf(fromArn, fromEvent),
+    resourceArn: routeArn,
   };
+}
+
+/**
+ * The ARN's reading, and the event's own when it tells something else. An event path that only
+ * adds leading segments to the ARN's path (a stage or a custom domain's base path the ARN leaves
+ * out) tells nothing else.
+ */
+function targetsOf(fromArn: RequestTarget, fromEvent: RequestTarget | undefined): readonly RequestTarget[] {
+  if (fromEvent === undefined) return [fromArn];
+  const sameMethod = fromEvent.method.toUpperCase() === fromArn.method.toUpperCase();
+  if (sameMethod && (fromEvent.path === fromArn.path || isPrefixedBy(fromEvent.path, fromArn.path))) return [fromArn];
+  return [fromArn, fromEvent];
+}
+
+function isPrefixedBy(longer: string, path: string): boolean {
+  return path.startsWith('/') && path.length > 1 && longer.endsWith(path) && longer.length > path.length;
+}
+
+function withoutStage(rawPath: string, stage: unknown): string {
+  if (typeof stage !== 'string' || stage === '$default' || stage.length === 0) return rawPath;
+  const prefix = `/${stage}`;
+  if (rawPath === prefix) return '/';
+  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
 }
 
 /** The one Authorization header, looked up without regard to case; undefined if absent or repeated. */
@@ -99,16 +131,44 @@ function isAuthorizationName(name: string): boolean {
   return name.length === 13 && name.toLowerCase() === 'authorization';
 }
 
-/** `arn:aws:execute-api:region:account:api/stage/METHOD/path/parts` to method and path. */
-export function routeFromArn(arn: string): RouteRef {
-  const resource = arn.split(':')[5] ?? '';
-  const parts = resource.split('/');
-  return { method: parts[2] ?? '', path: `/${parts.slice(3).join('/')}` };
+/**
+ * Parts of an execute-api ARN, `arn:aws:execute-api:region:account:apiId/stage/METHOD/path`: the
+ * path may hold `:` and `/`, so only the first five colons and the first three slashes separate.
+ */
+export interface ExecuteApiArn {
+  /** `arn:aws:execute-api:region:account:apiId/stage`, the prefix every ARN of the stage shares. */
+  readonly stageArn: string;
+  readonly method: string;
+  /** The path with a leading `/`. */
+  readonly path: string;
 }
 
-/** `arn:aws:execute-api:region:account:api/stage`, the prefix every route ARN of the stage shares. */
-export function stageArnOf(arn: string): string {
-  const colon = arn.split(':');
-  const resource = (colon[5] ?? '').split('/');
-  return [...colon.slice(0, 5), resource.slice(0, 2).join('/')].join(':');
+export function parseExecuteApiArn(arn: string): ExecuteApiArn {
+  let colon = -1;
+  for (let i = 0; i < 5 && colon < arn.length; i++) {
+    colon = arn.indexOf(':', colon + 1);
+    if (colon < 0) return { stageArn: arn, method: '', path: '/' };
+  }
+  const resource = arn.slice(colon + 1);
+  const stageEnd = nthIndexOf(resource, '/', 2);
+  if (stageEnd < 0) return { stageArn: arn, method: '', path: '/' };
+  const methodEnd = resource.indexOf('/', stageEnd + 1);
+  const method = methodEnd < 0 ? resource.slice(stageEnd + 1) : resource.slice(stageEnd + 1, methodEnd);
+  const path = methodEnd < 0 ? '/' : resource.slice(methodEnd);
+  return { stageArn: arn.slice(0, colon + 1 + stageEnd), method, path };
+}
+
+/** The method and path an execute-api ARN names. */
+export function targetFromArn(arn: string): RequestTarget {
+  const { method, path } = parseExecuteApiArn(arn);
+  return { method, path };
+}
+
+function nthIndexOf(text: string, needle: string, n: number): number {
+  let index = -1;
+  for (let i = 0; i < n; i++) {
+    index = text.indexOf(needle, index + 1);
+    if (index < 0) return -1;
+  }
+  return index;
 }

@@ -1,6 +1,4 @@
-import type { ResolvedToken } from '../../core/resolved-token.ts';
-import type { RouteScopePolicy, RouteScopeRule } from '../../core/route-scopes.ts';
-import { stageArnOf } from './authorizer-event.ts';
+import { parseExecuteApiArn } from './authorizer-event.ts';
 
 /** An IAM policy document as API Gateway reads it from an authorizer. */
 export interface PolicyDocument {
@@ -12,46 +10,41 @@ export interface PolicyDocument {
   }[];
 }
 
+/** Longest `Resource` value API Gateway accepts in an authorizer's policy. */
+export const MAX_POLICY_RESOURCE_LENGTH = 512;
+
 /**
- * The policy for a verified token, the same whichever route asked. API Gateway caches an authorizer's
- * answer by identity source and reuses it on every route of the stage, so the policy must describe
- * the token, not the request: Allow the stage, with an explicit Deny on each configured route whose
- * scopes the token lacks (a Deny wins over an Allow). When the token cannot call unlisted routes,
- * only the routes it may call are allowed. The route at hand is denied explicitly when `denyCurrent`.
+ * The policy for one request: `Allow` or `Deny` on exactly the method ARN (REST) or route ARN
+ * (HTTP API) API Gateway asked about, nothing else. API Gateway caches the answer by the
+ * authorizer's identity sources and evaluates a cached policy against later requests' ARNs; the
+ * constructs make the method and path identity sources, so a cached answer is only ever
+ * evaluated for the same request, and if it is evaluated for another ARN it cannot allow it.
  *
- * Path parameters become `*`, which in a resource ARN also matches deeper paths: a Deny may cover
- * more than its route (a 403 where a narrower rule would allow), never less.
+ * IAM reads `*` and `?` in a resource as wildcards (`*` also across `/`) and has no escape for
+ * them, so an ARN holding either cannot be allowed exactly: such a request is denied (403), as is
+ * one whose ARN is longer than {@link MAX_POLICY_RESOURCE_LENGTH}. A denial may be wider than the
+ * request (the stage, when the ARN is too long): that can only deny more.
+ *
+ * @returns the document, and whether it allows the ARN (false when `allow` could not be expressed)
  */
-export function policyForToken(
-  token: ResolvedToken,
-  routes: RouteScopePolicy,
-  resourceArn: string,
-  denyCurrent: boolean,
-): PolicyDocument {
-  const stageArn = stageArnOf(resourceArn);
-  const denied = routes.rulesNotCoveredBy(token.scopes).map((rule) => ruleArn(stageArn, rule));
-  if (denyCurrent) denied.push(resourceArn);
-  const allowed = routes.coversDefaultRoutes(token.scopes)
-    ? [`${stageArn}/*`]
-    : routes.rules.filter((rule) => !denied.includes(ruleArn(stageArn, rule))).map((rule) => ruleArn(stageArn, rule));
-  const statements: PolicyDocument['Statement'][number][] = [];
-  if (allowed.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed });
-  if (denied.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: unique(denied) });
-  if (statements.length === 0)
-    statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [resourceArn] });
-  return { Version: '2012-10-17', Statement: statements };
+export function policyForRequest(resourceArn: string, allow: boolean): { document: PolicyDocument; allows: boolean } {
+  const exact = isExactResource(resourceArn);
+  if (allow && exact) return { document: statement('Allow', resourceArn), allows: true };
+  return { document: statement('Deny', deniedResource(resourceArn)), allows: false };
 }
 
-function ruleArn(stageArn: string, rule: RouteScopeRule): string {
-  const method = rule.method.toUpperCase() === 'ANY' ? '*' : rule.method.toUpperCase();
-  const path = rule.path
-    .split('/')
-    .filter((segment) => segment.length > 0)
-    .map((segment) => (segment.startsWith('{') ? '*' : segment))
-    .join('/');
-  return `${stageArn}/${method}/${path}`;
+/** Whether IAM would match `arn` against itself only. */
+export function isExactResource(arn: string): boolean {
+  return arn.length > 0 && arn.length <= MAX_POLICY_RESOURCE_LENGTH && !/[*?]/.test(arn);
 }
 
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
+/** The ARN itself when it fits; else its whole stage; else everything (a Deny may only be wider). */
+function deniedResource(arn: string): string {
+  if (arn.length > 0 && arn.length <= MAX_POLICY_RESOURCE_LENGTH) return arn;
+  const stage = `${parseExecuteApiArn(arn).stageArn}/*`;
+  return stage.length <= MAX_POLICY_RESOURCE_LENGTH ? stage : '*';
+}
+
+function statement(effect: 'Allow' | 'Deny', resource: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [resource] }] };
 }

@@ -4,6 +4,7 @@ import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
 import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
+import { routeScopeScenarios } from './scenarios/route-scopes.scenarios.ts';
 import { tokenResolverScenarios } from './scenarios/token-resolver.scenarios.ts';
 
 // The same scenarios run under Deno from test/deno/core.test.ts: the core is runtime-agnostic.
@@ -27,4 +28,7 @@ describe('WebCrypto port', () => {
 });
 describe('core building blocks', () => {
   for (const scenario of buildingBlockScenarios) it(scenario.name, scenario.run);
+});
+describe('route scope rules', () => {
+  for (const scenario of routeScopeScenarios) it(scenario.name, scenario.run);
 });

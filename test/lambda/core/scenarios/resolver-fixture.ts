@@ -95,7 +95,10 @@ export class ResolverFixture {
   }
 
   resolve(token: string | undefined, route = { method: 'GET', path: '/orders' }) {
-    return this.resolver.resolve({ authorization: token === undefined ? undefined : `Bearer ${token}`, route });
+    return this.resolver.resolve({
+      authorization: token === undefined ? undefined : `Bearer ${token}`,
+      targets: [route],
+    });
   }
 }
 

@@ -336,7 +336,10 @@ export const tokenResolverScenarios: Scenario[] = [
       ];
 
       for (const authorization of headers) {
-        const decision = await fixture.resolver.resolve({ authorization, route: { method: 'GET', path: '/orders' } });
+        const decision = await fixture.resolver.resolve({
+          authorization,
+          targets: [{ method: 'GET', path: '/orders' }],
+        });
         assert.equal(decision.effect, 'deny', String(authorization).slice(0, 20));
       }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateInvokePolicy, wildcardMatches } from '../../local/iam-policy.ts';
+import { evaluateInvokePolicy, wildcardMatches } from '../../../local/api-gateway/iam-policy.ts';
 
 const STAGE = 'arn:aws:execute-api:us-east-1:123456789012:localapi/local';
 const policy = (...statements: { Effect: string; Resource: string[] }[]) => ({

@@ -11,10 +11,15 @@ export interface InvokePolicy {
 export type PolicyVerdict = 'allow' | 'explicit-deny' | 'implicit-deny';
 
 /**
- * Evaluates an authorizer's policy for a method ARN as API Gateway does: an explicit Deny that
- * matches wins, else a matching Allow allows, else it is an implicit deny. `*` in a resource matches
- * any run of characters (slashes included) and `?` one character; actions must cover
- * `execute-api:Invoke`.
+ * Evaluates an authorizer's policy for a method ARN (REST) or route ARN (HTTP API) as IAM does: an
+ * explicit Deny that matches wins, else a matching Allow allows, else it is an implicit deny.
+ * In a resource, `*` is "any combination of characters" and `?` "any single character", and `*`
+ * "can expand to replace everything in a segment, including characters such as the forward slash"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html);
+ * AWS's own example `arn:aws:execute-api:us-east-1:*:api-id/*` spans stage, verb and path
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html).
+ * Actions must cover `execute-api:Invoke`. Conditions, `NotResource` and `NotAction` are not
+ * imitated (the authorizer never sends them; AWS does not document their support here).
  */
 export function evaluateInvokePolicy(policy: InvokePolicy, resourceArn: string): PolicyVerdict {
   let allowed = false;

@@ -1,0 +1,79 @@
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+
+/** What serves a route of the example API. */
+export type ExampleIntegration =
+  /** The example backend function (AWS) or the demo backend (local): verifies the JWT, shows its claims. */
+  | 'claims'
+  /** An HTTP integration that receives the verified JWT in a header (AWS: an echo service; local: the demo backend). */
+  | 'echo';
+
+/** One route of an API, as both API types declare it. */
+export interface ApiRoute {
+  /** An HTTP method, or `ANY`. */
+  readonly method: string;
+  /** A resource path: literal segments, `{name}`, and a last `{name+}`. */
+  readonly path: string;
+  readonly integration: ExampleIntegration;
+  /**
+   * `none` for a route that must answer without a token (CORS preflight, protected-resource
+   * metadata): it gets no authorizer and its own integration, so nothing unauthenticated ever
+   * reaches a route's integration through a catch-all. @default 'token'
+   */
+  readonly authorization?: 'token' | 'none';
+}
+
+/**
+ * The example API's routes, the same on the REST API, the HTTP API and the local gateway (which
+ * reads this very list), so local and deployed cannot drift. Every route goes through the token
+ * authorizer. Kept apart from the scope rules ({@link EXAMPLE_ROUTE_SCOPES}): rules may be finer
+ * than routes, and often are.
+ */
+export const EXAMPLE_API_ROUTES: readonly ApiRoute[] = [
+  { method: 'GET', path: '/claims', integration: 'claims' },
+  { method: 'ANY', path: '/orders', integration: 'echo' },
+  { method: 'GET', path: '/orders/{id}', integration: 'echo' },
+  { method: 'ANY', path: '/{proxy+}', integration: 'echo' },
+];
+
+/**
+ * Scopes per request, finer than the routes: `ANY /orders` is one route but reading and writing
+ * need different scopes, and the catch-all `ANY /{proxy+}` serves `/admin/...`, which needs
+ * `admin`. Everything else (`/claims`, `/hello`, any other path) needs only a valid token.
+ */
+export const EXAMPLE_ROUTE_SCOPES: readonly RouteScopeRule[] = [
+  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
+  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+  { method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] },
+  { method: 'ANY', path: '/admin/{proxy+}', scopes: ['admin'] },
+];
+
+/** The REST API's stage (its invoke URL ends in `/v1/`). */
+export const REST_STAGE_NAME = 'v1';
+
+/** The HTTP API's stage: `$default`, served at the root of its invoke URL. */
+export const HTTP_STAGE_NAME = '$default';
+
+/** A request header an integration receives, mapped from a key of the authorizer's context. */
+export interface ContextHeaderMapping {
+  readonly header: string;
+  readonly contextKey: string;
+}
+
+/**
+ * REST HTTP integrations: `integration.request.header.<header>` = `context.authorizer.<key>`,
+ * replacing whatever the client sent under that name (`Authorization` included).
+ */
+export const REST_CONTEXT_HEADERS: readonly ContextHeaderMapping[] = [
+  { header: 'Authorization', contextKey: 'authorization' },
+  { header: 'X-Token-Type', contextKey: 'tokenType' },
+];
+
+/**
+ * HTTP API integrations: `overwrite:header.<header>` = `$context.authorizer.<key>`. HTTP APIs
+ * reserve `Authorization` (it cannot be mapped), so the client's opaque token still reaches the
+ * backend there, and the JWT arrives in `x-verified-jwt`, overwritten so a client cannot inject it.
+ */
+export const HTTP_CONTEXT_HEADERS: readonly ContextHeaderMapping[] = [
+  { header: 'x-verified-jwt', contextKey: 'jwt' },
+  { header: 'x-token-type', contextKey: 'tokenType' },
+];

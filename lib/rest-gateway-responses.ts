@@ -1,0 +1,77 @@
+/**
+ * The REST API's gateway responses for the authorizer's outcomes, as data: the CDK stack deploys
+ * them and the local gateway renders them, so both answer alike. HTTP APIs have no gateway
+ * responses ("Custom gateway responses": REST only —
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vs-rest.html), so their
+ * denials carry no `WWW-Authenticate`.
+ *
+ * What API Gateway lets a gateway response vary on: its body template may use `$context` values,
+ * `$context.authorizer.*` included, while headers take only literals and request parameters
+ * ("from the incoming request parameters or using literal strings" —
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseParameters.html).
+ * A thrown `Unauthorized` returns no context at all, so every 401 is one static answer; a Deny
+ * policy's context reaches the 403's body. So the challenges are static, and the scope a 403's
+ * request needed is in its JSON body.
+ */
+
+/** The gateway response types the stack customizes. */
+export type RestGatewayResponseType =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'AUTHORIZER_FAILURE'
+  | 'AUTHORIZER_CONFIGURATION_ERROR';
+
+/** One gateway response: header values are literals, the body a template over `$context`. */
+export interface RestGatewayResponse {
+  readonly type: RestGatewayResponseType;
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The `application/json` body template; `$context.authorizer.<key>` is replaced by the Deny's context value. */
+  readonly bodyTemplate: string;
+}
+
+/** Settings of {@link restGatewayResponses}. */
+export interface RestChallengeOptions {
+  /** The `realm` of the challenges (RFC 6750 section 3): the API's name. */
+  readonly realm: string;
+}
+
+/**
+ * The 401 challenge is one fixed value for every refusal: missing, malformed, unknown, expired or
+ * revoked tokens alike. RFC 6750 section 3 says a request without credentials SHOULD NOT get an
+ * error code, section 3.1 that an invalid token gets `invalid_token`; a static answer cannot do
+ * both. It carries `invalid_token`: a client that sends no token at an API that needs one loses
+ * nothing by it, while a client whose token expired or was revoked learns to get a new one.
+ */
+export function restGatewayResponses(options: RestChallengeOptions): readonly RestGatewayResponse[] {
+  const realm = quoted(options.realm);
+  const common = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  const serverError = JSON.stringify({ error: 'server_error' });
+  return [
+    {
+      type: 'UNAUTHORIZED',
+      statusCode: 401,
+      headers: { ...common, 'WWW-Authenticate': `Bearer realm=${realm}, error="invalid_token"` },
+      bodyTemplate: JSON.stringify({
+        error: 'invalid_token',
+        error_description: 'The access token is missing, invalid, expired or revoked',
+      }),
+    },
+    {
+      type: 'ACCESS_DENIED',
+      statusCode: 403,
+      headers: { ...common, 'WWW-Authenticate': `Bearer realm=${realm}, error="insufficient_scope"` },
+      // The Deny's context says which scopes the request needed (never token material).
+      bodyTemplate:
+        '{"error":"$context.authorizer.error","error_description":"The access token does not allow this request",' +
+        '"scope":"$context.authorizer.scope"}',
+    },
+    { type: 'AUTHORIZER_FAILURE', statusCode: 500, headers: common, bodyTemplate: serverError },
+    { type: 'AUTHORIZER_CONFIGURATION_ERROR', statusCode: 500, headers: common, bodyTemplate: serverError },
+  ];
+}
+
+/** An RFC 7230 quoted-string (the realm is configuration, but quotes and backslashes must not break the header). */
+function quoted(value: string): string {
+  return `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
+}

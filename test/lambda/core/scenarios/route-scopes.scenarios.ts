@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { normalizePath } from '../../../../lambda/core/request-path.ts';
+import { RouteScopePolicy, type RouteScopeRule, routeRuleProblem } from '../../../../lambda/core/route-scopes.ts';
+import type { Scenario } from './scenario.ts';
+
+const RULES: readonly RouteScopeRule[] = [
+  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
+  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+  { method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] },
+  { method: 'GET', path: '/orders/summary', scopes: ['reports'] },
+  { method: 'ANY', path: '/admin/{proxy+}', scopes: ['admin'] },
+  { method: 'GET', path: '/admin/health', scopes: [] },
+  { method: 'ANY', path: '/echo', scopes: ['echo'] },
+];
+
+/** Sorted, so expectations do not depend on the order scopes are collected in. */
+const required = (policy: RouteScopePolicy, method: string, path: string): string[] =>
+  [...policy.requiredScopes({ method, path })].sort();
+
+export const routeScopeScenarios: readonly Scenario[] = [
+  {
+    name: 'rules apply to concrete paths: a parameter takes one segment, a greedy one any number, the rest gets the defaults',
+    run() {
+      const policy = new RouteScopePolicy(RULES, ['basic']);
+
+      assert.deepEqual(required(policy, 'GET', '/orders'), ['orders:read']);
+      assert.deepEqual(required(policy, 'GET', '/orders/42'), ['orders:read']);
+      assert.deepEqual(required(policy, 'GET', '/orders/42/secret'), ['basic']);
+      assert.deepEqual(required(policy, 'DELETE', '/admin/users/1'), ['admin']);
+      assert.deepEqual(required(policy, 'DELETE', '/admin'), ['admin']);
+      assert.deepEqual(required(policy, 'DELETE', '/echo'), ['echo']);
+      assert.deepEqual(required(policy, 'POST', '/orders/42'), ['basic']);
+      assert.deepEqual(required(policy, 'GET', '/hello'), ['basic']);
+      assert.deepEqual(required(policy, 'GET', '/'), ['basic']);
+    },
+  },
+  {
+    name: 'the most specific rule wins: a literal over a parameter over a greedy segment, then an exact method over ANY',
+    run() {
+      const policy = new RouteScopePolicy(
+        [
+          ...RULES,
+          { method: 'ANY', path: '/orders/{id}', scopes: ['any-order'] },
+          { method: 'ANY', path: '/{proxy+}', scopes: ['everything'] },
+        ],
+        ['basic'],
+      );
+
+      assert.deepEqual(required(policy, 'GET', '/orders/summary'), ['reports']);
+      assert.deepEqual(required(policy, 'GET', '/admin/health'), []);
+      assert.deepEqual(required(policy, 'GET', '/orders/7'), ['orders:read']);
+      assert.deepEqual(required(policy, 'PUT', '/orders/7'), ['any-order']);
+      assert.deepEqual(required(policy, 'GET', '/anything/else'), ['everything']);
+      assert.deepEqual(required(policy, 'GET', '/'), ['everything']);
+    },
+  },
+  {
+    name: 'equally specific rules that match the same request all apply',
+    run() {
+      const policy = new RouteScopePolicy([
+        { method: 'GET', path: '/a/{x}', scopes: ['left'] },
+        { method: 'GET', path: '/{y}/b', scopes: ['right'] },
+        { method: 'GET', path: '/c/{x}', scopes: ['one'] },
+        { method: 'GET', path: '/c/{z}', scopes: ['two'] },
+      ]);
+
+      assert.deepEqual(required(policy, 'GET', '/a/b'), ['left']);
+      assert.deepEqual(required(policy, 'GET', '/c/d'), ['one', 'two']);
+    },
+  },
+  {
+    name: 'a path a backend would normalize into a closed route needs that route scopes too',
+    run() {
+      const policy = new RouteScopePolicy(RULES, []);
+
+      for (const path of [
+        '/orders/',
+        '//orders',
+        '/./orders',
+        '/%2e/orders',
+        '/hello/../orders',
+        '/hello/%2E%2E/orders',
+        '/hello/..%2Forders',
+        '/hello%2F..%2Forders',
+        '/hello\\..\\orders',
+        '/ORDERS',
+        '/%6Frders',
+        '/orders;jsessionid=1',
+        '/hello/..;/orders',
+      ]) {
+        assert.ok(required(policy, 'POST', path).includes('orders:write'), `POST ${path}`);
+      }
+      assert.ok(required(policy, 'GET', '/public/%2e%2e/admin/users').includes('admin'));
+      assert.ok(required(policy, 'GET', '/admin%2fusers').includes('admin'));
+    },
+  },
+  {
+    name: 'a HEAD request needs what GET needs on the same path',
+    run() {
+      const policy = new RouteScopePolicy(RULES, []);
+
+      assert.deepEqual(required(policy, 'HEAD', '/orders'), ['orders:read']);
+      assert.deepEqual(required(policy, 'head', '/orders/1'), ['orders:read']);
+    },
+  },
+  {
+    name: 'several readings of one request need the scopes of all of them',
+    run() {
+      const policy = new RouteScopePolicy(RULES, []);
+
+      const scopes = policy.requiredScopes([
+        { method: 'GET', path: '/orders' },
+        { method: 'POST', path: '/orders' },
+      ]);
+
+      assert.deepEqual([...scopes].sort(), ['orders:read', 'orders:write']);
+    },
+  },
+  {
+    name: 'normalization decodes once, resolves dot segments without climbing above the root, and folds case',
+    run() {
+      assert.deepEqual(normalizePath('/a/b/../../../c'), ['c']);
+      assert.deepEqual(normalizePath('/A/%252e%252e/b'), ['a', '%2e%2e', 'b']);
+      assert.deepEqual(normalizePath('/%ff%fe/x'), ['%ff%fe', 'x']);
+      assert.deepEqual(normalizePath('/%C3%A9t%C3%A9'), ['été']);
+      assert.deepEqual(normalizePath(''), []);
+    },
+  },
+  {
+    name: 'unusable rules are refused with the reason',
+    run() {
+      assert.equal(routeRuleProblem({ method: 'GET', path: '/a/{id}/b', scopes: ['s'] }), undefined);
+      assert.match(routeRuleProblem({ method: 'GET', path: '/{proxy+}/x', scopes: [] }) ?? '', /last segment/);
+      assert.match(routeRuleProblem({ method: 'GET', path: 'orders', scopes: [] }) ?? '', /start with/);
+      assert.match(routeRuleProblem({ method: 'G E', path: '/', scopes: [] }) ?? '', /method/);
+      assert.match(routeRuleProblem({ method: 'GET', path: '/a{b}', scopes: [] }) ?? '', /segment/);
+      assert.match(routeRuleProblem({ method: 'GET', path: '/a', scopes: [''] }) ?? '', /scopes/);
+      assert.throws(() => new RouteScopePolicy([{ method: 'GET', path: 'x', scopes: [] }]), TypeError);
+    },
+  },
+];
