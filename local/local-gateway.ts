@@ -14,7 +14,8 @@ import {
   type AuthorizerFunction,
   GatewayAuthorization,
 } from './api-gateway/gateway-authorization.ts';
-import { type RouteDefinition, selectHttpRoute, selectRestRoute } from './api-gateway/route-selection.ts';
+import { routeRequest } from './api-gateway/gateway-request.ts';
+import type { RouteDefinition } from './api-gateway/route-selection.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, send } from './node-http.ts';
 
@@ -137,52 +138,31 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   async function handle(incoming: IncomingMessage): Promise<HttpAnswer> {
     const target = incoming.url ?? '/';
-    const queryAt = target.indexOf('?');
-    const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
-    const rawQueryString = queryAt < 0 ? '' : target.slice(queryAt + 1);
     const method = (incoming.method ?? 'GET').toUpperCase();
     if (headerBytes(incoming, format === 'http' ? `${method} ${target} HTTP/1.1` : '') > MAX_HEADER_BYTES) {
       return json(431, { message: 'Request Header Fields Too Large' });
     }
     const body = await readBody(incoming, maxBodyBytes);
-    if (rawPath.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
-      return options.tokenEndpointProxy.handle({
-        method,
-        path: rawPath,
-        headers: lowerCaseHeaders(incoming.rawHeaders),
-        body,
-      });
+    const path = target.split('?')[0] ?? '/';
+    if (path.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
+      return options.tokenEndpointProxy.handle({ method, path, headers: lowerCaseHeaders(incoming.rawHeaders), body });
     }
-    const pathAfterStage = stripStage(rawPath, stage);
-    if (pathAfterStage === undefined) {
-      return format === 'rest' ? json(403, { message: 'Forbidden' }) : json(404, { message: 'Not Found' });
-    }
-    const selected =
-      format === 'rest'
-        ? selectRestRoute(options.routes, method, pathAfterStage)
-        : selectHttpRoute(options.routes, method, decodeHttpApiPath(pathAfterStage));
-    if (selected === undefined) {
-      // REST: the MISSING_AUTHENTICATION_TOKEN response "including the cases when the client attempts
-      // to invoke an unsupported API method or resource"; HTTP: "If no routes match a request, API
-      // Gateway returns {"message":"Not Found"}".
-      return format === 'rest'
-        ? json(403, { message: 'Missing Authentication Token' })
-        : json(404, { message: 'Not Found' });
-    }
-    const { route, pathParameters } = selected;
-    const request: GatewayRequest = {
+    const routed = routeRequest(format, stage, options.routes, {
       method,
-      rawPath,
-      stage,
-      pathAfterStage,
-      routeKey: format === 'rest' ? route.path : `${route.method.toUpperCase()} ${route.path}`,
-      resource: route.path,
-      pathParameters,
-      rawQueryString,
+      target,
       rawHeaders: incoming.rawHeaders,
       sourceIp: incoming.socket.remoteAddress ?? LOOPBACK_HOST,
-      host: lowerCaseHeaders(incoming.rawHeaders).host ?? LOOPBACK_HOST,
-    };
+    });
+    if ('unrouted' in routed) {
+      // REST: a stage the API lacks is 403; no resource or method is the MISSING_AUTHENTICATION_TOKEN
+      // response, "including the cases when the client attempts to invoke an unsupported API method
+      // or resource". HTTP: "If no routes match a request, API Gateway returns {"message":"Not Found"}".
+      if (format === 'http') return json(404, { message: 'Not Found' });
+      return routed.unrouted === 'no-stage'
+        ? json(403, { message: 'Forbidden' })
+        : json(403, { message: 'Missing Authentication Token' });
+    }
+    const { route, request } = routed;
     if (route.authorization === 'none') return forward(route, request, body, {});
     const outcome = await authorization.authorize(request);
     if (outcome.kind !== 'allow') return denial(outcome);
@@ -273,14 +253,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       return stopping;
     },
   };
-}
-
-/** The path after the stage, or undefined when the request names no stage this API has. */
-function stripStage(rawPath: string, stage: string): string | undefined {
-  if (stage === '$default') return rawPath;
-  const prefix = `/${stage}`;
-  if (rawPath === prefix) return '/';
-  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : undefined;
 }
 
 /** The header values' bytes, plus the request line where the quota counts it (HTTP APIs). */
