@@ -12,8 +12,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * matters (it answered 200); this only names whom it checked:
  *
  * - `client_secret_basic`: the user-id of the HTTP Basic credentials, form-decoded after the Base64
- *   (RFC 6749 section 2.3.1 form-encodes id and secret before they are joined; oidc-provider and
- *   Curity decode them so);
+ *   (RFC 6749 section 2.3.1 form-encodes id and secret before they are joined; oidc-provider decodes
+ *   them so, and an authorization server must for this to name whom it authenticated);
  * - `client_secret_post`, `none`, `tls_client_auth`: the form's `client_id`;
  * - `private_key_jwt`, `client_secret_jwt`: the `sub` of the client assertion (RFC 7523 section 3,
  *   which the server verified along with the signature).
