@@ -44,6 +44,12 @@ export interface AuthorizerConfig {
   readonly introspection: IntrospectionConfig | undefined;
   /** Accept plain three-part JWTs from clients (off by default: it leaks claims to clients). */
   readonly jwtValidationEnabled: boolean;
+  /**
+   * Clients (`client_id`) meant to hold JWTs: the only ones whose plain JWTs are accepted. Required
+   * (non-empty) when {@link jwtValidationEnabled}, empty otherwise; the token endpoint proxy's
+   * pass-through list should be the same list.
+   */
+  readonly jwtClientIds: readonly string[];
   /** Required scopes per route; routes not listed need {@link defaultScopes}. */
   readonly routeScopes: readonly RouteScopeRule[];
   /** Scopes required on routes that no rule names. */
@@ -111,6 +117,7 @@ export const AuthorizerEnv = {
   introspectionRatePerSecond: 'INTROSPECTION_RATE_PER_SECOND',
   introspectionBurst: 'INTROSPECTION_BURST',
   jwtValidationEnabled: 'JWT_VALIDATION_ENABLED',
+  jwtClientIds: 'JWT_CLIENT_IDS',
   routeScopes: 'ROUTE_SCOPES',
   defaultScopes: 'DEFAULT_SCOPES',
   cacheTtlSeconds: 'CACHE_TTL_SECONDS',
@@ -145,6 +152,8 @@ export async function readAuthorizerConfig(
       `No way to resolve tokens: set ${AuthorizerEnv.tokenTableName}, ${AuthorizerEnv.introspectionEndpoint} or ${AuthorizerEnv.jwtValidationEnabled}=true`,
     );
   }
+  const jwtClientIds = read.list(AuthorizerEnv.jwtClientIds, []);
+  assertJwtClientIds(jwtValidationEnabled, jwtClientIds);
   let introspection: IntrospectionConfig | undefined;
   if (introspectionEndpoint) {
     const clientId = read.required(AuthorizerEnv.introspectionClientId);
@@ -185,6 +194,7 @@ export async function readAuthorizerConfig(
     dynamoDbTimeoutMs: read.integer(AuthorizerEnv.dynamoDbTimeoutMs, 1000, 1, 30_000),
     introspection,
     jwtValidationEnabled,
+    jwtClientIds,
     routeScopes: readRouteScopes(read, AuthorizerEnv.routeScopes),
     defaultScopes: read.list(AuthorizerEnv.defaultScopes, []),
     cacheTtlSeconds: read.integer(AuthorizerEnv.cacheTtlSeconds, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, 0, 3600),
@@ -195,6 +205,22 @@ export async function readAuthorizerConfig(
     httpApiResponseFormat: read.oneOf(AuthorizerEnv.httpApiResponseFormat, ['simple', 'iam'], 'simple'),
     logLevel: read.oneOf(AuthorizerEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
   };
+}
+
+/**
+ * JWT validation needs the list of clients meant to hold JWTs, and the list means nothing without it:
+ * a JWT of any other client (a split token's, which every backend receives) must never be accepted.
+ */
+export function assertJwtClientIds(jwtValidationEnabled: boolean, jwtClientIds: readonly string[]): void {
+  const E = AuthorizerEnv;
+  if (jwtValidationEnabled && jwtClientIds.length === 0) {
+    throw new ConfigurationError(
+      `${E.jwtClientIds} is required when ${E.jwtValidationEnabled}=true: the clients meant to hold JWTs (the token endpoint proxy's PASS_THROUGH_CLIENT_IDS)`,
+    );
+  }
+  if (!jwtValidationEnabled && jwtClientIds.length > 0) {
+    throw new ConfigurationError(`${E.jwtClientIds} is set but ${E.jwtValidationEnabled} is not true`);
+  }
 }
 
 function readRouteScopes(read: EnvReader, name: string): readonly RouteScopeRule[] {

@@ -13,7 +13,7 @@ import {
   credentialsFromEnvironment,
   SigV4DynamoDbTokenStore,
 } from './adapters/sigv4-dynamodb-token-store.ts';
-import { type AuthorizerConfig, ConfigurationError } from './authorizer-config.ts';
+import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from './authorizer-config.ts';
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import { isDependencyError } from './core/dependency-error.ts';
@@ -59,6 +59,7 @@ export type Authorizer = (event: unknown) => Promise<AuthorizerAnswer>;
  * Lambda instance; the returned function is the per-request path.
  */
 export function createAuthorizer(config: AuthorizerConfig, dependencies: AuthorizerDependencies = {}): Authorizer {
+  assertJwtClientIds(config.jwtValidationEnabled, config.jwtClientIds);
   const log = dependencies.log ?? new JsonLog({ level: config.logLevel });
   const clock = dependencies.clock ?? Date.now;
   const crypto = dependencies.crypto ?? nodeJoseCrypto;
@@ -84,6 +85,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     split: splitSettings(config, dependencies),
     phantom: phantomSettings(config, dependencies),
     jwtValidationEnabled: config.jwtValidationEnabled,
+    jwtClientIds: config.jwtClientIds,
     routes,
     cache: new ResolvedTokenCache({ maxEntries: config.cacheMaxEntries, ttlSeconds: config.cacheTtlSeconds }),
     maxHeaderLength: config.maxHeaderLength,

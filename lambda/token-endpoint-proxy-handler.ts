@@ -16,7 +16,10 @@ import { readTokenEndpointProxyConfig, type TokenEndpointProxyConfig } from './t
  * API route (payload 2.0). The configuration is read and validated at init: a missing or bad
  * setting fails the init with a message that names it.
  */
-export function createTokenEndpointProxy(config: TokenEndpointProxyConfig): TokenEndpointProxy {
+export function createTokenEndpointProxy(
+  config: TokenEndpointProxyConfig,
+  functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
+): TokenEndpointProxy {
   const client = new DynamoDBClient({
     maxAttempts: 3,
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
@@ -37,6 +40,7 @@ export function createTokenEndpointProxy(config: TokenEndpointProxyConfig): Toke
     revocationPath: config.revocationPath,
     log: new JsonLog({ level: config.logLevel }),
     crypto: nodeJoseCrypto,
+    functionName,
   });
 }
 

@@ -1,11 +1,14 @@
 import { decodeJwt } from 'jose';
 import { readBoundedText } from './adapters/bounded-body.ts';
+import { metricFields } from './adapters/json-log.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import type { DecisionLog } from './core/ports.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId } from './core/token-hash.ts';
 import { webJoseCrypto } from './core/web-crypto.ts';
+import { requestingClientIdOf, tokenClientIdOf } from './issuing/revocation-clients.ts';
 import { SplitTokenError, splitToken } from './issuing/split-token.ts';
 import { TokenWriteError, type TokenWriter } from './issuing/token-writer.ts';
+import { TokenEndpointProxyMetrics } from './token-endpoint-proxy-metrics.ts';
 
 /** An HTTP request as the proxy sees it, whatever carried it (Lambda event, Node server). */
 export interface ProxyRequest {
@@ -35,7 +38,7 @@ export interface TokenEndpointProxyOptions {
    * @default none: the revocation path answers 404
    */
   readonly upstreamRevocationEndpoint?: string;
-  /** Where records are written and deleted. */
+  /** Where records are written, read back before a revocation, and deleted. */
   readonly writer: TokenWriter;
   /** Hash that keys records; must match the authorizer's. @default 'SHA-256' */
   readonly hashAlgorithm?: TokenHashAlgorithm;
@@ -58,6 +61,8 @@ export interface TokenEndpointProxyOptions {
   readonly log?: DecisionLog;
   /** Digests for record keys and log ids; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
   readonly crypto?: JoseCrypto;
+  /** Function name the emitted metrics are dimensioned by. @default 'local' */
+  readonly functionName?: string;
 }
 
 /** Request headers passed on to the authorization server; all others stay here. */
@@ -89,10 +94,14 @@ const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
  * written the client gets an OAuth `server_error`, never a token the gateway cannot resolve. Any
  * other answer (errors, opaque tokens, JWE, pass-through clients) reaches the client untouched.
  *
- * Revocation requests go upstream unchanged; once the authorization server accepts them (200,
- * which also proves the client authenticated) the record of the token is deleted. The
- * authorization server sees the opaque token, the JWT's signature, which it never issued as a
- * token: by RFC 7009 it answers 200 and changes nothing, so the revocation is the deleted record.
+ * Revocation requests go upstream unchanged. The authorization server sees the opaque token, the
+ * JWT's signature, which it never issued as a token: by RFC 7009 it answers 200 and changes nothing,
+ * so the revocation is the deleted record, and the check RFC 7009 section 2.1 asks of the server
+ * (was the token issued to the client making the request?) is the proxy's. Once the server accepts
+ * the request (200, which proves the client authenticated), the proxy reads the record and deletes
+ * it only when the client the server authenticated is the token's `client_id`; otherwise it keeps
+ * the record, answers what the server answered (RFC 7009: 200 either way) and counts a
+ * {@link TokenEndpointProxyMetrics.revocationsRefused}.
  *
  * Runtime-agnostic: fetch, a crypto port (WebCrypto by default) and jose. Logs carry a short hash id, never token material.
  */
@@ -105,6 +114,7 @@ export class TokenEndpointProxy {
   private readonly upstreamTimeoutMs: number;
   private readonly maxRequestBytes: number;
   private readonly crypto: JoseCrypto;
+  private readonly functionName: string;
 
   constructor(options: TokenEndpointProxyOptions) {
     this.crypto = options.crypto ?? webJoseCrypto;
@@ -115,6 +125,7 @@ export class TokenEndpointProxy {
     this.passThroughClientIds = new Set(options.passThroughClientIds ?? []);
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5000;
     this.maxRequestBytes = options.maxRequestBytes ?? 65_536;
+    this.functionName = options.functionName ?? 'local';
   }
 
   /** Routes by path: the token path, the revocation path, else 404. */
@@ -167,30 +178,60 @@ export class TokenEndpointProxy {
     };
   }
 
-  /** Forwards a revocation request; once the authorization server accepts it, deletes the record. */
+  /**
+   * Forwards a revocation request; once the authorization server accepts it, deletes the record if
+   * the authenticated client is the token's owner.
+   */
   async revoke(request: ProxyRequest): Promise<ProxyResponse> {
     const endpoint = this.options.upstreamRevocationEndpoint;
     if (!endpoint) return oauthError(404, 'invalid_request', 'no such endpoint');
     if (byteLength(request.body) > this.maxRequestBytes) return oauthError(413, 'invalid_request', 'request too large');
     const upstream = await this.forward(endpoint, request);
     if (!('body' in upstream)) return upstream.failure;
-    const token = revokedTokenOf(request);
-    if (upstream.response.status !== 200 || token === undefined || !POSSIBLE_SPLIT_TOKEN.test(token)) {
-      return upstream.response;
-    }
+    const form = revocationFormOf(request);
+    const tokens = form?.getAll('token') ?? [];
+    const token = tokens.length === 1 ? tokens[0] : undefined;
+    if (upstream.response.status !== 200 || form === undefined || token === undefined) return upstream.response;
+    if (!POSSIBLE_SPLIT_TOKEN.test(token)) return upstream.response;
     const hashedSignature = await hashToken(token, this.hashAlgorithm, this.crypto);
     const tokenId = await tokenLogId(token, this.crypto);
-    try {
-      await this.options.writer.delete(hashedSignature);
-    } catch (error) {
-      this.log.error('split token record not deleted', {
+    const storeFailed = (step: string, error: unknown): ProxyResponse => {
+      this.log.error(`split token record not ${step}`, {
         code: error instanceof TokenWriteError ? error.code : 'internal_error',
         tokenId,
         detail: error instanceof Error ? error.message : 'unknown',
       });
+      // RFC 7009 section 2.2.1: a 503 tells the client the token still exists and to retry.
       return oauthError(503, 'server_error', 'the token could not be revoked, try again');
+    };
+
+    let record: Awaited<ReturnType<TokenWriter['read']>>;
+    try {
+      record = await this.options.writer.read(hashedSignature);
+    } catch (error) {
+      return storeFailed('read', error);
     }
-    this.log.info('split token revoked', { tokenId });
+    // Not a split token (an opaque token the server has just revoked itself, a refresh token, junk).
+    if (record === undefined) return upstream.response;
+    const owner = tokenClientIdOf(record.headAndBody);
+    const requester = requestingClientIdOf(request.headers.authorization, form);
+    if (owner === undefined || requester === undefined || owner !== requester) {
+      this.log.warn('split token revocation refused: not the client the token was issued to', {
+        tokenId,
+        clientId: owner?.slice(0, 256) ?? null,
+        requestingClientId: requester?.slice(0, 256) ?? null,
+        ...metricFields(TokenEndpointProxyMetrics.namespace, TokenEndpointProxyMetrics.revocationsRefused, {
+          [TokenEndpointProxyMetrics.functionDimension]: this.functionName,
+        }),
+      });
+      return upstream.response;
+    }
+    try {
+      await this.options.writer.delete(hashedSignature);
+    } catch (error) {
+      return storeFailed('deleted', error);
+    }
+    this.log.info('split token revoked', { tokenId, clientId: owner.slice(0, 256) });
     return upstream.response;
   }
 
@@ -267,10 +308,11 @@ function clientIdOf(jwt: string): string | undefined {
   }
 }
 
-function revokedTokenOf(request: ProxyRequest): string | undefined {
+/** The form of a revocation request (RFC 7009 section 2.1: a form-encoded POST), else undefined. */
+function revocationFormOf(request: ProxyRequest): URLSearchParams | undefined {
   if (request.method.toUpperCase() !== 'POST') return undefined;
   if (mediaTypeOf(request.headers['content-type'] ?? null) !== 'application/x-www-form-urlencoded') return undefined;
-  return new URLSearchParams(request.body).get('token') ?? undefined;
+  return new URLSearchParams(request.body);
 }
 
 function oauthError(status: number, error: string, description: string): ProxyResponse {

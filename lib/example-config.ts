@@ -35,6 +35,12 @@ export interface ExampleAppConfig {
       }
     | undefined;
   readonly jwtValidationEnabled: boolean;
+  /**
+   * Clients meant to hold JWTs: one list for both sides, so they cannot drift. The token endpoint
+   * proxy hands them their JWTs unsplit; with JWT validation on, the authorizer accepts plain JWTs
+   * from them only (never the JWT of a split token, which every backend receives).
+   */
+  readonly jwtClientIds: readonly string[];
   /** Read the home region when the local replica misses (replication lag). */
   readonly homeRegionFallback: boolean;
   readonly routeScopes: readonly RouteScopeRule[];
@@ -48,7 +54,6 @@ export interface ExampleAppConfig {
     | {
         readonly upstreamTokenEndpoint: string;
         readonly upstreamRevocationEndpoint: string | undefined;
-        readonly passThroughClientIds: readonly string[];
       }
     | undefined;
   /** Principal (ARN) the authorization server signs in as, to assume the token-writer role. */
@@ -87,6 +92,7 @@ export const CONTEXT_DEFAULTS = {
   introspectionSecretArn: '(a new secret per region; put the client secret into it)',
   introspectionResponseFormat: '(handler default: token-introspection+jwt)',
   jwtValidation: 'false',
+  jwtClientIds: '(none; required with jwtValidation)',
   homeRegionFallback: 'false',
   routeScopes: JSON.stringify(DEMO_ROUTE_SCOPES),
   defaultScopes: '(none)',
@@ -95,7 +101,6 @@ export const CONTEXT_DEFAULTS = {
   echoUrl: 'https://httpbin.org/anything',
   upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
   upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
-  passThroughClientIds: '(none)',
   issuerPrincipalArn: '(no issuer role)',
   issuerExternalId: '(none)',
   alarmTopicArn: '(alarms without actions)',
@@ -126,6 +131,16 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
   const upstreamRevocationEndpoint = ctx.string('upstreamRevocationEndpoint', `${issuer}/revoke`);
   const isOff = (value: string) => value === '' || value === 'off';
   if (alarmTopicArn !== undefined) assertArn('alarmTopicArn', alarmTopicArn, 'sns');
+  if (ctx.optionalList('passThroughClientIds') !== undefined) {
+    throw new Error(
+      'context passThroughClientIds: renamed jwtClientIds (it now also names the only clients whose plain JWTs the authorizer accepts)',
+    );
+  }
+  const jwtValidationEnabled = ctx.boolean('jwtValidation', false);
+  const jwtClientIds = ctx.list('jwtClientIds', []);
+  if (jwtValidationEnabled && jwtClientIds.length === 0) {
+    throw new Error('context jwtClientIds: required with jwtValidation=true (the clients meant to hold JWTs)');
+  }
   const issuerPrincipalArn = ctx.optional('issuerPrincipalArn');
   if (issuerPrincipalArn !== undefined) assertArn('issuerPrincipalArn', issuerPrincipalArn, 'iam');
 
@@ -149,7 +164,8 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
           secretArn,
           responseFormat,
         },
-    jwtValidationEnabled: ctx.boolean('jwtValidation', false),
+    jwtValidationEnabled,
+    jwtClientIds,
     homeRegionFallback: ctx.boolean('homeRegionFallback', false),
     routeScopes: ctx.routeScopes('routeScopes', DEMO_ROUTE_SCOPES),
     defaultScopes: ctx.list('defaultScopes', []),
@@ -161,7 +177,6 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
       : {
           upstreamTokenEndpoint,
           upstreamRevocationEndpoint: isOff(upstreamRevocationEndpoint) ? undefined : upstreamRevocationEndpoint,
-          passThroughClientIds: ctx.list('passThroughClientIds', []),
         },
     issuerPrincipalArn,
     issuerExternalId: ctx.optional('issuerExternalId'),

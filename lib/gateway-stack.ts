@@ -117,6 +117,8 @@ export class GatewayStack extends Stack {
         // Issuing happens next to the table's home: writes replicate to every region's replica.
         this.tokenEndpointProxy = new TokenEndpointProxy(this, 'TokenEndpointProxy', {
           ...config.tokenEndpointProxy,
+          // The same list as the authorizer's JWT clients below: one list, no drift.
+          passThroughClientIds: config.jwtClientIds,
           tokenTable: this.splitTokenTable,
           logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
         });
@@ -147,6 +149,8 @@ export class GatewayStack extends Stack {
           : undefined,
       },
       jwtValidationEnabled: config.jwtValidationEnabled,
+      // Without JWT validation the list only tells the proxy whom not to split.
+      jwtClientIds: config.jwtValidationEnabled ? config.jwtClientIds : undefined,
       routeScopes: config.routeScopes,
       defaultScopes: config.defaultScopes,
       restResultsCacheTtl: Duration.seconds(config.restCacheTtlSeconds),

@@ -183,6 +183,17 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
   readonly jwtValidationEnabled?: boolean;
 
   /**
+   * The clients (`client_id` claim) meant to hold JWTs: with {@link jwtValidationEnabled}, a plain
+   * JWT is accepted only from one of them. Required then, and only then. Give the same list as the
+   * token endpoint proxy's `passThroughClientIds`: the JWT of any other client is a split or phantom
+   * token's, which every backend receives and which outlives the token's revocation, so it must
+   * never pass as a plain JWT. The check costs no I/O.
+   *
+   * @default - none (JWT validation off)
+   */
+  readonly jwtClientIds?: readonly string[];
+
+  /**
    * Scopes each route needs. `method` may be `ANY`; `path` is the resource path as API Gateway
    * writes it (`/orders/{id}`, `/files/{proxy+}`). Serialized to one environment variable: the
    * whole environment must stay under Lambda's 4 KB.
@@ -325,6 +336,7 @@ export class TokenAuthorizer extends Construct {
     const optional = (name: string, value: string | undefined): void => {
       if (value !== undefined) env[name] = value;
     };
+    optional(AuthorizerEnv.jwtClientIds, props.jwtClientIds?.length ? props.jwtClientIds.join(',') : undefined);
     optional(AuthorizerEnv.allowedAlgorithms, props.allowedAlgorithms?.join(','));
     optional(AuthorizerEnv.requiredTokenType, props.requiredTokenType);
     optional(AuthorizerEnv.clockSkewSeconds, seconds(props.clockSkew));
@@ -475,7 +487,7 @@ function validateProps(props: TokenAuthorizerProps): void {
   if (props.audiences.length === 0 || props.audiences.some((a) => a.length === 0 || a.includes(','))) {
     fail('audiences must be a non-empty list of non-empty values without commas.');
   }
-  for (const name of ['allowedAlgorithms', 'defaultScopes'] as const) {
+  for (const name of ['allowedAlgorithms', 'defaultScopes', 'jwtClientIds'] as const) {
     const list = props[name];
     if (list?.some((item) => item.length === 0 || item.includes(','))) {
       fail(`${name} must not contain empty values or commas.`);
@@ -516,6 +528,12 @@ function validateProps(props: TokenAuthorizerProps): void {
     if (introspection.existingClientSecret && introspection.clientSecretProps) {
       fail('introspection.existingClientSecret and introspection.clientSecretProps cannot both be set; choose one.');
     }
+  }
+  if (props.jwtValidationEnabled && !props.jwtClientIds?.length) {
+    fail('jwtValidationEnabled requires jwtClientIds: the clients meant to hold JWTs (the proxy pass-through list).');
+  }
+  if (!props.jwtValidationEnabled && props.jwtClientIds?.length) {
+    fail('jwtClientIds requires jwtValidationEnabled.');
   }
   if (!props.tokenTable && !props.introspection && !props.jwtValidationEnabled) {
     fail('nothing can resolve a token: give tokenTable, introspection, or jwtValidationEnabled.');

@@ -24,7 +24,8 @@ export interface TokenEndpointProxyProps extends FunctionLogGroupOptions {
   /**
    * The authorization server's RFC 7009 revocation endpoint (https). When set, the proxy serves
    * revocation at {@link revocationPath}: it forwards the request and, once the server accepts it,
-   * deletes the token's record.
+   * reads the token's record and deletes it when the authenticated client is the token's
+   * `client_id` (RFC 7009 section 2.1); the function may then also `GetItem` on the table.
    *
    * @default - no revocation path
    */
@@ -32,7 +33,8 @@ export interface TokenEndpointProxyProps extends FunctionLogGroupOptions {
 
   /**
    * The split-token table records are written to (in this stack's region: the home region of a
-   * global table). The function may only `PutItem` and `DeleteItem` on it.
+   * global table). The function may only `PutItem` and `DeleteItem` on it, and `GetItem` when
+   * revocation is on.
    */
   readonly tokenTable: SplitTokenTable | dynamodb.ITableV2 | dynamodb.ITable;
 
@@ -128,7 +130,7 @@ export interface TokenEndpointProxyProps extends FunctionLogGroupOptions {
  * The token endpoint proxy (`lambda/token-endpoint-proxy-handler.ts`) as a bundled Lambda function
  * (arm64, newest Node.js) behind a function URL: it turns any authorization server into a
  * split-token issuer. Its role may write its own logs and `PutItem`/`DeleteItem` on the token table,
- * nothing else. Point clients at {@link tokenEndpoint} instead of the authorization server.
+ * and `GetItem` when revocation is on (to check whose token it is before deleting), nothing else. Point clients at {@link tokenEndpoint} instead of the authorization server.
  */
 export class TokenEndpointProxy extends Construct {
   /** The proxy function. */
@@ -153,7 +155,9 @@ export class TokenEndpointProxy extends Construct {
       this,
       'Role',
       this.logGroup,
-      'Token endpoint proxy: PutItem/DeleteItem on the token table',
+      props.upstreamRevocationEndpoint === undefined
+        ? 'Token endpoint proxy: PutItem/DeleteItem on the token table'
+        : 'Token endpoint proxy: PutItem/DeleteItem, and GetItem for revocation, on the token table',
     );
 
     const { table, keyAttribute } = resolveTokenTable(
@@ -163,6 +167,8 @@ export class TokenEndpointProxy extends Construct {
     );
     if (props.tokenTable instanceof SplitTokenTable) props.tokenTable.grantTokenWrites(this.role);
     else table.grant(this.role, ...TOKEN_WRITE_ACTIONS);
+    // Revocation reads the record first: only the client the token was issued to may delete it.
+    if (props.upstreamRevocationEndpoint !== undefined) table.grant(this.role, 'dynamodb:GetItem');
 
     const E = TokenEndpointProxyEnv;
     const env: Record<string, string> = {

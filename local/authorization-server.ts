@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import type { JWK } from 'jose';
 import type { Configuration, ProviderClient, ProviderToken } from 'oidc-provider';
 import { loadOidcProvider } from './load-oidc-provider.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback, type OutageSwitch, outageSwitchFor } from './loopback-http.ts';
 import { ProviderStorage } from './provider-storage.ts';
-import { generateSigningKeys, type PrivateSigningJwk, type SigningAlgorithm } from './signing-keys.ts';
+import {
+  generateSigningKey,
+  generateSigningKeys,
+  type PrivateSigningJwk,
+  type SigningAlgorithm,
+} from './signing-keys.ts';
 
 /** The roles of the fixed clients registered at the local authorization server. */
 export type ClientRole = 'split' | 'jwt' | 'phantom' | 'introspector';
@@ -16,6 +22,12 @@ export const CLIENT_IDS: Readonly<Record<ClientRole, string>> = {
   phantom: 'phantom-client',
   introspector: 'gateway-introspector',
 };
+
+/**
+ * The one client that authenticates with `private_key_jwt` (RFC 7523) instead of a secret; it gets
+ * JWT access tokens like `split-client`.
+ */
+export const PRIVATE_KEY_JWT_CLIENT_ID = 'split-key-client';
 
 /** A registered client's credentials (client_secret_basic; client_secret_post is accepted too). */
 export interface ClientCredentials {
@@ -49,6 +61,11 @@ export interface AuthorizationServerOptions {
   readonly clientSecrets?: Partial<Readonly<Record<ClientRole, string>>>;
   /** Where issued opaque tokens live (pass a stopped server's `storage` to keep them). @default new */
   readonly storage?: ProviderStorage;
+  /**
+   * Private key of {@link PRIVATE_KEY_JWT_CLIENT_ID}; its public half is registered as the client's JWKS.
+   * @default a fresh EC P-256 key (ES256)
+   */
+  readonly privateKeyJwtClientKey?: PrivateSigningJwk;
 }
 
 /** A running oidc-provider on 127.0.0.1. */
@@ -63,6 +80,8 @@ export interface AuthorizationServer {
   readonly audience: string;
   readonly scopes: readonly string[];
   readonly clients: Readonly<Record<ClientRole, ClientCredentials>>;
+  /** The `private_key_jwt` client: it signs client assertions (`iss` = `sub` = its id) with `privateJwk`. */
+  readonly privateKeyJwtClient: { readonly clientId: string; readonly privateJwk: PrivateSigningJwk };
   /** Private signing keys in use. */
   readonly keys: readonly PrivateSigningJwk[];
   readonly storage: ProviderStorage;
@@ -84,12 +103,13 @@ const ROUTES = {
 } as const;
 
 /** Clients that get RFC 9068 JWT access tokens for the API without asking for a resource. */
-const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.split, CLIENT_IDS.jwt]);
+const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.split, CLIENT_IDS.jwt, PRIVATE_KEY_JWT_CLIENT_ID]);
 
 /**
  * Starts oidc-provider on 127.0.0.1 with client credentials, introspection (RFC 7662 and RFC 9701
- * signed answers), revocation and resource indicators. `split-client` and `jwt-client` get JWT
- * access tokens for the API by default; `phantom-client` gets opaque tokens;
+ * signed answers), revocation and resource indicators. `split-client`, `split-key-client` (which
+ * authenticates with `private_key_jwt`) and `jwt-client` get JWT access tokens for the API by
+ * default; `phantom-client` gets opaque tokens;
  * `gateway-introspector` may introspect any client's tokens and gets signed answers.
  * Nothing is written to stdout.
  */
@@ -101,6 +121,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 300;
   const keys = options.keys ?? (await generateSigningKeys());
   const storage = options.storage ?? new ProviderStorage();
+  const privateKeyJwtClientKey = options.privateKeyJwtClientKey ?? (await generateSigningKey('ES256'));
   const clientSecrets: Record<ClientRole, string> = {
     split: options.clientSecrets?.split ?? generateSecret(),
     jwt: options.clientSecrets?.jwt ?? generateSecret(),
@@ -123,16 +144,27 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       jwks: { keys: keys.map((key) => ({ ...key })) },
       routes: ROUTES,
       scopes: ['openid', ...scopes],
-      clients: (Object.keys(CLIENT_IDS) as ClientRole[]).map((role) => ({
-        client_id: CLIENT_IDS[role],
-        client_secret: clientSecrets[role],
-        grant_types: role === 'introspector' ? [] : ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: role === 'introspector' ? undefined : ['openid', ...scopes].join(' '),
-        ...(role === 'introspector' ? { introspection_signed_response_alg: introspectionSigningAlgorithm } : {}),
-      })),
+      clients: [
+        ...(Object.keys(CLIENT_IDS) as ClientRole[]).map((role) => ({
+          client_id: CLIENT_IDS[role],
+          client_secret: clientSecrets[role],
+          grant_types: role === 'introspector' ? [] : ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_basic',
+          scope: role === 'introspector' ? undefined : ['openid', ...scopes].join(' '),
+          ...(role === 'introspector' ? { introspection_signed_response_alg: introspectionSigningAlgorithm } : {}),
+        })),
+        {
+          client_id: PRIVATE_KEY_JWT_CLIENT_ID,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [publicJwkOf(privateKeyJwtClientKey)] },
+          scope: ['openid', ...scopes].join(' '),
+        },
+      ],
       ttl: { AccessToken: accessTokenTtlSeconds, ClientCredentials: accessTokenTtlSeconds },
       features: {
         devInteractions: { enabled: false },
@@ -195,6 +227,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       phantom: { clientId: CLIENT_IDS.phantom, clientSecret: clientSecrets.phantom },
       introspector: { clientId: CLIENT_IDS.introspector, clientSecret: clientSecrets.introspector },
     },
+    privateKeyJwtClient: { clientId: PRIVATE_KEY_JWT_CLIENT_ID, privateJwk: privateKeyJwtClientKey },
     keys,
     storage,
     restartOptions: {
@@ -207,6 +240,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       keys,
       clientSecrets,
       storage,
+      privateKeyJwtClientKey,
     },
     outage: outageSwitchFor(server, port),
     stop: () => {
@@ -214,6 +248,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       return stopping;
     },
   };
+}
+
+/** The public half of a private JWK: every private member dropped. */
+function publicJwkOf({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk }: PrivateSigningJwk): JWK {
+  return publicJwk;
 }
 
 function generateSecret(): string {

@@ -162,6 +162,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => backend.stop());
 
+    // One list feeds both sides, so they cannot drift: the proxy hands these clients their JWTs
+    // unsplit, and the authorizer accepts plain JWTs from these clients only (never a split token's).
+    const jwtClientIds = [as.clients.jwt.clientId];
     const config: AuthorizerConfig = {
       issuer: as.issuer,
       jwksUri: as.jwksUri,
@@ -188,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         burst: 100,
       },
       jwtValidationEnabled: true,
+      jwtClientIds,
       routeScopes: EXAMPLE_ROUTE_SCOPES,
       defaultScopes: [],
       cacheTtlSeconds,
@@ -207,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       upstreamRevocationEndpoint: as.revocationEndpoint,
       writer: new DynamoDbTokenWriter({ client: dynamoDbClient, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }),
       hashAlgorithm: 'SHA-256',
-      passThroughClientIds: [as.clients.jwt.clientId],
+      passThroughClientIds: jwtClientIds,
       tokenPath: TOKEN_PATH,
       revocationPath: REVOCATION_PATH,
       log,

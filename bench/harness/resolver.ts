@@ -55,6 +55,7 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
         }
       : undefined,
     jwtValidationEnabled: false,
+    jwtClientIds: [],
     routes: new RouteScopePolicy(ROUTE_SCOPES),
     cache: new ResolvedTokenCache({ maxEntries: options.cacheMaxEntries, ttlSeconds: 300 }),
     maxHeaderLength: 4096,

@@ -2,10 +2,12 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandOutput,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { SplitTokenRecordToWrite } from '../issuing/split-token.ts';
-import { TokenWriteError, type TokenWriter } from '../issuing/token-writer.ts';
+import { type StoredTokenRecord, TokenWriteError, type TokenWriter } from '../issuing/token-writer.ts';
 import { RecordAttributes } from './token-record-attributes.ts';
 
 /** Settings of {@link DynamoDbTokenWriter}. */
@@ -21,8 +23,9 @@ export interface DynamoDbTokenWriterOptions {
 
 /**
  * Writes split-token records in the DESIGN section 2 format (`hashed_signature` S, `head_and_body` S,
- * `expiration` N) with a conditional `PutItem` that never overwrites, and deletes them for
- * revocation. Needs only `dynamodb:PutItem` and `dynamodb:DeleteItem`.
+ * `expiration` N) with a conditional `PutItem` that never overwrites, reads one back with a
+ * `GetItem` before revoking it (whose token is it?), and deletes it. Needs `dynamodb:PutItem`, and
+ * for revocation `dynamodb:GetItem` and `dynamodb:DeleteItem`.
  */
 export class DynamoDbTokenWriter implements TokenWriter {
   private readonly client: DynamoDBClient;
@@ -57,6 +60,25 @@ export class DynamoDbTokenWriter implements TokenWriter {
       }
       throw new TokenWriteError('store_unavailable', `DynamoDB PutItem failed (${nameOf(error)})`, { cause: error });
     }
+  }
+
+  async read(hashedSignature: string): Promise<StoredTokenRecord | undefined> {
+    const command = new GetItemCommand({
+      TableName: this.tableName,
+      Key: { [this.keyAttribute]: { S: hashedSignature } },
+      // Revocation follows its own write in the home region: read what was written, not a stale copy.
+      ConsistentRead: true,
+      ProjectionExpression: '#headAndBody',
+      ExpressionAttributeNames: { '#headAndBody': RecordAttributes.headAndBody },
+    });
+    let item: GetItemCommandOutput['Item'];
+    try {
+      ({ Item: item } = await this.client.send(command, { abortSignal: AbortSignal.timeout(this.timeoutMs) }));
+    } catch (error) {
+      throw new TokenWriteError('store_unavailable', `DynamoDB GetItem failed (${nameOf(error)})`, { cause: error });
+    }
+    if (item === undefined) return undefined;
+    return { headAndBody: item[RecordAttributes.headAndBody]?.S };
   }
 
   async delete(hashedSignature: string): Promise<void> {

@@ -41,6 +41,13 @@ export interface TokenResolverOptions {
   readonly phantom: PhantomTokenSettings | undefined;
   /** Whether clients may present plain JWTs. */
   readonly jwtValidationEnabled: boolean;
+  /**
+   * The clients (`client_id` claim) meant to hold JWTs, whose plain JWTs are accepted when
+   * {@link jwtValidationEnabled}; a verified JWT of any other client is refused. Every backend
+   * receives the JWTs of split and phantom tokens, so only this list keeps such a JWT, replayed
+   * from a backend or revoked with its split token, from passing as a plain JWT.
+   */
+  readonly jwtClientIds: readonly string[];
   readonly routes: RouteScopePolicy;
   readonly cache: ResolvedTokenCache;
   readonly maxHeaderLength: number;
@@ -77,10 +84,12 @@ export class TokenResolver {
   private readonly options: TokenResolverOptions;
   private readonly accessTokenExpectation: JwtExpectation;
   private readonly crypto: JoseCrypto;
+  private readonly jwtClientIds: ReadonlySet<string>;
 
   constructor(options: TokenResolverOptions) {
     this.options = options;
     this.crypto = options.crypto ?? webJoseCrypto;
+    this.jwtClientIds = new Set(options.jwtClientIds);
     this.accessTokenExpectation = {
       audiences: options.audiences,
       type: options.requiredTokenType,
@@ -163,9 +172,18 @@ export class TokenResolver {
     return { ok: true, token: toResolvedToken('split', jwt, verification.claims, tokenId) };
   }
 
+  /**
+   * A JWT the client holds itself: accepted only from a client meant to hold JWTs. The JWT of a split
+   * token reaches every backend and lives on after its record is deleted (revoked); with no record it
+   * looks like a JWT that was never split, so its client is what tells them apart. Checked on the
+   * verified claims: a forgery is an invalid signature, whatever client it names.
+   */
   private async verifyPlainJwt(jwt: string): Promise<Verified> {
     const verification = await this.options.verifier.verify(jwt, this.accessTokenExpectation);
     if (!verification.ok) return verification;
+    const clientId = verification.claims.client_id;
+    if (typeof clientId !== 'string' || !this.jwtClientIds.has(clientId))
+      return { ok: false, reason: 'jwt_not_accepted' };
     return { ok: true, token: toResolvedToken('jwt', jwt, verification.claims, await this.digestId(jwt)) };
   }
 

@@ -1,8 +1,14 @@
 import type { SplitTokenRecordToWrite } from './split-token.ts';
 
+/** What revocation reads back from a stored record: enough to tell whose token it is. */
+export interface StoredTokenRecord {
+  /** `header.payload` as stored; undefined when the item has no string `head_and_body`. */
+  readonly headAndBody: string | undefined;
+}
+
 /**
- * Publishes and revokes split-token records. Adapters implement it (DynamoDB); the token endpoint
- * proxy depends only on this port.
+ * Publishes, reads back and revokes split-token records. Adapters implement it (DynamoDB); the token
+ * endpoint proxy depends only on this port.
  */
 export interface TokenWriter {
   /**
@@ -10,6 +16,12 @@ export interface TokenWriter {
    * the key is taken, `store_unavailable` when the store cannot answer.
    */
   write(record: SplitTokenRecordToWrite): Promise<void>;
+  /**
+   * Reads the record under `hashedSignature` (strongly consistent, from where records are written),
+   * so revocation can check whose token it is before deleting it. undefined when there is none.
+   * Throws {@link TokenWriteError} `store_unavailable` when the store cannot answer.
+   */
+  read(hashedSignature: string): Promise<StoredTokenRecord | undefined>;
   /** Deletes the record under `hashedSignature`; deleting a missing record is not an error. */
   delete(hashedSignature: string): Promise<void>;
 }

@@ -25,7 +25,11 @@ const CONTEXTS: Record<string, Record<string, string>> = {
     introspectionSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-client-AbCdEf',
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms',
   },
-  'no introspection, JWT validation on': { introspectionEndpoint: 'off', jwtValidation: 'true' },
+  'no introspection, JWT validation on': {
+    introspectionEndpoint: 'off',
+    jwtValidation: 'true',
+    jwtClientIds: 'mobile-app',
+  },
 };
 
 interface Acknowledgement {

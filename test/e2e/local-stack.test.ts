@@ -199,6 +199,50 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
     expect(status).toBe(401);
   });
 
+  it('keeps a split token working when another client revokes it (RFC 7009: 200, but not its token)', async () => {
+    const opaque = await token('split', 'orders:read');
+    expect((await call(ready, 'GET', '/orders', opaque)).status).toBe(200);
+
+    const revocation = await fetch(ready.revocationEndpoint, {
+      method: 'POST',
+      headers: { authorization: basic(ready.clients.phantom) },
+      body: new URLSearchParams({ token: opaque }),
+    });
+    await pause(CACHE_TTL_SECONDS * 1000 + 200);
+
+    expect(revocation.status).toBe(200);
+    expect(await readRecord(opaque)).toBeDefined();
+    expect((await call(ready, 'GET', '/orders', opaque)).status).toBe(200);
+  });
+
+  it('refuses the whole JWT of a split token, which every backend receives, before and after its revocation', async () => {
+    const opaque = await token('split', 'orders:read');
+    const jwt = `${(await readRecord(opaque))?.head_and_body?.S}.${opaque}`;
+    tokensSeen.push(jwt);
+    const before = {
+      opaque: await call(ready, 'GET', '/orders', opaque),
+      jwt: await call(ready, 'GET', '/orders', jwt),
+    };
+
+    const revocation = await fetch(ready.revocationEndpoint, {
+      method: 'POST',
+      headers: { authorization: basic(ready.clients.split) },
+      body: new URLSearchParams({ token: opaque }),
+    });
+    await pause(CACHE_TTL_SECONDS * 1000 + 200);
+    const after = {
+      opaque: await call(ready, 'GET', '/orders', opaque),
+      jwt: await call(ready, 'GET', '/orders', jwt),
+    };
+
+    expect(jwt.split('.')).toHaveLength(3);
+    expect(before.opaque.status).toBe(200);
+    expect(before.jwt.status).toBe(401);
+    expect(revocation.status).toBe(200);
+    expect(after.opaque.status).toBe(401);
+    expect(after.jwt.status).toBe(401);
+  });
+
   it('refuses a revoked phantom token with 401 once the cache time has passed', async () => {
     const opaque = await token('phantom', 'orders:read');
     expect((await call(ready, 'GET', '/orders', opaque)).status).toBe(200);

@@ -199,7 +199,8 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
         const statuses: Status[] = [];
         for (const header of headers) {
           const byAttacker = await signAsAttacker(header);
-          const byIssuer = await parts.signWithIssuerKey({}, header);
+          // Of the client meant to hold JWTs, so only the header can refuse it on the JWT path.
+          const byIssuer = await parts.signWithIssuerKey({ client_id: parts.as.clients.jwt.clientId }, header);
           for (const jwt of [byAttacker, byIssuer]) {
             statuses.push(await statusFor(authorizer, `Bearer ${await parts.split(jwt)}`));
             statuses.push(await statusFor(jwtAuthorizer, `Bearer ${jwt}`));
@@ -226,9 +227,14 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
     ];
     for (const [label, claims, header, omit] of cases) {
       it(`a token ${label} is refused as a split token and as a JWT (401)`, async () => {
-        const signed = await parts.signWithIssuerKey(claims, header);
+        // Of the client meant to hold JWTs, so only the claim under test can refuse it on the JWT path.
+        const jwtClient = { client_id: parts.as.clients.jwt.clientId };
+        const signed = await parts.signWithIssuerKey({ ...jwtClient, ...claims }, header);
         const jwt = omit
-          ? await parts.signWithIssuerKey(Object.fromEntries(omit.map((c) => [c, undefined])), header)
+          ? await parts.signWithIssuerKey(
+              { ...jwtClient, ...Object.fromEntries(omit.map((c) => [c, undefined])) },
+              header,
+            )
           : signed;
         // The record keeps a future expiration, so only the JWT's own claims can refuse it.
         const opaque = await parts.split(jwt, { expiration: nowSeconds() + 300 });
@@ -241,7 +247,7 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
 
   describe('records and tokens recombined', () => {
     it('halves of two valid tokens swapped are refused: record of one under the other, and JWT parts', async () => {
-      const [first, second] = await Promise.all([parts.jwt('orders:read'), parts.jwt('orders:write')]);
+      const [first, second] = await Promise.all([parts.jwt('orders:read', 'jwt'), parts.jwt('orders:write', 'jwt')]);
       // Both come from one key, so their headers are the same bytes: payloads and signatures are swapped.
       const [h1, p1, s1] = first.split('.');
       const [h2, p2, s2] = second.split('.');
@@ -279,7 +285,7 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
     });
 
     it('the signature of a plain JWT presented as a split token is unknown (401)', async () => {
-      const jwt = await parts.jwt();
+      const jwt = await parts.jwt('orders:read', 'jwt');
       const signature = jwt.split('.')[2] as string;
 
       expect(await statusFor(jwtAuthorizer, `Bearer ${jwt}`)).toBe(200);

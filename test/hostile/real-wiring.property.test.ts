@@ -42,6 +42,7 @@ describe('the Lambda handler, as deployed, against dynalite and oidc-provider', 
       INTROSPECTION_RATE_PER_SECOND: '100000',
       INTROSPECTION_BURST: '100000',
       JWT_VALIDATION_ENABLED: 'true',
+      JWT_CLIENT_IDS: parts.as.clients.jwt.clientId,
       ROUTE_SCOPES: JSON.stringify(HOSTILE_ROUTES),
       MAX_HEADER_LENGTH: String(MAX_HEADER_LENGTH),
       HTTP_API_RESPONSE_FORMAT: format,
@@ -72,12 +73,13 @@ describe('the Lambda handler, as deployed, against dynalite and oidc-provider', 
 
     const scopes = (scope: string) => new Set(scope.split(' '));
     for (const scope of ['orders:read orders:write', 'orders:read']) {
-      const jwt = await parts.jwt(scope);
+      const jwt = await parts.jwt(scope, 'jwt');
       valid.set(jwt, { kind: 'jwt', credential: jwt, jwt, scopes: scopes(scope) });
       const splitJwt = await parts.jwt(scope);
       const opaque = await parts.split(splitJwt);
       valid.set(opaque, { kind: 'split', credential: opaque, jwt: splitJwt, scopes: scopes(scope) });
-      valid.set(splitJwt, { kind: 'jwt', credential: splitJwt, jwt: splitJwt, scopes: scopes(scope) });
+      // The split token's whole JWT, which every backend receives, is not a credential (issue 10,
+      // finding 4): it stays out of `valid`, so the property expects 401 for it and its mutations.
       const phantom = await parts.phantom(scope);
       // The RFC 9701 answer is signed per call: only its kind can be known in advance.
       valid.set(phantom, { kind: 'phantom', credential: phantom, jwt: '', scopes: scopes(scope) });

@@ -1,4 +1,4 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
@@ -68,6 +68,10 @@ describe('the Lambda handler against dynalite and oidc-provider on 127.0.0.1', (
       ]),
       JWKS_TIMEOUT_MS: '1500',
       LOG_LEVEL: 'error',
+      // Set every time: stubbed variables outlive the load that set them.
+      JWT_VALIDATION_ENABLED: 'false',
+      JWT_CLIENT_IDS: '',
+      CACHE_TTL_SECONDS: '60',
       ...overrides,
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
@@ -180,13 +184,55 @@ describe('the Lambda handler against dynalite and oidc-provider on 127.0.0.1', (
     expect((await statusOf(handler, restRequestEvent(jwt))).status).toBe(401);
   });
 
-  it('accepts that whole JWT once JWT validation is on', async () => {
-    const withJwt = await loadHandler({ JWT_VALIDATION_ENABLED: 'true' });
+  it('accepts the whole JWT of a client meant to hold JWTs once JWT validation is on', async () => {
+    const withJwt = await loadHandler({ JWT_VALIDATION_ENABLED: 'true', JWT_CLIENT_IDS: as.clients.jwt.clientId });
+    const { access_token: jwt } = await requestClientCredentialsToken({
+      tokenEndpoint: as.tokenEndpoint,
+      ...as.clients.jwt,
+      scope: 'orders:read',
+    });
 
-    const { status, answer } = await statusOf(withJwt, restRequestEvent(await jwtFor()));
+    const { status, answer } = await statusOf(withJwt, restRequestEvent(jwt));
 
     expect(status).toBe(200);
     expect((answer?.context as Json | undefined)?.tokenType).toBe('jwt');
+    handler = await loadHandler();
+  });
+
+  it('refuses the JWT of a split token as a plain JWT with JWT validation on, before and after the record is revoked', async () => {
+    const withJwt = await loadHandler({
+      JWT_VALIDATION_ENABLED: 'true',
+      JWT_CLIENT_IDS: as.clients.jwt.clientId,
+      CACHE_TTL_SECONDS: '0',
+    });
+    // What every backend receives for a split token: the whole JWT of split-client.
+    const jwt = await jwtFor();
+    const opaque = await splitAndStore(jwt);
+    const before = {
+      opaque: await statusOf(withJwt, restRequestEvent(opaque)),
+      jwt: await statusOf(withJwt, restRequestEvent(jwt)),
+    };
+
+    // Revocation through the proxy deletes the record.
+    await db().send(
+      new DeleteItemCommand({ TableName: TABLE, Key: { hashed_signature: { S: await hashToken(opaque, 'SHA-256') } } }),
+    );
+    const after = {
+      opaque: await statusOf(withJwt, restRequestEvent(opaque)),
+      jwt: await statusOf(withJwt, restRequestEvent(jwt)),
+    };
+
+    expect(before.opaque.status).toBe(200);
+    expect(before.jwt.status).toBe(401);
+    expect(after.opaque.status).toBe(401);
+    expect(after.jwt.status).toBe(401);
+    handler = await loadHandler();
+  });
+
+  it('fails the init, naming JWT_CLIENT_IDS, when JWT validation is on without the list of JWT clients', async () => {
+    const withoutList = await loadHandler({ JWT_VALIDATION_ENABLED: 'true' });
+
+    await expect(withoutList(restRequestEvent(await jwtFor()))).rejects.toThrow(/JWT_CLIENT_IDS/);
     handler = await loadHandler();
   });
 

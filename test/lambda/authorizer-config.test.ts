@@ -23,6 +23,7 @@ describe('readAuthorizerConfig', () => {
       tokenHashAlgorithm: 'SHA-256',
       introspection: undefined,
       jwtValidationEnabled: false,
+      jwtClientIds: [],
       cacheTtlSeconds: 30,
       cacheMaxEntries: 10_000,
       maxHeaderLength: 4096,
@@ -56,6 +57,15 @@ describe('readAuthorizerConfig', () => {
     });
   });
 
+  it('reads the clients meant to hold JWTs, which JWT validation requires', async () => {
+    const config = await readAuthorizerConfig(
+      { ...minimal, JWT_VALIDATION_ENABLED: 'true', JWT_CLIENT_IDS: ' mobile-app , partner ,' },
+      noSecret,
+    );
+
+    expect(config).toMatchObject({ jwtValidationEnabled: true, jwtClientIds: ['mobile-app', 'partner'] });
+  });
+
   it('parses route scopes from JSON', async () => {
     const rules = [{ method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] }];
 
@@ -73,6 +83,9 @@ describe('readAuthorizerConfig', () => {
     [{ TOKEN_HASH_ALGORITHM: 'MD5' }, /TOKEN_HASH_ALGORITHM must be one of SHA-256, SHA-384, SHA-512/],
     [{ CACHE_TTL_SECONDS: '-1' }, /CACHE_TTL_SECONDS must be a whole number from 0 to 3600/],
     [{ JWT_VALIDATION_ENABLED: 'yes' }, /JWT_VALIDATION_ENABLED must be true or false/],
+    [{ JWT_VALIDATION_ENABLED: 'true' }, /JWT_CLIENT_IDS is required when JWT_VALIDATION_ENABLED=true/],
+    [{ JWT_VALIDATION_ENABLED: 'true', JWT_CLIENT_IDS: ' , ' }, /JWT_CLIENT_IDS is required/],
+    [{ JWT_CLIENT_IDS: 'mobile-app' }, /JWT_CLIENT_IDS is set but JWT_VALIDATION_ENABLED is not true/],
     [{ ROUTE_SCOPES: '{' }, /ROUTE_SCOPES must be JSON/],
     [{ ROUTE_SCOPES: '[{"method":"GET","path":"orders","scopes":[]}]' }, /ROUTE_SCOPES\[0\]: path must start with \//],
     [{ ROUTE_SCOPES: '[{"method":"GET","path":"/{proxy+}/x","scopes":[]}]' }, /ROUTE_SCOPES\[0\]: greedy/],

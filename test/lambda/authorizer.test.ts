@@ -77,6 +77,7 @@ describe('authorizer on API Gateway events', () => {
       dynamoDbTimeoutMs: 1000,
       introspection: undefined,
       jwtValidationEnabled: true,
+      jwtClientIds: ['web'],
       routeScopes: [
         { method: 'GET', path: '/orders', scopes: ['orders:read'] },
         { method: 'POST', path: '/orders', scopes: ['orders:write'] },
@@ -132,7 +133,7 @@ describe('authorizer on API Gateway events', () => {
     });
 
     it('matches the concrete path of the method ARN against templated rules', async () => {
-      const writeOnly = await issuer.mint({ scope: 'orders:write' });
+      const writeOnly = await issuer.mint({ scope: 'orders:write', client_id: 'web' });
 
       const denied = await call(authorizer, restTokenEvent(`Bearer ${writeOnly}`, 'GET/orders/42'));
       const allowed = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, 'GET/orders/42'));
@@ -179,7 +180,8 @@ describe('authorizer on API Gateway events', () => {
     });
 
     it('gives every context value as a string, as REST APIs require', async () => {
-      const token = await issuer.mint({ scope: undefined, sub: undefined, client_id: undefined });
+      // client_id stays: a plain JWT is accepted only from a client meant to hold JWTs.
+      const token = await issuer.mint({ scope: undefined, sub: undefined, client_id: 'web' });
 
       const answer = await call(authorizer, restRequestEvent(`Bearer ${token}`, 'GET', '/unlisted'));
 

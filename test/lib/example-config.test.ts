@@ -25,6 +25,7 @@ describe('readExampleAppConfig', () => {
         secretArn: undefined,
       },
       jwtValidationEnabled: false,
+      jwtClientIds: [],
       homeRegionFallback: false,
       routeScopes: DEMO_ROUTE_SCOPES,
       defaultScopes: [],
@@ -49,6 +50,7 @@ describe('readExampleAppConfig', () => {
       introspectionSecretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:gw-AbCdEf',
       introspectionResponseFormat: 'jwt',
       jwtValidation: 'true',
+      jwtClientIds: 'mobile-app, partner',
       homeRegionFallback: 'true',
       routeScopes: '[{"method":"GET","path":"/orders/{id}","scopes":["orders:read"]}]',
       defaultScopes: 'api',
@@ -65,6 +67,7 @@ describe('readExampleAppConfig', () => {
       allowedAlgorithms: ['ES256'],
       introspection: { responseFormat: 'jwt', secretArn: expect.stringContaining(':secret:gw-AbCdEf') },
       jwtValidationEnabled: true,
+      jwtClientIds: ['mobile-app', 'partner'],
       homeRegionFallback: true,
       routeScopes: [{ method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] }],
       defaultScopes: ['api'],
@@ -79,9 +82,15 @@ describe('readExampleAppConfig', () => {
       regions: ['us-west-2'],
       homeRegion: 'us-west-2',
       jwtValidation: true,
+      jwtClientIds: ['mobile-app'],
       httpCacheTtlSeconds: 30,
     });
-    expect(config).toMatchObject({ regions: ['us-west-2'], jwtValidationEnabled: true, httpCacheTtlSeconds: 30 });
+    expect(config).toMatchObject({
+      regions: ['us-west-2'],
+      jwtValidationEnabled: true,
+      jwtClientIds: ['mobile-app'],
+      httpCacheTtlSeconds: 30,
+    });
   });
 
   it("turns introspection off with 'off'", () => {
@@ -103,6 +112,9 @@ describe('readExampleAppConfig', () => {
     [{ alarmTopicArn: 'arn:aws:sqs:us-east-1:111111111111:q' }, /alarmTopicArn: expected an ARN of service sns/],
     [{ introspectionResponseFormat: 'json' }, /introspectionResponseFormat/],
     [{ issuer: 42 }, /issuer: expected a string/],
+    [{ jwtValidation: 'true' }, /jwtClientIds: required with jwtValidation=true/],
+    [{ passThroughClientIds: 'legacy' }, /passThroughClientIds: renamed jwtClientIds/],
+    [{ passThroughClientIds: ['legacy'] }, /passThroughClientIds: renamed jwtClientIds/],
   ])('refuses %j', (context, error) => {
     expect(() => read(context)).toThrow(error);
   });

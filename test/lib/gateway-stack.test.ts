@@ -246,6 +246,26 @@ describe('example app with demo defaults', () => {
   });
 });
 
+describe('example app with clients meant to hold JWTs', () => {
+  it('feeds one list to the proxy (not split) and to the authorizer (the only plain JWTs accepted)', () => {
+    const { stacks } = exampleApp({ jwtValidation: 'true', jwtClientIds: 'mobile-app,partner' });
+    const [home, eu] = stacks.map((stack) => Template.fromStack(stack));
+    const variables = (template: Template | undefined) =>
+      Object.values(template?.findResources('AWS::Lambda::Function') ?? {}).map(
+        (fn) => (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+      );
+
+    const proxies = variables(home).filter((env) => 'UPSTREAM_TOKEN_ENDPOINT' in env);
+    const authorizers = [...variables(home), ...variables(eu)].filter((env) => 'JWT_VALIDATION_ENABLED' in env);
+
+    expect(proxies.map((env) => env.PASS_THROUGH_CLIENT_IDS)).toEqual(['mobile-app,partner']);
+    expect(authorizers.map((env) => [env.JWT_VALIDATION_ENABLED, env.JWT_CLIENT_IDS])).toEqual([
+      ['true', 'mobile-app,partner'],
+      ['true', 'mobile-app,partner'],
+    ]);
+  });
+});
+
 describe('example app without the token endpoint proxy', () => {
   it("deploys no proxy when upstreamTokenEndpoint is 'off'", () => {
     const { stacks } = exampleApp({ upstreamTokenEndpoint: 'off' });

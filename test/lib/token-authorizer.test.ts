@@ -187,14 +187,14 @@ describe('TokenAuthorizer split-token table', () => {
   });
 
   it('has no DynamoDB permission at all without a table', () => {
-    const { template } = build(() => ({ jwtValidationEnabled: true }));
+    const { template } = build(() => ({ jwtValidationEnabled: true, jwtClientIds: ['mobile-app', 'partner'] }));
     const t = template();
     expect(
       statementsOf(t)
         .flatMap((s) => s.Action)
         .filter((a) => a.startsWith('dynamodb:')),
     ).toEqual([]);
-    expect(environmentOf(t)).toMatchObject({ JWT_VALIDATION_ENABLED: 'true' });
+    expect(environmentOf(t)).toMatchObject({ JWT_VALIDATION_ENABLED: 'true', JWT_CLIENT_IDS: 'mobile-app,partner' });
     expect(environmentOf(t)).not.toHaveProperty('TOKEN_TABLE_NAME');
   });
 });
@@ -392,8 +392,23 @@ describe('TokenAuthorizer settings', () => {
     ['no way to resolve tokens', () => ({}), /nothing can resolve a token/],
     [
       'a home region without a table',
-      () => ({ jwtValidationEnabled: true, tokenTableHomeRegion: 'us-east-1' }),
+      () => ({ jwtValidationEnabled: true, jwtClientIds: ['mobile-app'], tokenTableHomeRegion: 'us-east-1' }),
       /tokenTableHomeRegion requires tokenTable/,
+    ],
+    [
+      'JWT validation without the clients meant to hold JWTs',
+      () => ({ jwtValidationEnabled: true }),
+      /requires jwtClientIds/,
+    ],
+    [
+      'JWT clients without JWT validation',
+      (stack) => ({ ...withTable(stack), jwtClientIds: ['mobile-app'] }),
+      /jwtClientIds requires jwtValidationEnabled/,
+    ],
+    [
+      'a JWT client id with a comma',
+      () => ({ jwtValidationEnabled: true, jwtClientIds: ['a,b'] }),
+      /jwtClientIds must not contain empty values or commas/,
     ],
     [
       'a key attribute contradicting the SplitTokenTable',

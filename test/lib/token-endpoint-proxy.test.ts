@@ -120,6 +120,26 @@ describe('TokenEndpointProxy settings', () => {
     expect(proxy.revocationEndpoint).toMatch(/oauth\/revoke$/);
   });
 
+  it('may also GetItem on the table once revocation is on (it reads whose token it is), on either kind of table', () => {
+    for (const tokenTable of [
+      (stack: Stack) => dynamodb.TableV2.fromTableName(stack, 'Imported', 'tokens'),
+      (stack: Stack) => new SplitTokenTable(stack, 'Tokens'),
+    ]) {
+      const { template } = build((stack) => ({
+        tokenTable: tokenTable(stack),
+        upstreamRevocationEndpoint: 'https://login.example.test/oauth/revoke',
+      }));
+
+      expect(actionsOf(template).sort()).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+    }
+  });
+
   it('takes the key attribute from a SplitTokenTable and grants writes through it', () => {
     const { template } = build((stack) => ({
       tokenTable: new SplitTokenTable(stack, 'Tokens', { partitionKeyName: 'pk' }),

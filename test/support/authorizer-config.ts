@@ -29,6 +29,7 @@ export function authorizerConfig(
     dynamoDbTimeoutMs: 1000,
     introspection: undefined,
     jwtValidationEnabled: false,
+    jwtClientIds: [],
     routeScopes: HOSTILE_ROUTES,
     defaultScopes: [],
     cacheTtlSeconds: 60,

@@ -10,6 +10,10 @@ import { MemoryTokenStore } from './memory-ports.ts';
 import { splitCompact, TestIssuer } from './test-issuer.ts';
 
 const INTROSPECTOR_ID = 'gateway-introspector';
+/** Split tokens belong to this client; its JWTs are never accepted as plain JWTs. */
+const SPLIT_CLIENT_ID = 'split-client';
+/** The one client meant to hold JWTs. */
+const JWT_CLIENT_ID = 'jwt-client';
 
 /** A credential the authorizer must accept, and what it must hand the backend for it. */
 export interface ValidCredential {
@@ -67,6 +71,7 @@ export class InProcessAuthorizer {
       { issuer: issuer.issuer, jwksUri: `${issuer.issuer}/jwks`, audiences: [issuer.audience] },
       {
         jwtValidationEnabled: options.jwtValidationEnabled ?? true,
+        jwtClientIds: (options.jwtValidationEnabled ?? true) ? [JWT_CLIENT_ID] : [],
         introspection: {
           endpoint: 'https://issuer.test/introspect',
           clientId: INTROSPECTOR_ID,
@@ -92,7 +97,7 @@ export class InProcessAuthorizer {
 
   /** Mints a JWT and stores its record: the opaque part becomes a valid credential. */
   async addSplitToken(scope: string, algorithm: 'RS256' | 'ES256' | 'EdDSA' = 'RS256'): Promise<ValidCredential> {
-    const jwt = await this.issuer.mint({ scope }, { algorithm });
+    const jwt = await this.issuer.mint({ scope, client_id: SPLIT_CLIENT_ID }, { algorithm });
     const { headAndBody, signature } = splitCompact(jwt);
     const exp = JSON.parse(Buffer.from(headAndBody.split('.')[1] ?? '', 'base64url').toString()).exp as number;
     this.tokenTable.records.set(await hashToken(signature, this.config.tokenHashAlgorithm), {
@@ -100,15 +105,14 @@ export class InProcessAuthorizer {
       expiration: exp,
     });
     this.logs.remember(`split ${algorithm} token`, jwt);
-    const valid = this.register({ kind: 'split', credential: signature, jwt, scopes: scopeSet(scope) });
-    // The reassembled JWT is a valid JWT of the issuer: accepted wherever plain JWTs are.
-    if (this.config.jwtValidationEnabled) this.register({ kind: 'jwt', credential: jwt, jwt, scopes: scopeSet(scope) });
-    return valid;
+    // Its reassembled JWT, which every backend receives, is never a valid credential: its client is
+    // not one meant to hold JWTs (issue 10, finding 4).
+    return this.register({ kind: 'split', credential: signature, jwt, scopes: scopeSet(scope) });
   }
 
   /** Mints a JWT handed to the client as is. */
   async addJwtToken(scope: string, algorithm: 'RS256' | 'ES256' | 'EdDSA' = 'RS256'): Promise<ValidCredential> {
-    const jwt = await this.issuer.mint({ scope }, { algorithm });
+    const jwt = await this.issuer.mint({ scope, client_id: JWT_CLIENT_ID }, { algorithm });
     this.logs.remember(`plain ${algorithm} JWT`, jwt);
     if (!this.config.jwtValidationEnabled) return { kind: 'jwt', credential: jwt, jwt, scopes: scopeSet(scope) };
     return this.register({ kind: 'jwt', credential: jwt, jwt, scopes: scopeSet(scope) });

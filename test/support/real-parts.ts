@@ -91,7 +91,13 @@ export class RealParts {
     };
     return authorizerConfig(
       { issuer: this.as.issuer, jwksUri: `${endpoints.authorizationServer}/jwks`, audiences: [this.as.audience] },
-      { dynamoDbEndpoint: endpoints.dynamoDb, introspection, ...overrides },
+      {
+        dynamoDbEndpoint: endpoints.dynamoDb,
+        introspection,
+        // With plain JWTs on, jwt-client is the one client meant to hold them (as in the local stack).
+        jwtClientIds: overrides.jwtValidationEnabled ? [this.as.clients.jwt.clientId] : [],
+        ...overrides,
+      },
     );
   }
 
@@ -111,11 +117,14 @@ export class RealParts {
     return client;
   }
 
-  /** An oidc-provider JWT access token (what the token endpoint proxy would split). */
-  async jwt(scope = 'orders:read'): Promise<string> {
+  /**
+   * An oidc-provider JWT access token: by default split-client's (what the token endpoint proxy
+   * would split); `jwt` for jwt-client's, a client meant to hold JWTs.
+   */
+  async jwt(scope = 'orders:read', client: 'split' | 'jwt' = 'split'): Promise<string> {
     const { access_token } = await requestClientCredentialsToken({
       tokenEndpoint: this.as.tokenEndpoint,
-      ...this.as.clients.split,
+      ...this.as.clients[client],
       scope,
     });
     this.logs.remember('oidc-provider JWT', access_token);

@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenWriter } from '../../../lambda/adapters/dynamodb-token-writer.ts';
 import { SigV4DynamoDbTokenStore } from '../../../lambda/adapters/sigv4-dynamodb-token-store.ts';
@@ -94,6 +94,26 @@ describe('DynamoDbTokenWriter', () => {
     expect(Item).toBeUndefined();
   });
 
+  it('reads back what is stored under a key, and nothing for a key with no record', async () => {
+    const written = record();
+    await writer.write(written);
+
+    expect(await writer.read(written.hashedSignature)).toEqual({ headAndBody: written.headAndBody });
+    expect(await writer.read(record().hashedSignature)).toBeUndefined();
+  });
+
+  it('reads an item without a string head_and_body as a record with none', async () => {
+    const key = record().hashedSignature;
+    await client.send(
+      new PutItemCommand({
+        TableName: 'tokens',
+        Item: { hashed_signature: { S: key }, head_and_body: { N: '1' }, expiration: { N: '2000000000' } },
+      }),
+    );
+
+    expect(await writer.read(key)).toEqual({ headAndBody: undefined });
+  });
+
   it('uses a configured key attribute', async () => {
     const custom = new DynamoDbTokenWriter({ client, tableName: 'custom-key', keyAttribute: 'pk', timeoutMs: 2000 });
     const written = record();
@@ -104,6 +124,7 @@ describe('DynamoDbTokenWriter', () => {
     );
 
     expect(Item?.head_and_body?.S).toBe(written.headAndBody);
+    expect(await custom.read(written.hashedSignature)).toEqual({ headAndBody: written.headAndBody });
   });
 
   it('reports a missing table as store_unavailable without the record in the message', async () => {
@@ -114,9 +135,14 @@ describe('DynamoDbTokenWriter', () => {
     const deleteError = (await broken
       .delete(written.hashedSignature)
       .catch((reason: unknown) => reason)) as TokenWriteError;
+    const readError = (await broken
+      .read(written.hashedSignature)
+      .catch((reason: unknown) => reason)) as TokenWriteError;
 
     expect(writeError.code).toBe('store_unavailable');
     expect(deleteError.code).toBe('store_unavailable');
+    expect(readError.code).toBe('store_unavailable');
+    expect(readError.message).not.toContain(written.hashedSignature);
     expect(writeError.message).not.toContain(written.headAndBody);
     expect(deleteError.message).not.toContain(written.hashedSignature);
   });

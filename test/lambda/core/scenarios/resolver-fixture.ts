@@ -18,6 +18,8 @@ export const ROUTES: RouteScopeRule[] = [
 export interface FixtureOptions {
   readonly hashAlgorithm?: TokenHashAlgorithm;
   readonly jwtValidationEnabled?: boolean;
+  /** Clients whose plain JWTs are accepted. @default ['client-1'], the TestIssuer's default client */
+  readonly jwtClientIds?: readonly string[];
   readonly phantom?: boolean;
   readonly split?: boolean;
   readonly introspectionFormat?: 'token-introspection+jwt' | 'jwt';
@@ -63,6 +65,7 @@ export class ResolverFixture {
               rateLimiter: new TokenBucket({ ratePerSecond: 1, burst: options.introspectionBurst ?? 1000 }),
             },
       jwtValidationEnabled: options.jwtValidationEnabled ?? false,
+      jwtClientIds: options.jwtClientIds ?? ['client-1'],
       routes: new RouteScopePolicy(ROUTES),
       cache: new ResolvedTokenCache({ maxEntries: 100, ttlSeconds: options.cacheTtlSeconds ?? 60 }),
       maxHeaderLength: 4096,

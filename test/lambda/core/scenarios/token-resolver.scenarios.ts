@@ -217,6 +217,29 @@ export const tokenResolverScenarios: Scenario[] = [
     },
   },
   {
+    name: 'a plain JWT is accepted only from a client meant to hold JWTs: another client, or none, is refused without I/O',
+    async run() {
+      const fixture = await ResolverFixture.create({ jwtValidationEnabled: true, jwtClientIds: ['jwt-client'] });
+      const { jwt: splitJwt } = await fixture.issueSplitToken(await fixture.issuer.mint({ client_id: 'split-client' }));
+      const held = await fixture.issuer.mint({ client_id: 'jwt-client' });
+      const noClient = await fixture.issuer.mint({}, { omit: ['client_id'] });
+      const lookalike = await fixture.issuer.mint({ client_id: 'JWT-CLIENT' });
+      const reads = fixture.store.reads;
+
+      const decisions = await Promise.all([splitJwt, noClient, lookalike].map((jwt) => fixture.resolve(jwt)));
+      const accepted = await fixture.resolve(held);
+
+      for (const decision of decisions) {
+        assert.equal(decision.effect, 'deny');
+        assert.equal(decision.effect === 'deny' && decision.reason, 'jwt_not_accepted');
+      }
+      assert.equal(fixture.store.reads, reads);
+      assert.equal(fixture.introspector.calls, 0);
+      assert.ok(accepted.effect === 'allow');
+      assert.equal(accepted.token.clientId, 'jwt-client');
+    },
+  },
+  {
     name: 'a split token presented as its whole JWT is refused when JWT validation is off',
     async run() {
       const fixture = await ResolverFixture.create({ phantom: false });
