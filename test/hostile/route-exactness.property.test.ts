@@ -103,7 +103,9 @@ describe('route exactness under API Gateway caching (differential)', () => {
     issuer = await TestIssuer.create({ algorithm: 'ES256' });
     for (let mask = 0; mask < 8; mask++) {
       const scope = SCOPES.filter((_, bit) => mask & (1 << bit)).join(' ');
-      tokens.push(await issuer.mint({ scope, sub: `user-${mask}` }, { expiresInSeconds: 24 * 3600 }));
+      tokens.push(
+        await issuer.mint({ scope, sub: `user-${mask}`, client_id: 'jwt-client' }, { expiresInSeconds: 24 * 3600 }),
+      );
     }
     tokens.push('not-a-token-at-all');
     for (const token of tokens) logs.remember('token', token);
@@ -131,6 +133,7 @@ describe('route exactness under API Gateway caching (differential)', () => {
               {
                 tokenTableName: undefined,
                 jwtValidationEnabled: true,
+                jwtClientIds: ['jwt-client'],
                 routeScopes: rules,
                 defaultScopes,
                 cacheTtlSeconds: memoryTtl,
