@@ -1,6 +1,8 @@
 import { Arn, ArnFormat } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { DEFAULT_GATEWAY_RESULTS_TTL_SECONDS } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import { EXAMPLE_ROUTE_SCOPES } from './example-api.ts';
 
 /**
  * Settings of the example app, read from CDK context (`cdk.json` or `-c key=value`). Every key has
@@ -68,12 +70,6 @@ export interface ExampleAppConfig {
 
 export const DEMO_ISSUER = 'https://login.example.test';
 
-/** Demo scope rules: the claims route needs `read`, the echo route needs `echo`. */
-export const DEMO_ROUTE_SCOPES: readonly RouteScopeRule[] = [
-  { method: 'GET', path: '/claims', scopes: ['read'] },
-  { method: 'ANY', path: '/echo', scopes: ['echo'] },
-];
-
 /** Context keys with their defaults, for the README. */
 export const CONTEXT_DEFAULTS = {
   stackPrefix: 'OpaqueTokenGateway',
@@ -94,10 +90,10 @@ export const CONTEXT_DEFAULTS = {
   jwtValidation: 'false',
   jwtClientIds: '(none; required with jwtValidation)',
   homeRegionFallback: 'false',
-  routeScopes: JSON.stringify(DEMO_ROUTE_SCOPES),
+  routeScopes: JSON.stringify(EXAMPLE_ROUTE_SCOPES),
   defaultScopes: '(none)',
-  restCacheTtlSeconds: '60',
-  httpCacheTtlSeconds: '60',
+  restCacheTtlSeconds: String(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS),
+  httpCacheTtlSeconds: String(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS),
   echoUrl: 'https://httpbin.org/anything',
   upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
   upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
@@ -167,10 +163,10 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     jwtValidationEnabled,
     jwtClientIds,
     homeRegionFallback: ctx.boolean('homeRegionFallback', false),
-    routeScopes: ctx.routeScopes('routeScopes', DEMO_ROUTE_SCOPES),
+    routeScopes: ctx.routeScopes('routeScopes', EXAMPLE_ROUTE_SCOPES),
     defaultScopes: ctx.list('defaultScopes', []),
-    restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', 60, 0, 3600),
-    httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', 60, 0, 3600),
+    restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
+    httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
     tokenEndpointProxy: isOff(upstreamTokenEndpoint)
       ? undefined

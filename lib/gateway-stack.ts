@@ -9,20 +9,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import {
+  EXAMPLE_API_ROUTES,
+  HTTP_CONTEXT_HEADERS,
+  HTTP_STAGE_NAME,
+  REST_CONTEXT_HEADERS,
+  REST_STAGE_NAME,
+} from './example-api.ts';
 import { ExampleBackend } from './example-backend.ts';
 import { arnInRegion, type ExampleAppConfig } from './example-config.ts';
 import { GatewayMonitoring } from './monitoring.ts';
+import { restGatewayResponses } from './rest-gateway-responses.ts';
 import { SplitTokenTable } from './split-token-table.ts';
 import { TokenAuthorizer } from './token-authorizer.ts';
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
-
-/**
- * Header that carries the verified JWT to HTTP integrations of the HTTP API. HTTP APIs reserve
- * `Authorization` (it cannot be mapped), so the client's opaque token still arrives there under
- * `Authorization`; backends must read the JWT from this header only. The mapping overwrites any
- * value a client sends under this name.
- */
-export const HTTP_API_JWT_HEADER = 'x-verified-jwt';
 
 /** Properties of a {@link GatewayStack}. */
 export interface GatewayStackProps extends StackProps {
@@ -62,10 +62,6 @@ const HTTP_ACCESS_LOG_FORMAT = {
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
 };
-
-/** `WWW-Authenticate` values (RFC 6750) and JSON bodies of the REST API's 401 and 403. */
-export const REST_UNAUTHORIZED_CHALLENGE = 'Bearer error="invalid_token"';
-export const REST_ACCESS_DENIED_CHALLENGE = 'Bearer error="insufficient_scope"';
 
 /**
  * One region of the example gateway: the token authorizer reading the local table replica, a
@@ -218,7 +214,7 @@ export class GatewayStack extends Stack {
       cloudWatchRole: config.apiGatewayCloudWatchRole,
       cloudWatchRoleRemovalPolicy: config.apiGatewayCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
-        stageName: 'v1',
+        stageName: REST_STAGE_NAME,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(REST_ACCESS_LOG_FORMAT)),
         // Execution logs at ERROR, never with data: request data would include tokens.
@@ -241,65 +237,42 @@ export class GatewayStack extends Stack {
       requestParameters: { 'method.request.header.Authorization': true },
     };
 
-    // GET /claims: the backend Lambda reads requestContext.authorizer.jwt and verifies it.
-    api.root
-      .addResource('claims')
-      .addMethod('GET', new apigateway.LambdaIntegration(this.backend.function), methodOptions);
-
-    // ANY /echo: an HTTP integration; Authorization is replaced by 'Bearer <jwt>' from the context.
-    api.root.addResource('echo').addMethod(
-      'ANY',
-      new apigateway.HttpIntegration(config.echoUrl, {
-        httpMethod: 'ANY',
-        proxy: true,
-        options: {
-          requestParameters: { 'integration.request.header.Authorization': 'context.authorizer.authorization' },
-          timeout: Duration.seconds(10),
-        },
-      }),
-      methodOptions,
-    );
-
-    const json = "'application/json'";
-    api.addGatewayResponse('Unauthorized', {
-      type: apigateway.ResponseType.UNAUTHORIZED,
-      statusCode: '401',
-      responseHeaders: {
-        'WWW-Authenticate': `'${REST_UNAUTHORIZED_CHALLENGE}'`,
-        'Content-Type': json,
-        'Cache-Control': "'no-store'",
-      },
-      templates: {
-        'application/json': JSON.stringify({
-          error: 'invalid_token',
-          error_description: 'The access token is missing, invalid, expired or revoked',
-        }),
+    // The example routes (lib/example-api.ts): the claims route reads requestContext.authorizer.jwt in
+    // the backend Lambda; the echo routes are HTTP integrations whose mapped headers replace what the
+    // client sent (Authorization becomes 'Bearer <jwt>' from the context).
+    const claims = new apigateway.LambdaIntegration(this.backend.function);
+    const echo = new apigateway.HttpIntegration(config.echoUrl, {
+      httpMethod: 'ANY',
+      proxy: true,
+      options: {
+        requestParameters: Object.fromEntries(
+          REST_CONTEXT_HEADERS.map(({ header, contextKey }) => [
+            `integration.request.header.${header}`,
+            `context.authorizer.${contextKey}`,
+          ]),
+        ),
+        timeout: Duration.seconds(10),
       },
     });
-    api.addGatewayResponse('AccessDenied', {
-      type: apigateway.ResponseType.ACCESS_DENIED,
-      statusCode: '403',
-      responseHeaders: {
-        'WWW-Authenticate': `'${REST_ACCESS_DENIED_CHALLENGE}'`,
-        'Content-Type': json,
-        'Cache-Control': "'no-store'",
-      },
-      templates: {
-        'application/json': JSON.stringify({
-          error: 'insufficient_scope',
-          error_description: 'The access token does not grant the scope this route requires',
-        }),
-      },
-    });
-    for (const [id, type] of [
-      ['AuthorizerFailure', apigateway.ResponseType.AUTHORIZER_FAILURE],
-      ['AuthorizerConfigurationError', apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR],
-    ] as const) {
-      api.addGatewayResponse(id, {
-        type,
-        statusCode: '500',
-        responseHeaders: { 'Content-Type': json, 'Cache-Control': "'no-store'" },
-        templates: { 'application/json': JSON.stringify({ error: 'server_error' }) },
+    for (const route of EXAMPLE_API_ROUTES) {
+      const resource = route.path
+        .split('/')
+        .filter((segment) => segment.length > 0)
+        .reduce<apigateway.IResource>(
+          (parent, segment) => parent.getResource(segment) ?? parent.addResource(segment),
+          api.root,
+        );
+      resource.addMethod(route.method, route.integration === 'claims' ? claims : echo, methodOptions);
+    }
+
+    for (const response of restGatewayResponses({ realm: api.restApiName })) {
+      api.addGatewayResponse(response.type, {
+        type: apigateway.ResponseType.of(response.type),
+        statusCode: String(response.statusCode),
+        responseHeaders: Object.fromEntries(
+          Object.entries(response.headers).map(([name, value]) => [name, `'${value.replaceAll("'", "\\'")}'`]),
+        ),
+        templates: { 'application/json': response.bodyTemplate },
       });
     }
 
@@ -342,7 +315,7 @@ export class GatewayStack extends Stack {
       defaultAuthorizer: this.authorizer.httpAuthorizer,
     });
     const stage = api.addStage('DefaultStage', {
-      stageName: '$default',
+      stageName: HTTP_STAGE_NAME,
       autoDeploy: true,
       throttle: { rateLimit: 100, burstLimit: 200 },
       accessLogSettings: {
@@ -351,24 +324,26 @@ export class GatewayStack extends Stack {
       },
     });
 
-    // GET /claims: the backend Lambda reads requestContext.authorizer.lambda.jwt and verifies it.
-    api.addRoutes({
-      path: '/claims',
-      methods: [apigatewayv2.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('ClaimsIntegration', this.backend.function),
+    // The example routes (lib/example-api.ts). The claims route's Lambda reads
+    // requestContext.authorizer.lambda.jwt; echo routes get the JWT in x-verified-jwt (HTTP APIs
+    // reserve Authorization), overwritten from the context so a client cannot inject it.
+    const claims = new HttpLambdaIntegration('ClaimsIntegration', this.backend.function);
+    const mapping = HTTP_CONTEXT_HEADERS.reduce(
+      (parameters, { header, contextKey }) =>
+        parameters.overwriteHeader(header, apigatewayv2.MappingValue.contextVariable(`authorizer.${contextKey}`)),
+      new apigatewayv2.ParameterMapping(),
+    );
+    const echo = new HttpUrlIntegration('EchoIntegration', config.echoUrl, {
+      method: apigatewayv2.HttpMethod.ANY,
+      parameterMapping: mapping,
     });
-    // ANY /echo: the JWT goes in x-verified-jwt (Authorization is reserved on HTTP APIs).
-    api.addRoutes({
-      path: '/echo',
-      methods: [apigatewayv2.HttpMethod.ANY],
-      integration: new HttpUrlIntegration('EchoIntegration', config.echoUrl, {
-        method: apigatewayv2.HttpMethod.ANY,
-        parameterMapping: new apigatewayv2.ParameterMapping().overwriteHeader(
-          HTTP_API_JWT_HEADER,
-          apigatewayv2.MappingValue.contextVariable('authorizer.jwt'),
-        ),
-      }),
-    });
+    for (const route of EXAMPLE_API_ROUTES) {
+      api.addRoutes({
+        path: route.path,
+        methods: [route.method as apigatewayv2.HttpMethod],
+        integration: route.integration === 'claims' ? claims : echo,
+      });
+    }
     return { api, stage };
   }
 }

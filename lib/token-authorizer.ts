@@ -10,7 +10,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AuthorizerEnv } from '../lambda/authorizer-config.ts';
+import {
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_GATEWAY_RESULTS_TTL_SECONDS,
+  expiryBoundSeconds,
+  revocationBoundSeconds,
+} from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import { HTTP_AUTHORIZER_IDENTITY_SOURCES, REST_AUTHORIZER_IDENTITY_SOURCES } from './authorizer-identity-sources.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis, numeric } from './prop-values.ts';
@@ -19,14 +27,8 @@ import { resolveTokenTable, type SplitTokenTable } from './split-token-table.ts'
 /** The authorizer handler's source, bundled with esbuild at synth time. */
 export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer-handler.ts', import.meta.url));
 
-/** Default time API Gateway caches an authorizer answer: well under any access token's lifetime. */
-export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(60);
-
-/** Identity sources of the HTTP API authorizer: the token and the route, so a cached answer stays on its route. */
-export const HTTP_AUTHORIZER_IDENTITY_SOURCE: readonly string[] = [
-  '$request.header.Authorization',
-  '$context.routeKey',
-];
+/** Default time API Gateway caches an authorizer answer (per token, method and path). */
+export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS);
 
 /**
  * Environment variable naming the home region of the token table, for the replication-lag
@@ -211,9 +213,10 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
 
   /**
    * Upper bound on how long the handler keeps a resolved token in memory (never past its `exp`).
-   * Revocation reaches a warm instance within this time (plus the API Gateway cache time).
+   * A revoked token is refused at most this time plus the API Gateway result cache time after its
+   * revocation ({@link TokenAuthorizer.revocationBound}).
    *
-   * @default - the handler's default: 300 seconds
+   * @default - the handler's default: 30 seconds
    */
   readonly cacheTtl?: Duration;
 
@@ -246,20 +249,31 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
   readonly jwksCooldown?: Duration;
 
   /**
-   * How long the REST API caches an answer per Authorization header (0 turns caching off; at
-   * most one hour). Revocation takes effect within this time.
+   * How long the REST API caches an answer per token, method and path (0 turns caching off; at
+   * most one hour). API Gateway keeps an answer this long whatever the token's `exp`, so a token
+   * can pass until `exp` + clock skew + this time ({@link TokenAuthorizer.expiryBound}).
    *
-   * @default Duration.seconds(60)
+   * @default Duration.seconds(30)
    */
   readonly restResultsCacheTtl?: Duration;
 
   /**
-   * How long the HTTP API caches an answer per Authorization header and route (0 turns caching
-   * off; at most one hour). Revocation takes effect within this time.
+   * How long the HTTP API caches an answer per token, method and path (0 turns caching off; at
+   * most one hour); see {@link restResultsCacheTtl}.
    *
-   * @default Duration.seconds(60)
+   * @default Duration.seconds(30)
    */
   readonly httpResultsCacheTtl?: Duration;
+
+  /**
+   * Answers exact to the token's `exp` and to revocation: API Gateway's result cache and the
+   * handler's in-memory cache are both off, so every request invokes the authorizer and resolves
+   * the token again (a table read or an introspection each time). Cannot be combined with
+   * {@link cacheTtl}, {@link restResultsCacheTtl} or {@link httpResultsCacheTtl}.
+   *
+   * @default false
+   */
+  readonly strictCaching?: boolean;
 
   /**
    * Lowest level the handler logs.
@@ -311,6 +325,8 @@ export class TokenAuthorizer extends Construct {
 
   private readonly restResultsCacheTtl: Duration;
   private readonly httpResultsCacheTtl: Duration;
+  private readonly authorizerCacheTtlSeconds: number;
+  private readonly clockSkewSeconds: number;
   private restAuthorizerInstance?: apigateway.RequestAuthorizer;
   private httpAuthorizerInstance?: authorizers.HttpLambdaAuthorizer;
 
@@ -319,8 +335,12 @@ export class TokenAuthorizer extends Construct {
     validateProps(props);
     const region = Stack.of(this).region;
 
-    this.restResultsCacheTtl = props.restResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL;
-    this.httpResultsCacheTtl = props.httpResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL;
+    const off = Duration.seconds(0);
+    this.restResultsCacheTtl = props.strictCaching ? off : (props.restResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
+    this.httpResultsCacheTtl = props.strictCaching ? off : (props.httpResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
+    const cacheTtl = props.strictCaching ? off : props.cacheTtl;
+    this.authorizerCacheTtlSeconds = cacheTtl?.toSeconds() ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS;
+    this.clockSkewSeconds = props.clockSkew?.toSeconds() ?? DEFAULT_CLOCK_SKEW_SECONDS;
 
     this.logGroup = functionLogGroup(this, 'LogGroup', 'TokenAuthorizer', props);
     this.role = functionRole(this, 'Role', this.logGroup, 'Token authorizer: GetItem on the token table replica');
@@ -343,7 +363,7 @@ export class TokenAuthorizer extends Construct {
     optional(AuthorizerEnv.dynamoDbTimeoutMs, millis(props.dynamoDbTimeout));
     optional(AuthorizerEnv.routeScopes, props.routeScopes ? JSON.stringify(props.routeScopes) : undefined);
     optional(AuthorizerEnv.defaultScopes, props.defaultScopes?.length ? props.defaultScopes.join(',') : undefined);
-    optional(AuthorizerEnv.cacheTtlSeconds, seconds(props.cacheTtl));
+    optional(AuthorizerEnv.cacheTtlSeconds, seconds(cacheTtl));
     optional(AuthorizerEnv.cacheMaxEntries, numeric(props.cacheMaxEntries));
     optional(AuthorizerEnv.maxHeaderLength, numeric(props.maxHeaderLength));
     optional(AuthorizerEnv.jwksTimeoutMs, millis(props.jwksTimeout));
@@ -429,9 +449,34 @@ export class TokenAuthorizer extends Construct {
   }
 
   /**
-   * The REQUEST authorizer for one REST API (identity source: the Authorization header; answers
-   * cached for `restResultsCacheTtl`). Created on first use; an API Gateway authorizer belongs
-   * to one REST API, use {@link createRestAuthorizer} for more.
+   * The longest a revoked token is still let through by an API behind this authorizer: the
+   * in-memory cache time plus the API's result cache time (lambda/cache-staleness.ts). Split
+   * tokens read from another region's replica add the table's replication lag.
+   */
+  public revocationBound(api: 'rest' | 'http'): Duration {
+    return Duration.seconds(revocationBoundSeconds(this.cacheTimes(api)));
+  }
+
+  /** The longest a token is still let through after its `exp`: clock skew plus the API's result cache time. */
+  public expiryBound(api: 'rest' | 'http'): Duration {
+    return Duration.seconds(expiryBoundSeconds(this.cacheTimes(api)));
+  }
+
+  private cacheTimes(api: 'rest' | 'http') {
+    return {
+      authorizerCacheTtlSeconds: this.authorizerCacheTtlSeconds,
+      gatewayResultsTtlSeconds: (api === 'rest' ? this.restResultsCacheTtl : this.httpResultsCacheTtl).toSeconds(),
+      clockSkewSeconds: this.clockSkewSeconds,
+    };
+  }
+
+  /**
+   * The REQUEST authorizer for one REST API. Its identity sources are the Authorization header,
+   * the method and the path (`REST_AUTHORIZER_IDENTITY_SOURCES`), so an answer API Gateway caches
+   * (for `restResultsCacheTtl`) is only reused for the same token on the same method and path: a
+   * client calling N distinct paths costs up to N authorizer invocations per cache time, each
+   * answered from the handler's in-memory cache after the first. Created on first use; an API
+   * Gateway authorizer belongs to one REST API, use {@link createRestAuthorizer} for more.
    */
   public get restAuthorizer(): apigateway.RequestAuthorizer {
     this.restAuthorizerInstance ??= this.createRestAuthorizer('RestAuthorizer');
@@ -440,8 +485,9 @@ export class TokenAuthorizer extends Construct {
 
   /**
    * The Lambda authorizer for one HTTP API: simple responses, identity sources the Authorization
-   * header and the route key, so an answer cached for one route is never reused on another
-   * route with other scope rules. Use {@link createHttpAuthorizer} for more APIs.
+   * header, the method and the path (`HTTP_AUTHORIZER_IDENTITY_SOURCES`), so a cached answer is
+   * only reused for the same token on the same method and path. Use {@link createHttpAuthorizer}
+   * for more APIs.
    */
   public get httpAuthorizer(): authorizers.HttpLambdaAuthorizer {
     this.httpAuthorizerInstance ??= this.createHttpAuthorizer('HttpAuthorizer');
@@ -452,7 +498,7 @@ export class TokenAuthorizer extends Construct {
   public createRestAuthorizer(id: string): apigateway.RequestAuthorizer {
     return new apigateway.RequestAuthorizer(this, id, {
       handler: this.function,
-      identitySources: [apigateway.IdentitySource.header('Authorization')],
+      identitySources: [...REST_AUTHORIZER_IDENTITY_SOURCES],
       resultsCacheTtl: this.restResultsCacheTtl,
     });
   }
@@ -461,7 +507,7 @@ export class TokenAuthorizer extends Construct {
   public createHttpAuthorizer(id: string): authorizers.HttpLambdaAuthorizer {
     return new authorizers.HttpLambdaAuthorizer(id, this.function, {
       responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
-      identitySource: [...HTTP_AUTHORIZER_IDENTITY_SOURCE],
+      identitySource: [...HTTP_AUTHORIZER_IDENTITY_SOURCES],
       resultsCacheTtl: this.httpResultsCacheTtl,
     });
   }
@@ -510,6 +556,12 @@ function validateProps(props: TokenAuthorizerProps): void {
     ['httpResultsCacheTtl', props.httpResultsCacheTtl],
   ] as const) {
     if (ttl !== undefined && ttl.toSeconds() > 3600) fail(`${name} must be at most one hour.`);
+  }
+  if (
+    props.strictCaching &&
+    (props.cacheTtl !== undefined || props.restResultsCacheTtl !== undefined || props.httpResultsCacheTtl !== undefined)
+  ) {
+    fail('strictCaching turns every cache off; do not also set cacheTtl, restResultsCacheTtl or httpResultsCacheTtl.');
   }
   if (props.tokenTableHomeRegion !== undefined && !props.tokenTable) {
     fail('tokenTableHomeRegion requires tokenTable.');

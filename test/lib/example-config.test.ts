@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { arnInRegion, DEMO_ROUTE_SCOPES, readExampleAppConfig } from '../../lib/example-config.ts';
+import { EXAMPLE_ROUTE_SCOPES } from '../../lib/example-api.ts';
+import { arnInRegion, readExampleAppConfig } from '../../lib/example-config.ts';
 
 const read = (context: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
   readExampleAppConfig(new App({ context }).node, env);
@@ -27,10 +28,10 @@ describe('readExampleAppConfig', () => {
       jwtValidationEnabled: false,
       jwtClientIds: [],
       homeRegionFallback: false,
-      routeScopes: DEMO_ROUTE_SCOPES,
+      routeScopes: EXAMPLE_ROUTE_SCOPES,
       defaultScopes: [],
-      restCacheTtlSeconds: 60,
-      httpCacheTtlSeconds: 60,
+      restCacheTtlSeconds: 30,
+      httpCacheTtlSeconds: 30,
       echoUrl: 'https://httpbin.org/anything',
       issuerPrincipalArn: undefined,
       alarmTopicArn: undefined,

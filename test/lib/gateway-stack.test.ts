@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../lib/example-app.ts';
 import { readExampleAppConfig } from '../../lib/example-config.ts';
-import { GatewayStack, HTTP_API_JWT_HEADER } from '../../lib/gateway-stack.ts';
+import { GatewayStack } from '../../lib/gateway-stack.ts';
 
 // One output directory for every app in this file: esbuild bundles each function once.
 const OUTDIR = mkdtempSync(join(tmpdir(), 'gateway-stack-test-'));
@@ -144,13 +144,28 @@ describe('example app with demo defaults', () => {
     }
   });
 
+  it('serves the example routes on the REST API: a catch-all, an ANY route and a path parameter', () => {
+    const resources = Object.values(homeTemplate.findResources('AWS::ApiGateway::Resource')).map(
+      (resource) => resource.Properties.PathPart,
+    );
+    const methods = Object.values(homeTemplate.findResources('AWS::ApiGateway::Method')).map(
+      (method) => method.Properties.HttpMethod,
+    );
+
+    expect(resources.sort()).toEqual(['claims', 'orders', '{id}', '{proxy+}']);
+    expect(methods.sort()).toEqual(['ANY', 'ANY', 'GET', 'GET']);
+  });
+
   it('replaces Authorization with the JWT from the context on the REST HTTP integration', () => {
     homeTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',
       Integration: {
         Type: 'HTTP_PROXY',
         Uri: 'https://httpbin.org/anything',
-        RequestParameters: { 'integration.request.header.Authorization': 'context.authorizer.authorization' },
+        RequestParameters: {
+          'integration.request.header.Authorization': 'context.authorizer.authorization',
+          'integration.request.header.X-Token-Type': 'context.authorizer.tokenType',
+        },
       },
     });
     homeTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
@@ -159,7 +174,7 @@ describe('example app with demo defaults', () => {
     });
   });
 
-  it('answers 401 and 403 with RFC 6750 challenges and JSON bodies', () => {
+  it('answers 401 and 403 with static RFC 6750 challenges, and the needed scope in the 403 body from the Deny', () => {
     for (const [type, status, error] of [
       ['UNAUTHORIZED', '401', 'invalid_token'],
       ['ACCESS_DENIED', '403', 'insufficient_scope'],
@@ -168,12 +183,19 @@ describe('example app with demo defaults', () => {
         ResponseType: type,
         StatusCode: status,
         ResponseParameters: Match.objectLike({
-          'gatewayresponse.header.WWW-Authenticate': `'Bearer error="${error}"'`,
+          'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="OpaqueTokenGateway-rest", error="${error}"'`,
           'gatewayresponse.header.Content-Type': "'application/json'",
         }),
-        ResponseTemplates: { 'application/json': Match.stringLikeRegexp(`"error":"${error}"`) },
       });
     }
+    homeTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"scope":"\\$context.authorizer.scope"') },
+    });
+    homeTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"error":"invalid_token"') },
+    });
   });
 
   it('logs access on both APIs without data tracing', () => {
@@ -194,16 +216,23 @@ describe('example app with demo defaults', () => {
 
   it('puts every HTTP API route behind the authorizer', () => {
     const routes = Object.values(homeTemplate.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['ANY /echo', 'GET /claims']);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'ANY /orders',
+      'ANY /{proxy+}',
+      'GET /claims',
+      'GET /orders/{id}',
+    ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('CUSTOM');
   });
 
   it('maps the JWT into a dedicated header on the HTTP API HTTP integration', () => {
-    expect(HTTP_API_JWT_HEADER).toBe('x-verified-jwt');
     homeTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'HTTP_PROXY',
       IntegrationUri: 'https://httpbin.org/anything',
-      RequestParameters: { 'overwrite:header.x-verified-jwt': '$context.authorizer.jwt' },
+      RequestParameters: {
+        'overwrite:header.x-verified-jwt': '$context.authorizer.jwt',
+        'overwrite:header.x-token-type': '$context.authorizer.tokenType',
+      },
     });
     homeTemplate.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',

@@ -453,15 +453,15 @@ describe('TokenAuthorizer settings', () => {
 });
 
 describe('TokenAuthorizer API Gateway authorizers', () => {
-  it('gives REST APIs a REQUEST authorizer on the Authorization header cached for 60 seconds', () => {
+  it('gives REST APIs a REQUEST authorizer keyed by the token, the method and the path, cached for 30 seconds', () => {
     const { stack, authorizer, template } = build(withTable);
     const api = new apigateway.RestApi(stack, 'Api');
     api.root.addMethod('GET', new apigateway.MockIntegration(), { authorizer: authorizer.restAuthorizer });
     const t = template();
     t.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 60,
+      IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.path',
+      AuthorizerResultTtlInSeconds: 30,
     });
     t.hasResourceProperties('AWS::ApiGateway::Method', { AuthorizationType: 'CUSTOM' });
     t.hasResourceProperties('AWS::Lambda::Permission', {
@@ -471,7 +471,7 @@ describe('TokenAuthorizer API Gateway authorizers', () => {
     expect(authorizer.restAuthorizer).toBe(authorizer.restAuthorizer);
   });
 
-  it('gives HTTP APIs a simple-response authorizer keyed by the Authorization header and the route', () => {
+  it('gives HTTP APIs a simple-response authorizer keyed by the token, the method and the path', () => {
     const { stack, authorizer, template } = build(withTable);
     const api = new apigatewayv2.HttpApi(stack, 'Api', { defaultAuthorizer: authorizer.httpAuthorizer });
     api.addRoutes({ path: '/x', integration: new HttpUrlIntegration('X', 'https://example.test') });
@@ -479,8 +479,8 @@ describe('TokenAuthorizer API Gateway authorizers', () => {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
-      AuthorizerResultTtlInSeconds: 60,
+      IdentitySource: ['$request.header.Authorization', '$context.httpMethod', '$context.path'],
+      AuthorizerResultTtlInSeconds: 30,
     });
   });
 
@@ -497,6 +497,38 @@ describe('TokenAuthorizer API Gateway authorizers', () => {
     const t = template();
     t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: 30 });
+  });
+
+  it('states its staleness bounds from the same cache times it deploys', () => {
+    const { authorizer } = build((s) => ({
+      ...withTable(s),
+      cacheTtl: Duration.seconds(20),
+      clockSkew: Duration.seconds(5),
+      restResultsCacheTtl: Duration.seconds(40),
+    }));
+
+    // Revocation: in-memory 20 s + gateway 40 s (REST) or the 30 s default (HTTP); expiry: skew + gateway.
+    expect(authorizer.revocationBound('rest').toSeconds()).toBe(60);
+    expect(authorizer.revocationBound('http').toSeconds()).toBe(50);
+    expect(authorizer.expiryBound('rest').toSeconds()).toBe(45);
+    expect(authorizer.expiryBound('http').toSeconds()).toBe(35);
+  });
+
+  it('turns every cache off with strictCaching, so answers are exact to exp and revocation', () => {
+    const { stack, authorizer, template } = build((s) => ({ ...withTable(s), strictCaching: true }));
+    const rest = new apigateway.RestApi(stack, 'Rest');
+    rest.root.addMethod('GET', new apigateway.MockIntegration(), { authorizer: authorizer.restAuthorizer });
+    const t = template();
+
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CACHE_TTL_SECONDS: '0' }) },
+    });
+    expect(authorizer.revocationBound('rest').toSeconds()).toBe(0);
+    expect(authorizer.expiryBound('http').toSeconds()).toBe(30);
+    expect(() => build((s) => ({ ...withTable(s), strictCaching: true, cacheTtl: Duration.seconds(5) }))).toThrow(
+      /strictCaching/,
+    );
   });
 
   it('creates further authorizers for more APIs', () => {
