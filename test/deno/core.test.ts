@@ -1,6 +1,7 @@
 // Runs the core's scenarios on Deno, proving lambda/core needs nothing Node-specific.
 import { buildingBlockScenarios } from '../lambda/core/scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from '../lambda/core/scenarios/crypto-port.scenarios.ts';
+import { floodGuardScenarios } from '../lambda/core/scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from '../lambda/core/scenarios/jwt-verifier.scenarios.ts';
 import {
   base64UrlScenarios,
@@ -19,6 +20,7 @@ for (const scenario of [
   ...remoteJwksScenarios,
   ...webCryptoPortScenarios,
   ...buildingBlockScenarios,
+  ...floodGuardScenarios,
 ]) {
   Deno.test(scenario.name, scenario.run);
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { buildingBlockScenarios } from './scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
+import { floodGuardScenarios } from './scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
 import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
@@ -27,4 +28,7 @@ describe('WebCrypto port', () => {
 });
 describe('core building blocks', () => {
   for (const scenario of buildingBlockScenarios) it(scenario.name, scenario.run);
+});
+describe('flood guards', () => {
+  for (const scenario of floodGuardScenarios) it(scenario.name, scenario.run);
 });
