@@ -8,6 +8,7 @@ import {
   jwtVerifierEdgeCaseScenarios,
 } from '../lambda/core/scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from '../lambda/core/scenarios/remote-jwks.scenarios.ts';
+import { tokenCheckScenarios } from '../lambda/core/scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from '../lambda/core/scenarios/token-resolver.scenarios.ts';
 
 declare const Deno: { test(name: string, fn: () => unknown): void };
@@ -20,6 +21,7 @@ for (const scenario of [
   ...remoteJwksScenarios,
   ...webCryptoPortScenarios,
   ...buildingBlockScenarios,
+  ...tokenCheckScenarios,
   ...floodGuardScenarios,
 ]) {
   Deno.test(scenario.name, scenario.run);
