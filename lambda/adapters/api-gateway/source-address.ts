@@ -10,12 +10,12 @@ const IPV4_LITERAL = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const IPV6_LITERAL = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 
 /**
- * The client's address as API Gateway saw the connection: `requestContext.identity.sourceIp` in
- * REST REQUEST events (and HTTP API payload 1.0), `requestContext.http.sourceIp` in HTTP API
- * payload 2.0. REST TOKEN events carry none. API Gateway takes it from the TCP connection, not from
- * `X-Forwarded-For`, so a client cannot choose it; behind CloudFront (an edge-optimized REST API,
- * or a distribution in front) it is the address of the CloudFront edge, shared by every client
- * that reaches the API through it.
+ * The client's address as API Gateway saw it: `requestContext.identity.sourceIp` in REST REQUEST
+ * events (and HTTP API payload 1.0), `requestContext.http.sourceIp` in HTTP API payload 2.0. REST
+ * TOKEN events carry none. AWS documents it as the source address of the TCP connection to API
+ * Gateway: behind a CloudFront distribution (or any proxy) in front of the API it is the edge's
+ * address, shared by every client that comes through it. It only shares out the introspection
+ * budget; the per-instance cap holds whatever it says.
  *
  * Total over any input: anything that is not an IP literal of plausible length gives undefined.
  */
