@@ -111,14 +111,14 @@ export interface TokenIntrospectionProps {
    * get no source address and are capped by {@link ratePerSecond} alone; behind CloudFront the
    * source is the edge's address, shared by every client behind it.
    *
-   * @default - the handler's default: 10
+   * @default - the handler's default: 5 (a tenth of the instance's rate)
    */
   readonly sourceRatePerSecond?: number;
 
   /**
    * Calls one source address may make in a burst above {@link sourceRatePerSecond}.
    *
-   * @default - the handler's default: 20
+   * @default - the handler's default: 10
    */
   readonly sourceBurst?: number;
 

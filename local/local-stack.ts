@@ -153,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         timeoutMs: 2000,
         ratePerSecond: 50,
         burst: 100,
-        // Each address (127.0.0.1 for most local callers) gets a fifth of the instance's budget.
+        // Each address gets a fifth of the instance's budget: most local callers share 127.0.0.1.
         sourceRatePerSecond: 10,
         sourceBurst: 20,
         maxSources: 10_000,

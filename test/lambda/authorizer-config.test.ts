@@ -69,8 +69,8 @@ describe('readAuthorizerConfig', () => {
 
     expect(config.introspection).toMatchObject({
       requireAudience: true,
-      sourceRatePerSecond: 10,
-      sourceBurst: 20,
+      sourceRatePerSecond: 5,
+      sourceBurst: 10,
       maxSources: 10_000,
       tokenShape: undefined,
     });
