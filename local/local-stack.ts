@@ -6,7 +6,7 @@ import { createAuthorizer } from '../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
-import { type ClientCredentials, startAuthorizationServer } from './authorization-server.ts';
+import { type ClientCredentials, OPAQUE_TOKEN_SHAPE, startAuthorizationServer } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
@@ -156,6 +156,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         timeoutMs: 2000,
         ratePerSecond: 50,
         burst: 100,
+        // Each address gets a fifth of the instance's budget: most local callers share 127.0.0.1.
+        sourceRatePerSecond: 10,
+        sourceBurst: 20,
+        maxSources: 10_000,
+        // oidc-provider's opaque tokens: anything else is refused without an introspection call.
+        tokenShape: OPAQUE_TOKEN_SHAPE,
+        requireAudience: true,
       },
       jwtValidationEnabled: true,
       jwtClientIds,

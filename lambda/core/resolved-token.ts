@@ -38,6 +38,12 @@ export type DenyReason =
   | 'invalid_signature'
   | 'invalid_claims'
   | 'expired'
+  /** An introspection answer without `token_type`: not an access token (a refresh token, say). */
+  | 'not_access_token'
+  /** Bound to a key or certificate (`cnf`, or a `token_type` other than Bearer) with no verified proof. */
+  | 'binding_not_verified'
+  /** Not shaped like the authorization server's opaque tokens; refused without introspection. */
+  | 'unrecognized_shape'
   | 'insufficient_scope';
 
 export type Decision =

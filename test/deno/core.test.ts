@@ -1,12 +1,14 @@
 // Runs the core's scenarios on Deno, proving lambda/core needs nothing Node-specific.
 import { buildingBlockScenarios } from '../lambda/core/scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from '../lambda/core/scenarios/crypto-port.scenarios.ts';
+import { floodGuardScenarios } from '../lambda/core/scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from '../lambda/core/scenarios/jwt-verifier.scenarios.ts';
 import {
   base64UrlScenarios,
   jwtVerifierEdgeCaseScenarios,
 } from '../lambda/core/scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from '../lambda/core/scenarios/remote-jwks.scenarios.ts';
+import { tokenCheckScenarios } from '../lambda/core/scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from '../lambda/core/scenarios/token-resolver.scenarios.ts';
 
 declare const Deno: { test(name: string, fn: () => unknown): void };
@@ -19,6 +21,8 @@ for (const scenario of [
   ...remoteJwksScenarios,
   ...webCryptoPortScenarios,
   ...buildingBlockScenarios,
+  ...tokenCheckScenarios,
+  ...floodGuardScenarios,
 ]) {
   Deno.test(scenario.name, scenario.run);
 }

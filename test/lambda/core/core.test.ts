@@ -1,9 +1,11 @@
 import { describe, it } from 'vitest';
 import { buildingBlockScenarios } from './scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
+import { floodGuardScenarios } from './scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
 import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
+import { tokenCheckScenarios } from './scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from './scenarios/token-resolver.scenarios.ts';
 
 // The same scenarios run under Deno from test/deno/core.test.ts: the core is runtime-agnostic.
@@ -27,4 +29,10 @@ describe('WebCrypto port', () => {
 });
 describe('core building blocks', () => {
   for (const scenario of buildingBlockScenarios) it(scenario.name, scenario.run);
+});
+describe('token type, audience and binding checks', () => {
+  for (const scenario of tokenCheckScenarios) it(scenario.name, scenario.run);
+});
+describe('flood guards', () => {
+  for (const scenario of floodGuardScenarios) it(scenario.name, scenario.run);
 });
