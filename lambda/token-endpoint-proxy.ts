@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { readBoundedText } from './adapters/bounded-body.ts';
+import { readBoundedText } from './core/bounded-body.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import type { DecisionLog } from './core/ports.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId } from './core/token-hash.ts';
