@@ -103,8 +103,10 @@ export class StreamingHttpServer {
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
-    const answer = this.answer();
-    const planned = answer.pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+    // Chosen when the request arrives, not when the connection opens: clients open spare
+    // connections ahead of requests.
+    let answer: StreamedAnswer | undefined;
+    let planned = 0;
     let written = 0;
     let finished = false;
     let closed = false;
@@ -129,11 +131,13 @@ export class StreamingHttpServer {
       socket.off('data', onData);
       socket.resume();
       path = request.split(' ')[1] ?? '/';
-      void write();
+      answer = this.answer();
+      planned = answer.pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+      void write(answer);
     };
     socket.on('data', onData);
 
-    const write = async (): Promise<void> => {
+    const write = async (answer: StreamedAnswer): Promise<void> => {
       const head = [...answer.head, 'Connection: close'].join('\r\n');
       socket.write(`${head}\r\n\r\n`);
       for (const [index, piece] of answer.pieces.entries()) {
