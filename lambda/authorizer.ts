@@ -80,6 +80,14 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       clock,
       crypto,
       ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
+      onKeySetProblem: ({ kid, reason }) =>
+        log.warn('issuer key set problem', {
+          kid,
+          reason,
+          ...metricFields(AuthorizerMetrics.namespace, AuthorizerMetrics.keySetProblems, {
+            [AuthorizerMetrics.functionDimension]: functionName,
+          }),
+        }),
     }),
     audiences: config.audiences,
     requiredTokenType: config.requiredTokenType,

@@ -36,6 +36,8 @@ export type DenyReason =
   | 'jwt_not_accepted'
   | 'forbidden_header'
   | 'invalid_signature'
+  /** The issuer's key the token names cannot be used (the key set is broken; reported apart). */
+  | 'unusable_key'
   | 'invalid_claims'
   | 'expired'
   /** An introspection answer without `token_type`: not an access token (a refresh token, say). */

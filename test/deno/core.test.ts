@@ -1,4 +1,6 @@
 // Runs the core's scenarios on Deno, proving lambda/core needs nothing Node-specific.
+
+import { webJoseCrypto } from '../../lambda/core/web-crypto.ts';
 import { buildingBlockScenarios } from '../lambda/core/scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from '../lambda/core/scenarios/crypto-port.scenarios.ts';
 import { floodGuardScenarios } from '../lambda/core/scenarios/flood-guards.scenarios.ts';
@@ -7,6 +9,7 @@ import {
   base64UrlScenarios,
   jwtVerifierEdgeCaseScenarios,
 } from '../lambda/core/scenarios/jwt-verifier-edge-cases.scenarios.ts';
+import { keySetScenarios } from '../lambda/core/scenarios/jwt-verifier-key-set.scenarios.ts';
 import { remoteJwksScenarios } from '../lambda/core/scenarios/remote-jwks.scenarios.ts';
 import { tokenCheckScenarios } from '../lambda/core/scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from '../lambda/core/scenarios/token-resolver.scenarios.ts';
@@ -17,6 +20,7 @@ for (const scenario of [
   ...tokenResolverScenarios,
   ...jwtVerifierScenarios,
   ...jwtVerifierEdgeCaseScenarios,
+  ...keySetScenarios('WebCrypto port', webJoseCrypto),
   ...base64UrlScenarios,
   ...remoteJwksScenarios,
   ...webCryptoPortScenarios,

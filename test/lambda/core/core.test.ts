@@ -1,9 +1,11 @@
 import { describe, it } from 'vitest';
+import { webJoseCrypto } from '../../../lambda/core/web-crypto.ts';
 import { buildingBlockScenarios } from './scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
 import { floodGuardScenarios } from './scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
 import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
+import { keySetScenarios } from './scenarios/jwt-verifier-key-set.scenarios.ts';
 import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
 import { tokenCheckScenarios } from './scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from './scenarios/token-resolver.scenarios.ts';
@@ -17,6 +19,9 @@ describe('JWT verifier', () => {
 });
 describe('JWT verifier edge cases', () => {
   for (const scenario of jwtVerifierEdgeCaseScenarios) it(scenario.name, scenario.run);
+});
+describe('JWT verifier key set', () => {
+  for (const scenario of keySetScenarios('WebCrypto port', webJoseCrypto)) it(scenario.name, scenario.run);
 });
 describe('base64url', () => {
   for (const scenario of base64UrlScenarios) it(scenario.name, scenario.run);
