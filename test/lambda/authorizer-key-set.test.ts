@@ -22,7 +22,7 @@ async function authorizerWithBrokenKey(change: Record<string, unknown>) {
   const authorize = createAuthorizer(
     authorizerConfig(
       { issuer: issuer.issuer, jwksUri: 'https://issuer.test/jwks', audiences: [issuer.audience] },
-      { tokenTableName: undefined, jwtValidationEnabled: true, routeScopes: [] },
+      { tokenTableName: undefined, jwtValidationEnabled: true, jwtClientIds: ['client-1'], routeScopes: [] },
     ),
     { jwks, log, functionName: 'authorizer-under-test' },
   );
