@@ -2,6 +2,12 @@ import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.t
 import type { LogLevel } from './adapters/json-log.ts';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS } from './cache-staleness.ts';
 import { isJsonObject } from './core/jwk-set.ts';
+import {
+  OPAQUE_TOKEN_CHARSETS,
+  type OpaqueTokenCharset,
+  type OpaqueTokenShape,
+  opaqueTokenShapeProblem,
+} from './core/opaque-token-shape.ts';
 import type { IntrospectionResponseFormat } from './core/ports.ts';
 import { type RouteScopeRule, routeRuleProblem } from './core/route-scopes.ts';
 import type { TokenHashAlgorithm } from './core/token-hash.ts';
@@ -90,6 +96,26 @@ export interface IntrospectionConfig {
   readonly ratePerSecond: number;
   /** Introspection calls allowed in a burst above the sustained rate. */
   readonly burst: number;
+  /**
+   * Sustained introspection calls per second per source address per instance (an IPv6 source
+   * counts by its /64); more fail closed (500) for that source only. Events without a source
+   * address (REST TOKEN) are capped by {@link ratePerSecond} alone.
+   */
+  readonly sourceRatePerSecond: number;
+  /** Introspection calls one source address may make in a burst above its sustained rate. */
+  readonly sourceBurst: number;
+  /** Source addresses whose budgets one instance remembers (least recently seen forgotten first). */
+  readonly maxSources: number;
+  /**
+   * What the authorization server's opaque tokens look like; other credentials are refused (401)
+   * without a call. undefined introspects every well-formed credential.
+   */
+  readonly tokenShape: OpaqueTokenShape | undefined;
+  /**
+   * Whether an RFC 9701 answer must carry `aud` naming one of the audiences. Turn off only for a
+   * server that never sends `aud`; `token_type` stays required.
+   */
+  readonly requireAudience: boolean;
 }
 
 /** Environment variable names, shared with the CDK construct that sets them. */
@@ -116,6 +142,14 @@ export const AuthorizerEnv = {
   introspectionTimeoutMs: 'INTROSPECTION_TIMEOUT_MS',
   introspectionRatePerSecond: 'INTROSPECTION_RATE_PER_SECOND',
   introspectionBurst: 'INTROSPECTION_BURST',
+  introspectionSourceRatePerSecond: 'INTROSPECTION_SOURCE_RATE_PER_SECOND',
+  introspectionSourceBurst: 'INTROSPECTION_SOURCE_BURST',
+  introspectionMaxSources: 'INTROSPECTION_MAX_SOURCES',
+  introspectionTokenPrefix: 'INTROSPECTION_TOKEN_PREFIX',
+  introspectionTokenMinLength: 'INTROSPECTION_TOKEN_MIN_LENGTH',
+  introspectionTokenMaxLength: 'INTROSPECTION_TOKEN_MAX_LENGTH',
+  introspectionTokenCharset: 'INTROSPECTION_TOKEN_CHARSET',
+  introspectionRequireAudience: 'INTROSPECTION_REQUIRE_AUDIENCE',
   jwtValidationEnabled: 'JWT_VALIDATION_ENABLED',
   jwtClientIds: 'JWT_CLIENT_IDS',
   routeScopes: 'ROUTE_SCOPES',
@@ -176,6 +210,11 @@ export async function readAuthorizerConfig(
       timeoutMs: read.integer(AuthorizerEnv.introspectionTimeoutMs, 2000, 1, 30_000),
       ratePerSecond: read.integer(AuthorizerEnv.introspectionRatePerSecond, 50, 1, 100_000),
       burst: read.integer(AuthorizerEnv.introspectionBurst, 100, 1, 100_000),
+      sourceRatePerSecond: read.integer(AuthorizerEnv.introspectionSourceRatePerSecond, 5, 1, 100_000),
+      sourceBurst: read.integer(AuthorizerEnv.introspectionSourceBurst, 10, 1, 100_000),
+      maxSources: read.integer(AuthorizerEnv.introspectionMaxSources, 10_000, 1, 1_000_000),
+      tokenShape: readTokenShape(read),
+      requireAudience: read.boolean(AuthorizerEnv.introspectionRequireAudience, true),
     };
   }
   return {
@@ -221,6 +260,31 @@ export function assertJwtClientIds(jwtValidationEnabled: boolean, jwtClientIds: 
   if (!jwtValidationEnabled && jwtClientIds.length > 0) {
     throw new ConfigurationError(`${E.jwtClientIds} is set but ${E.jwtValidationEnabled} is not true`);
   }
+}
+
+/** The opaque token shape, when any of its variables is set; unset parts take permissive defaults. */
+function readTokenShape(read: EnvReader): OpaqueTokenShape | undefined {
+  const prefix = read.optional(AuthorizerEnv.introspectionTokenPrefix);
+  const minLength = read.optional(AuthorizerEnv.introspectionTokenMinLength);
+  const maxLength = read.optional(AuthorizerEnv.introspectionTokenMaxLength);
+  const charset = read.optional(AuthorizerEnv.introspectionTokenCharset);
+  if (prefix === undefined && minLength === undefined && maxLength === undefined && charset === undefined) {
+    return undefined;
+  }
+  const shape: OpaqueTokenShape = {
+    ...(prefix === undefined ? {} : { prefix }),
+    minLength: read.integer(AuthorizerEnv.introspectionTokenMinLength, (prefix?.length ?? 0) + 1, 1, 65_536),
+    maxLength: read.integer(AuthorizerEnv.introspectionTokenMaxLength, 65_536, 1, 65_536),
+    charset: read.oneOf<OpaqueTokenCharset>(AuthorizerEnv.introspectionTokenCharset, OPAQUE_TOKEN_CHARSETS, 'token68'),
+  };
+  const problem = opaqueTokenShapeProblem(shape);
+  if (problem !== undefined) {
+    throw new ConfigurationError(
+      `${AuthorizerEnv.introspectionTokenPrefix}, ${AuthorizerEnv.introspectionTokenMinLength}, ` +
+        `${AuthorizerEnv.introspectionTokenMaxLength} and ${AuthorizerEnv.introspectionTokenCharset} describe no token: ${problem}`,
+    );
+  }
+  return shape;
 }
 
 function readRouteScopes(read: EnvReader, name: string): readonly RouteScopeRule[] {

@@ -7,6 +7,8 @@ export const AuthorizerMetrics = {
   namespace: 'OpaqueTokenGateway',
   /** One per invocation that failed closed with a 500 (dependency down, rate limit, bug). */
   dependencyFailures: 'DependencyFailures',
+  /** One per unusable key in the issuer's key set, once per fetched set (tokens naming it get 401). */
+  keySetProblems: 'KeySetProblems',
   /** Dimension holding the Lambda function name; a second dimension set adds the failure code. */
   functionDimension: 'FunctionName',
 } as const;

@@ -4,6 +4,7 @@ import {
   UnauthorizedError,
 } from './adapters/api-gateway/authorizer-answer.ts';
 import { type AuthorizerRequest, readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
+import { sourceAddressOf } from './adapters/api-gateway/source-address.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
@@ -24,6 +25,7 @@ import { TokenBucket } from './core/rate-limiter.ts';
 import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
 import { RouteScopePolicy } from './core/route-scopes.ts';
+import { SourceRateLimiter } from './core/source-rate-limiter.ts';
 import { type PhantomTokenSettings, type SplitTokenSettings, TokenResolver } from './core/token-resolver.ts';
 
 /** Parts the composition root makes itself unless given (tests, the local stack). */
@@ -78,6 +80,14 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       clock,
       crypto,
       ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
+      onKeySetProblem: ({ kid, reason }) =>
+        log.warn('issuer key set problem', {
+          kid,
+          reason,
+          ...metricFields(AuthorizerMetrics.namespace, AuthorizerMetrics.keySetProblems, {
+            [AuthorizerMetrics.functionDimension]: functionName,
+          }),
+        }),
     }),
     audiences: config.audiences,
     requiredTokenType: config.requiredTokenType,
@@ -134,7 +144,11 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   return (event) => {
     try {
       const request = readAuthorizerEvent(event);
-      const authorization = { authorization: request.authorization, targets: request.targets };
+      const authorization = {
+        authorization: request.authorization,
+        targets: request.targets,
+        sourceAddress: sourceAddressOf(event),
+      };
       const decision = resolver.resolveNow(authorization);
       if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
       return decision.then(
@@ -197,6 +211,13 @@ function phantomSettings(
     }),
     responseAudience: introspection.responseAudience,
     rateLimiter: new TokenBucket({ ratePerSecond: introspection.ratePerSecond, burst: introspection.burst }),
+    sourceRateLimiter: new SourceRateLimiter({
+      ratePerSecond: introspection.sourceRatePerSecond,
+      burst: introspection.sourceBurst,
+      maxSources: introspection.maxSources,
+    }),
+    ...(introspection.tokenShape ? { tokenShape: introspection.tokenShape } : {}),
+    requireAudience: introspection.requireAudience,
   };
 }
 

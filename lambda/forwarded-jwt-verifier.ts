@@ -1,11 +1,14 @@
 import {
   createRemoteJWKSet,
+  customFetch,
   decodeProtectedHeader,
   errors,
+  type FetchImplementation,
   type JWTHeaderParameters,
   type JWTPayload,
   jwtVerify,
 } from 'jose';
+import { readBoundedText } from './core/bounded-body.ts';
 
 /** Settings of {@link ForwardedJwtVerifier}. */
 export interface ForwardedJwtVerifierOptions {
@@ -38,6 +41,8 @@ export interface ForwardedJwt {
 const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const INTROSPECTION_TYPE = 'token-introspection+jwt';
 const CLOCK_TOLERANCE_SECONDS = 30;
+/** A larger JWKS is refused (an outage, not a verdict) and read no further. */
+const MAX_JWKS_BODY_BYTES = 256 * 1024;
 
 /**
  * What a zero-trust backend does with the JWT the gateway forwards: verify it again, with jose,
@@ -53,7 +58,11 @@ export class ForwardedJwtVerifier {
   constructor(options: ForwardedJwtVerifierOptions) {
     this.options = options;
     this.algorithms = [...(options.allowedAlgorithms ?? DEFAULT_ALGORITHMS)];
-    this.jwks = createRemoteJWKSet(new URL(options.jwksUri), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+    this.jwks = createRemoteJWKSet(new URL(options.jwksUri), {
+      timeoutDuration: 3000,
+      cooldownDuration: 30_000,
+      [customFetch]: boundedJwksFetch,
+    });
   }
 
   /** The verified JWT; throws jose's errors ({@link isTokenError} tells a bad token from an outage). */
@@ -86,6 +95,18 @@ export class ForwardedJwtVerifier {
     return { header: protectedHeader, payload, claims: introspected };
   }
 }
+
+/**
+ * jose reads the JWKS with `response.json()`, however large; it is handed a body already read at
+ * most {@link MAX_JWKS_BODY_BYTES} far instead (anything but a 200 is passed on for jose to refuse).
+ */
+const boundedJwksFetch: FetchImplementation = async (url, init) => {
+  const response = await fetch(url, init);
+  if (response.status !== 200) return response;
+  const text = await readBoundedText(response, MAX_JWKS_BODY_BYTES);
+  if (text === undefined) throw new Error(`The JWKS is larger than ${MAX_JWKS_BODY_BYTES} bytes`);
+  return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+};
 
 /** Errors that say the token is bad (401), as opposed to the JWKS being unreachable (500). */
 export function isTokenError(error: unknown): boolean {

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
-import { readBoundedText } from './adapters/bounded-body.ts';
 import { metricFields } from './adapters/json-log.ts';
+import { readBoundedText } from './core/bounded-body.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import type { DecisionLog } from './core/ports.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId } from './core/token-hash.ts';

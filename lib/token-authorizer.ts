@@ -17,6 +17,7 @@ import {
   expiryBoundSeconds,
   revocationBoundSeconds,
 } from '../lambda/cache-staleness.ts';
+import { type OpaqueTokenShape, opaqueTokenShapeProblem } from '../lambda/core/opaque-token-shape.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { HTTP_AUTHORIZER_IDENTITY_SOURCES, REST_AUTHORIZER_IDENTITY_SOURCES } from './authorizer-identity-sources.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
@@ -104,6 +105,53 @@ export interface TokenIntrospectionProps {
    * @default - the handler's default: 100
    */
   readonly burst?: number;
+
+  /**
+   * Sustained introspection calls per second per source address per Lambda instance (an IPv6
+   * source counts by its /64); more fail closed (500) for that source only, so one address
+   * flooding random tokens cannot spend {@link ratePerSecond} for everyone. REST TOKEN authorizers
+   * get no source address and are capped by {@link ratePerSecond} alone; behind CloudFront the
+   * source is the edge's address, shared by every client behind it.
+   *
+   * @default - the handler's default: 5 (a tenth of the instance's rate)
+   */
+  readonly sourceRatePerSecond?: number;
+
+  /**
+   * Calls one source address may make in a burst above {@link sourceRatePerSecond}.
+   *
+   * @default - the handler's default: 10
+   */
+  readonly sourceBurst?: number;
+
+  /**
+   * Source addresses whose budgets one Lambda instance remembers; the least recently seen is
+   * forgotten first (about 200 bytes each).
+   *
+   * @default - the handler's default: 10000
+   */
+  readonly maxSources?: number;
+
+  /**
+   * What the authorization server's opaque access tokens look like. A credential of another shape
+   * cannot be one of them and is refused (401) without an introspection call. oidc-provider:
+   * `{ minLength: 43, maxLength: 43, charset: 'base64url' }` (256 random bits); Curity:
+   * `{ prefix: '_0XBPWQQ_', minLength: 45, maxLength: 45, charset: 'uuid' }` as its examples show
+   * (check a token of your own deployment). Lengths include the prefix.
+   *
+   * @default - every well-formed credential is introspected
+   */
+  readonly tokenShape?: OpaqueTokenShape;
+
+  /**
+   * Whether an RFC 9701 answer must carry `aud` naming one of the authorizer's audiences. Turn it
+   * off only for a server that never sends `aud` in introspection answers: then a token issued for
+   * any resource server of the issuer is accepted. `token_type` (Bearer) stays required either way.
+   * Answers in the `jwt` format always need `aud`.
+   *
+   * @default true
+   */
+  readonly requireAudience?: boolean;
 
   /**
    * Version of the AWS Parameters and Secrets Lambda Extension layer.
@@ -427,6 +475,17 @@ export class TokenAuthorizer extends Construct {
       optional(AuthorizerEnv.introspectionTimeoutMs, millis(introspection.timeout));
       optional(AuthorizerEnv.introspectionRatePerSecond, numeric(introspection.ratePerSecond));
       optional(AuthorizerEnv.introspectionBurst, numeric(introspection.burst));
+      optional(AuthorizerEnv.introspectionSourceRatePerSecond, numeric(introspection.sourceRatePerSecond));
+      optional(AuthorizerEnv.introspectionSourceBurst, numeric(introspection.sourceBurst));
+      optional(AuthorizerEnv.introspectionMaxSources, numeric(introspection.maxSources));
+      const shape = introspection.tokenShape;
+      if (shape) {
+        optional(AuthorizerEnv.introspectionTokenPrefix, shape.prefix);
+        env[AuthorizerEnv.introspectionTokenMinLength] = String(shape.minLength);
+        env[AuthorizerEnv.introspectionTokenMaxLength] = String(shape.maxLength);
+        env[AuthorizerEnv.introspectionTokenCharset] = shape.charset;
+      }
+      if (introspection.requireAudience === false) env[AuthorizerEnv.introspectionRequireAudience] = 'false';
       paramsAndSecrets = lambda.ParamsAndSecretsLayerVersion.fromVersion(
         introspection.extensionVersion ?? lambda.ParamsAndSecretsVersions.V1_0_103,
         { cacheEnabled: true, logLevel: lambda.ParamsAndSecretsLogLevel.WARN },
@@ -580,6 +639,8 @@ function validateProps(props: TokenAuthorizerProps): void {
     if (introspection.existingClientSecret && introspection.clientSecretProps) {
       fail('introspection.existingClientSecret and introspection.clientSecretProps cannot both be set; choose one.');
     }
+    const shapeProblem = introspection.tokenShape && opaqueTokenShapeProblem(introspection.tokenShape);
+    if (shapeProblem) fail(`introspection.tokenShape describes no token: ${shapeProblem}.`);
   }
   if (props.jwtValidationEnabled && !props.jwtClientIds?.length) {
     fail('jwtValidationEnabled requires jwtClientIds: the clients meant to hold JWTs (the proxy pass-through list).');

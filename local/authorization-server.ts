@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { JWK } from 'jose';
-import type { Configuration, ProviderClient, ProviderToken } from 'oidc-provider';
+import type { Configuration, Provider, ProviderClient, ProviderToken } from 'oidc-provider';
+import type { OpaqueTokenShape } from '../lambda/core/opaque-token-shape.ts';
 import { loadOidcProvider } from './load-oidc-provider.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback, type OutageSwitch, outageSwitchFor } from './loopback-http.ts';
 import { ProviderStorage } from './provider-storage.ts';
@@ -28,6 +29,29 @@ export const CLIENT_IDS: Readonly<Record<ClientRole, string>> = {
  * JWT access tokens like `split-client`.
  */
 export const PRIVATE_KEY_JWT_CLIENT_ID = 'split-key-client';
+
+/**
+ * The one end-user of the local server: CIBA requests (RFC-style backchannel authentication) that
+ * name it with `login_hint` are approved at once, as if its authentication device always said yes.
+ * This is how tests obtain a real refresh token without a browser.
+ */
+export const DEMO_USER = 'demo-user';
+
+/** The CIBA grant type (OpenID Connect Client-Initiated Backchannel Authentication 1.0). */
+export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba';
+
+/** Random bits in an opaque token oidc-provider issues (`formats.bitsOfOpaqueRandomness`). */
+const OPAQUE_TOKEN_BITS = 256;
+
+/**
+ * What the local server's opaque tokens look like: oidc-provider draws them with nanoid from the
+ * 64-character URL-safe alphabet (`A-Za-z0-9_-`), `ceil(bits / 6)` characters, no prefix.
+ */
+export const OPAQUE_TOKEN_SHAPE: OpaqueTokenShape = {
+  minLength: Math.ceil(OPAQUE_TOKEN_BITS / 6),
+  maxLength: Math.ceil(OPAQUE_TOKEN_BITS / 6),
+  charset: 'base64url',
+};
 
 /** A registered client's credentials (client_secret_basic; client_secret_post is accepted too). */
 export interface ClientCredentials {
@@ -77,6 +101,8 @@ export interface AuthorizationServer {
   readonly introspectionEndpoint: string;
   readonly revocationEndpoint: string;
   readonly jwksUri: string;
+  /** Backchannel authentication endpoint (CIBA), open to the phantom client. */
+  readonly backchannelAuthenticationEndpoint: string;
   readonly audience: string;
   readonly scopes: readonly string[];
   readonly clients: Readonly<Record<ClientRole, ClientCredentials>>;
@@ -100,6 +126,7 @@ const ROUTES = {
   introspection: '/token/introspection',
   revocation: '/token/revocation',
   jwks: '/jwks',
+  backchannel_authentication: '/backchannel',
 } as const;
 
 /** Clients that get RFC 9068 JWT access tokens for the API without asking for a resource. */
@@ -107,9 +134,11 @@ const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.split, CLIENT_ID
 
 /**
  * Starts oidc-provider on 127.0.0.1 with client credentials, introspection (RFC 7662 and RFC 9701
- * signed answers), revocation and resource indicators. `split-client`, `split-key-client` (which
- * authenticates with `private_key_jwt`) and `jwt-client` get JWT access tokens for the API by
- * default; `phantom-client` gets opaque tokens;
+ * signed answers), revocation, resource indicators and DPoP (oidc-provider's default). `split-client`,
+ * `split-key-client` (which authenticates with `private_key_jwt`) and `jwt-client` get JWT access
+ * tokens for the API by default; `phantom-client` gets opaque tokens for the API (`aud` is the API)
+ * when it asks for an API scope, and also holds the CIBA and refresh-token grants so that tests can
+ * obtain a real refresh token (see {@link DEMO_USER});
  * `gateway-introspector` may introspect any client's tokens and gets signed answers.
  * Nothing is written to stdout.
  */
@@ -139,21 +168,26 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 
   try {
     const apiServer = { audience, scope: scopes.join(' '), accessTokenTTL: accessTokenTtlSeconds };
+    const apiScopes = new Set(scopes);
+    // Set once the provider exists; the CIBA callback below only runs after that.
+    let provider: Provider | undefined;
     const configuration: Configuration = {
       adapter: storage.adapter,
       jwks: { keys: keys.map((key) => ({ ...key })) },
       routes: ROUTES,
-      scopes: ['openid', ...scopes],
+      scopes: ['openid', 'offline_access', ...scopes],
+      formats: { bitsOfOpaqueRandomness: OPAQUE_TOKEN_BITS },
       clients: [
         ...(Object.keys(CLIENT_IDS) as ClientRole[]).map((role) => ({
           client_id: CLIENT_IDS[role],
           client_secret: clientSecrets[role],
-          grant_types: role === 'introspector' ? [] : ['client_credentials'],
+          grant_types: grantTypesOf(role),
           response_types: [],
           redirect_uris: [],
           token_endpoint_auth_method: 'client_secret_basic',
-          scope: role === 'introspector' ? undefined : ['openid', ...scopes].join(' '),
+          scope: role === 'introspector' ? undefined : ['openid', 'offline_access', ...scopes].join(' '),
           ...(role === 'introspector' ? { introspection_signed_response_alg: introspectionSigningAlgorithm } : {}),
+          ...(role === 'phantom' ? { backchannel_token_delivery_mode: 'poll' } : {}),
         })),
         {
           client_id: PRIVATE_KEY_JWT_CLIENT_ID,
@@ -165,10 +199,42 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           scope: ['openid', ...scopes].join(' '),
         },
       ],
-      ttl: { AccessToken: accessTokenTtlSeconds, ClientCredentials: accessTokenTtlSeconds },
+      ttl: {
+        AccessToken: accessTokenTtlSeconds,
+        ClientCredentials: accessTokenTtlSeconds,
+        // oidc-provider's own defaults, set so that it prints no notice when it uses them.
+        BackchannelAuthenticationRequest: 10 * 60,
+        Grant: 14 * 24 * 60 * 60,
+        IdToken: 60 * 60,
+        RefreshToken: 14 * 24 * 60 * 60,
+      },
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
+        ciba: {
+          enabled: true,
+          deliveryModes: ['poll'],
+          processLoginHint: async (_ctx: unknown, loginHint: string) =>
+            loginHint === DEMO_USER ? DEMO_USER : undefined,
+          processLoginHintToken: async () => undefined,
+          validateBindingMessage: async () => {},
+          validateRequestContext: async () => {},
+          verifyUserCode: async () => {},
+          // The demo user's device approves every request at once, for the scopes asked.
+          triggerAuthenticationDevice: async (
+            _ctx: unknown,
+            request: { accountId: string; clientId: string; scope: string },
+          ) => {
+            if (provider === undefined) throw new Error('provider not started');
+            const grant = new provider.Grant({ accountId: request.accountId, clientId: request.clientId });
+            const requested = request.scope.split(' ');
+            grant.addOIDCScope(requested.filter((scope) => !apiScopes.has(scope)).join(' '));
+            const resourceScopes = requested.filter((scope) => apiScopes.has(scope));
+            if (resourceScopes.length > 0) grant.addResourceScope(audience, resourceScopes.join(' '));
+            await grant.save();
+            await provider.backchannelResult(request, grant);
+          },
+        },
         introspection: {
           enabled: true,
           // The introspector may introspect every client's tokens; any other client only its own.
@@ -183,8 +249,19 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         },
         resourceIndicators: {
           enabled: true,
-          defaultResource: async (_ctx: unknown, client: ProviderClient, oneOf?: string[]) =>
-            oneOf ?? (JWT_CLIENT_IDS.has(client.clientId) ? audience : undefined),
+          // The phantom client's tokens are for the API unless it asks for OpenID scopes only: such
+          // a token stays a userinfo token without `aud`.
+          defaultResource: async (
+            ctx: { oidc: { params?: { scope?: unknown } } },
+            client: ProviderClient,
+            oneOf?: string[],
+          ) => {
+            if (oneOf) return oneOf;
+            if (JWT_CLIENT_IDS.has(client.clientId)) return audience;
+            const requested = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope.split(' ') : [];
+            const forApi = requested.length === 0 || requested.some((scope) => apiScopes.has(scope));
+            return client.clientId === CLIENT_IDS.phantom && forApi ? audience : undefined;
+          },
           useGrantedResource: async () => false,
           getResourceServerInfo: async (_ctx: unknown, resource: string, client: ProviderClient) => {
             if (resource !== audience) throw new errors.InvalidTarget('unknown resource indicator');
@@ -198,13 +275,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       },
       // Defaults that would print "you SHOULD change" notices to stdout if ever called.
       clientBasedCORS: () => false,
-      findAccount: async () => undefined,
+      findAccount: async (_ctx: unknown, accountId: string) =>
+        accountId === DEMO_USER ? { accountId, claims: async () => ({ sub: accountId }) } : undefined,
       renderError: async (ctx: { type: string; body: unknown }, out: Record<string, string>) => {
         ctx.type = 'json';
         ctx.body = out;
       },
     };
-    const provider = new Provider(issuer, configuration);
+    provider = new Provider(issuer, configuration);
     server.on('request', provider.callback());
   } catch (error) {
     await closeServer(server);
@@ -219,6 +297,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     introspectionEndpoint: `${issuer}${ROUTES.introspection}`,
     revocationEndpoint: `${issuer}${ROUTES.revocation}`,
     jwksUri: `${issuer}${ROUTES.jwks}`,
+    backchannelAuthenticationEndpoint: `${issuer}${ROUTES.backchannel_authentication}`,
     audience,
     scopes,
     clients: {
@@ -253,6 +332,12 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 /** The public half of a private JWK: every private member dropped. */
 function publicJwkOf({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk }: PrivateSigningJwk): JWK {
   return publicJwk;
+}
+
+function grantTypesOf(role: ClientRole): string[] {
+  if (role === 'introspector') return [];
+  if (role === 'phantom') return ['client_credentials', CIBA_GRANT_TYPE, 'refresh_token'];
+  return ['client_credentials'];
 }
 
 function generateSecret(): string {

@@ -3,12 +3,7 @@ import type { DecisionLog } from '../lambda/core/ports.ts';
 import type { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
 import type { ContextHeaderMapping } from '../lib/example-api.ts';
 import type { RestGatewayResponse, RestGatewayResponseType } from '../lib/rest-gateway-responses.ts';
-import {
-  decodeHttpApiPath,
-  type GatewayEventFormat,
-  type GatewayRequest,
-  type MethodArnPath,
-} from './api-gateway/authorizer-events.ts';
+import type { GatewayEventFormat, GatewayRequest, MethodArnPath } from './api-gateway/authorizer-events.ts';
 import {
   type AuthorizationOutcome,
   type AuthorizerFunction,

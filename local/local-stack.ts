@@ -21,7 +21,7 @@ import {
 } from '../lib/example-api.ts';
 import { restGatewayResponses } from '../lib/rest-gateway-responses.ts';
 import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer-events.ts';
-import { type ClientCredentials, startAuthorizationServer } from './authorization-server.ts';
+import { type ClientCredentials, OPAQUE_TOKEN_SHAPE, startAuthorizationServer } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
@@ -189,6 +189,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         timeoutMs: 2000,
         ratePerSecond: 50,
         burst: 100,
+        // Each address gets a fifth of the instance's budget: most local callers share 127.0.0.1.
+        sourceRatePerSecond: 10,
+        sourceBurst: 20,
+        maxSources: 10_000,
+        // oidc-provider's opaque tokens: anything else is refused without an introspection call.
+        tokenShape: OPAQUE_TOKEN_SHAPE,
+        requireAudience: true,
       },
       jwtValidationEnabled: true,
       jwtClientIds,

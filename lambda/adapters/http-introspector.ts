@@ -1,6 +1,6 @@
+import { readBoundedText } from '../core/bounded-body.ts';
 import { DependencyError } from '../core/dependency-error.ts';
 import type { IntrospectionAnswer, IntrospectionResponseFormat, Introspector } from '../core/ports.ts';
-import { readBoundedText } from './bounded-body.ts';
 
 /** Settings of {@link HttpIntrospector}. */
 export interface HttpIntrospectorOptions {
@@ -12,6 +12,11 @@ export interface HttpIntrospectorOptions {
   readonly responseFormat: IntrospectionResponseFormat;
   /** Deadline of one call, connection included. */
   readonly timeoutMs: number;
+  /**
+   * Largest answer read, in bytes, counted as it streams; a larger one is a protocol fault and its
+   * connection is closed. @default 65536 (64 KiB: an RFC 9701 answer is one JWT)
+   */
+  readonly maxBodyBytes?: number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
@@ -21,7 +26,7 @@ const MEDIA_TYPE: Record<IntrospectionResponseFormat, string> = {
   jwt: 'application/jwt',
 };
 /** Larger answers are not introspection responses; refuse them rather than buffer them. */
-const MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
@@ -33,9 +38,14 @@ export class HttpIntrospector implements Introspector {
   private readonly options: HttpIntrospectorOptions;
   private readonly fetch: typeof fetch;
   private readonly basicAuthorization: string;
+  private readonly maxBodyBytes: number;
 
   constructor(options: HttpIntrospectorOptions) {
     this.options = options;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 1) {
+      throw new RangeError('HttpIntrospector maxBodyBytes must be a positive integer');
+    }
     this.fetch = options.fetch ?? globalThis.fetch;
     // RFC 6749 section 2.3.1: form-encode id and secret before Base64.
     this.basicAuthorization = `Basic ${btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`)}`;
@@ -73,7 +83,7 @@ export class HttpIntrospector implements Introspector {
         redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await readBoundedText(response, MAX_BODY_BYTES);
+      const text = await readBoundedText(response, this.maxBodyBytes);
       if (text === undefined) throw protocolError('answer too large');
       body = text;
     } catch (error) {

@@ -21,7 +21,10 @@ const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-3
  *
  * Per algorithm: RS* PKCS#1 v1.5 with the algorithm's hash; PS* RSA-PSS with MGF1 over the same
  * hash and a salt as long as the hash (RFC 7518 section 3.5); ES* ECDSA with the raw `r || s`
- * (IEEE P1363) signature JWS uses; EdDSA/Ed25519 with no separate hash. Base64url is decoded by
+ * (IEEE P1363) signature JWS uses; EdDSA/Ed25519 with no separate hash. A signature of any length
+ * but the algorithm's (for RSA, the modulus length in bytes, RFC 8017 sections 8.1.2 and 8.2.2) is
+ * refused before OpenSSL sees it: OpenSSL verifies an RSA-PSS signature one byte short (a leading
+ * zero dropped), which would be a second spelling of the same token. Base64url is decoded by
  * Buffer, natively.
  */
 export class NodeJoseCrypto implements JoseCrypto {
@@ -35,7 +38,7 @@ export class NodeJoseCrypto implements JoseCrypto {
     const algorithm = jwsAlgorithm(alg);
     if (algorithm === undefined) throw new TypeError(`Unsupported JWS algorithm ${alg}`);
     const keyObject = this.importKey(key);
-    if (algorithm.signatureBytes !== undefined && signature.length !== algorithm.signatureBytes) return false;
+    if (signature.length !== signatureBytesOf(algorithm, keyObject)) return false;
     try {
       return verify(hashOf(algorithm), signingInput, verifyKey(algorithm, keyObject), signature);
     } catch {
@@ -60,6 +63,12 @@ export class NodeJoseCrypto implements JoseCrypto {
 
 /** The port to wire into the core on Node. */
 export const nodeJoseCrypto: JoseCrypto = new NodeJoseCrypto();
+
+/** The only signature length the algorithm and key allow: k for RSA, the fixed size otherwise. */
+function signatureBytesOf(algorithm: JwsAlgorithm, key: KeyObject): number {
+  if (algorithm.signatureBytes !== undefined) return algorithm.signatureBytes;
+  return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+}
 
 function hashOf(algorithm: JwsAlgorithm): string | null {
   return algorithm.hash === undefined ? null : NODE_HASH[algorithm.hash];

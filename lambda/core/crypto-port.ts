@@ -18,14 +18,16 @@ export interface JoseCrypto {
   digest(algorithm: DigestAlgorithm, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /**
    * Whether `signature` is a valid JWS signature of `signingInput` (the ASCII bytes of
-   * `header.payload`) under the public `key` for `alg`. A malformed signature (wrong length, bad
-   * encoding) is `false`, never an exception.
+   * `header.payload`) under the public `key` for `alg`. A malformed signature (bad encoding, or any
+   * length but the algorithm's: for RSA exactly the modulus length in bytes, RFC 8017 sections
+   * 8.1.2 and 8.2.2) is `false`, never an exception.
    *
    * @param alg one of {@link SUPPORTED_JWS_ALGORITHMS}; the core never passes another
    * @param key a public JWK whose `kty` and `crv` the core has already matched to `alg`; the same
    *   object is passed on every call until the key set is refetched, so implementations may cache
    *   the imported key by identity
-   * @throws when the key itself cannot be imported; the core reports it as `jwks_unavailable`
+   * @throws only when the key itself cannot be imported; the core then refuses the token
+   *   (`unusable_key`) and reports the key set's problem, so this must not throw for a bad signature
    */
   verifySignature(alg: string, key: JWK, signingInput: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
   /**

@@ -3,6 +3,7 @@ export type DependencyErrorCode =
   | 'token_store_unavailable'
   | 'introspection_unavailable'
   | 'introspection_rate_limited'
+  | 'introspection_source_rate_limited'
   | 'jwks_unavailable'
   | 'secret_unavailable';
 

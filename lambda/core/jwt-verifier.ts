@@ -1,7 +1,6 @@
 import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose';
 import { decodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 import type { JoseCrypto } from './crypto-port.ts';
-import { DependencyError } from './dependency-error.ts';
 import { isJsonObject, type JsonWebKeySet, unusableKeyProblem, verificationKeys } from './jwk-set.ts';
 import { type JwksSource, StaticJwks } from './jwks-source.ts';
 import { type JwsAlgorithm, jwsAlgorithm, SUPPORTED_JWS_ALGORITHMS } from './jws-algorithms.ts';
@@ -26,6 +25,8 @@ export interface JwtVerifierOptions {
   readonly jwksCooldownMs?: number;
   /** How long fetched keys are used before the JWKS is fetched again. @default 600000 (10 minutes) */
   readonly jwksMaxAgeMs?: number;
+  /** Largest JWKS body read, in bytes, counted as it streams. @default 262144 (256 KiB) */
+  readonly jwksMaxBodyBytes?: number;
   /** Keys to verify with instead of fetching the JWKS (tests, keys configured out of band). @default the remote JWKS at jwksUri */
   readonly jwks?: JsonWebKeySet;
   /** Fetch for the remote JWKS. @default globalThis.fetch */
@@ -34,6 +35,20 @@ export interface JwtVerifierOptions {
   readonly crypto?: JoseCrypto;
   /** @default Date.now */
   readonly clock?: Clock;
+  /**
+   * Told once per key object (so once per fetched key set, not per request) when a token selects
+   * a key that cannot be used: the issuer's key set is broken and someone should look. Must not
+   * throw; whatever it throws is ignored. @default nothing is reported
+   */
+  readonly onKeySetProblem?: (problem: KeySetProblem) => void;
+}
+
+/** A key in the issuer's key set that can verify nothing; no token material. */
+export interface KeySetProblem {
+  /** The key's own `kid` (from the key set, not from a token), when it has a string one. */
+  readonly kid: string | undefined;
+  /** What is wrong with it. */
+  readonly reason: string;
 }
 
 /** What a particular JWT must satisfy beyond issuer, signature and time. */
@@ -48,7 +63,10 @@ export interface JwtExpectation {
 
 export type JwtVerification =
   | { readonly ok: true; readonly claims: JWTPayload; readonly header: JWTHeaderParameters }
-  | { readonly ok: false; readonly reason: 'forbidden_header' | 'invalid_signature' | 'invalid_claims' | 'expired' };
+  | {
+      readonly ok: false;
+      readonly reason: 'forbidden_header' | 'invalid_signature' | 'unusable_key' | 'invalid_claims' | 'expired';
+    };
 
 type Refusal = JwtVerification & { ok: false };
 
@@ -60,6 +78,9 @@ const INVALID_SIGNATURE: Refusal = Object.freeze({ ok: false, reason: 'invalid_s
 const INVALID_CLAIMS: Refusal = Object.freeze({ ok: false, reason: 'invalid_claims' });
 const EXPIRED: Refusal = Object.freeze({ ok: false, reason: 'expired' });
 const FORBIDDEN_HEADER: Refusal = Object.freeze({ ok: false, reason: 'forbidden_header' });
+const UNUSABLE_KEY: Refusal = Object.freeze({ ok: false, reason: 'unusable_key' });
+/** Longest key-set `kid` passed to {@link JwtVerifierOptions.onKeySetProblem}. */
+const MAX_REPORTED_KID_LENGTH = 128;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
@@ -67,16 +88,20 @@ const ascii = new TextEncoder();
 /**
  * Verifies compact JWS JWTs against the issuer's keys (RFC 7515, RFC 7519, RFC 8725), with the
  * signature primitive behind a {@link JoseCrypto} port so the core stays runtime-neutral. Bad
- * tokens give a typed result; an unreachable or broken JWKS throws {@link DependencyError}.
+ * tokens give a typed result; an unreachable JWKS, or one that is not a key set, throws
+ * `DependencyError`. A token whose selected key cannot be used (see {@link unusableKeyProblem},
+ * or a key the port cannot import) is refused as `unusable_key`, as jose refuses it: a broken key
+ * in the set must not let anyone who names its `kid` trip 500s and alarms. The key is reported
+ * once through `onKeySetProblem`.
  *
  * In order: three parts, each canonical base64url; the header a JSON object; `jku`, `x5u`, `jwk`,
  * `x5c` refused (`forbidden_header`); any `crit`, and any `b64` but `true`, refused
  * (`forbidden_header`: no extension is understood, and a JWT payload is always base64url); `alg`
  * on the allowlist; exactly one key of the JWKS fits `alg` and the header's `kid` (see
- * {@link verificationKeys}), the JWKS being refetched once per cooldown when none does; the
- * signature; then the payload a JSON object and its claims ({@link checkClaims}). A header `kid`
- * is not required, but a JWKS with several keys that fit a kid-less token refuses it rather than
- * trying each (as jose does).
+ * {@link verificationKeys}), the JWKS being refetched once per cooldown when none does; that key
+ * usable; the signature; then the payload a JSON object and its claims ({@link checkClaims}). A
+ * header `kid` is not required, but a JWKS with several keys that fit a kid-less token refuses it
+ * rather than trying each (as jose does).
  */
 export class JwtVerifier {
   private readonly keySource: JwksSource;
@@ -85,6 +110,9 @@ export class JwtVerifier {
   private readonly algorithms: ReadonlySet<string>;
   private readonly clockSkewSeconds: number;
   private readonly clock: Clock;
+  private readonly onKeySetProblem: ((problem: KeySetProblem) => void) | undefined;
+  /** Key objects found unusable and reported (a refetched set brings new objects, reported anew). */
+  private readonly unusableKeys = new WeakSet<JWK>();
 
   constructor(options: JwtVerifierOptions) {
     const forbidden = options.allowedAlgorithms.filter((alg) => FORBIDDEN_ALGORITHM.test(alg));
@@ -101,6 +129,7 @@ export class JwtVerifier {
     this.clockSkewSeconds = options.clockSkewSeconds;
     this.clock = options.clock ?? Date.now;
     this.crypto = options.crypto ?? webJoseCrypto;
+    this.onKeySetProblem = options.onKeySetProblem;
     this.keySource = options.jwks
       ? new StaticJwks(options.jwks)
       : new RemoteJwks({
@@ -108,6 +137,7 @@ export class JwtVerifier {
           timeoutMs: options.jwksTimeoutMs ?? 5000,
           cooldownMs: options.jwksCooldownMs ?? 30_000,
           maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
+          ...(options.jwksMaxBodyBytes === undefined ? {} : { maxBodyBytes: options.jwksMaxBodyBytes }),
           ...(options.fetch ? { fetch: options.fetch } : {}),
         });
   }
@@ -144,12 +174,13 @@ export class JwtVerifier {
     // No key, or several for a kid-less token: refused rather than tried one by one (as jose does).
     if (candidates.length !== 1) return INVALID_SIGNATURE;
     const key = candidates[0] as JWK;
+    if (this.unusableKeys.has(key)) return UNUSABLE_KEY;
     const problem = unusableKeyProblem(key);
-    if (problem !== undefined)
-      throw new DependencyError('jwks_unavailable', `The issuer's key is unusable: ${problem}`);
+    if (problem !== undefined) return this.refuseUnusableKey(key, problem);
     const signingInput = ascii.encode(jwt.slice(0, lastDot));
     const answer = this.checkSignature(alg, key, signingInput, signature);
-    if (!(typeof answer === 'boolean' ? answer : await answer)) return INVALID_SIGNATURE;
+    const verdict = typeof answer === 'boolean' ? answer : await answer;
+    if (verdict !== true) return verdict === false ? INVALID_SIGNATURE : this.refuseUnusableKey(key, verdict);
 
     const claims = parseJsonObject(payloadBytes) as JWTPayload | undefined;
     if (claims === undefined) return INVALID_CLAIMS;
@@ -172,31 +203,43 @@ export class JwtVerifier {
     return isCanonicalBase64Url(part) ? native.call(this.crypto, part) : undefined;
   }
 
-  /** The port's verdict; a port that throws could not use the issuer's key, which is a JWKS fault. */
+  /**
+   * The port's verdict, or why the key is unusable when the port throws: a port throws only when
+   * it cannot import the key (see {@link JoseCrypto.verifySignature}), which is the key set's
+   * fault, not the token's.
+   */
   private checkSignature(
     alg: string,
     key: JWK,
     signingInput: Uint8Array,
     signature: Uint8Array,
-  ): boolean | Promise<boolean> {
+  ): boolean | string | Promise<boolean | string> {
     let answer: boolean | Promise<boolean>;
     try {
       answer = this.crypto.verifySignature(alg, key, signingInput, signature);
     } catch (error) {
-      throw unusableKey(error);
+      return importFailure(error);
     }
-    return typeof answer === 'boolean' ? answer : Promise.resolve(answer).catch(rethrowUnusableKey);
+    return typeof answer === 'boolean' ? answer : Promise.resolve(answer).catch(importFailure);
+  }
+
+  /** Refuses the token, remembering the key as unusable and reporting it the first time. */
+  private refuseUnusableKey(key: JWK, reason: string): Refusal {
+    if (!this.unusableKeys.has(key)) {
+      this.unusableKeys.add(key);
+      const kid = typeof key.kid === 'string' ? key.kid.slice(0, MAX_REPORTED_KID_LENGTH) : undefined;
+      try {
+        this.onKeySetProblem?.({ kid, reason });
+      } catch {
+        // Reporting must not change the verdict.
+      }
+    }
+    return UNUSABLE_KEY;
   }
 }
 
-function unusableKey(error: unknown): DependencyError {
-  return new DependencyError('jwks_unavailable', `The issuer's key could not be imported (${describe(error)})`, {
-    cause: error,
-  });
-}
-
-function rethrowUnusableKey(error: unknown): never {
-  throw unusableKey(error);
+function importFailure(error: unknown): string {
+  return `the crypto port could not import the key (${describe(error)})`;
 }
 
 /** A JSON object from strict UTF-8, undefined for anything else (bad UTF-8, bad JSON, arrays, scalars). */

@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { readBoundedText } from './bounded-body.ts';
 import { DependencyError } from './dependency-error.ts';
 import { isJsonWebKeySet } from './jwk-set.ts';
 import type { JwksSource } from './jwks-source.ts';
@@ -14,6 +15,12 @@ export interface RemoteJwksOptions {
   readonly cooldownMs?: number;
   /** How long fetched keys are used before they are fetched again. @default 600000 (10 minutes) */
   readonly maxAgeMs?: number;
+  /**
+   * Largest JWKS body read, in bytes, counted as it streams (chunked or not, whatever
+   * `Content-Length` says); a larger answer is refused as `jwks_unavailable` and its connection
+   * closed. @default 262144 (256 KiB: a few hundred public keys)
+   */
+  readonly maxBodyBytes?: number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** Time of the cache (not of token validity). @default Date.now */
@@ -21,19 +28,23 @@ export interface RemoteJwksOptions {
 }
 
 const ACCEPT = 'application/jwk-set+json, application/json';
+/** Default of {@link RemoteJwksOptions.maxBodyBytes}. */
+export const DEFAULT_JWKS_MAX_BODY_BYTES = 256 * 1024;
 
 /**
  * The issuer's JWKS over HTTP, runtime-neutral (fetch and AbortSignal only), with the behaviour of
  * jose's remote JWK set: keys are cached for `maxAgeMs`; a token whose key is not in the set causes
  * at most one refetch per `cooldownMs`; concurrent callers share the one fetch in flight; failures
  * are not cached (the next call tries again) and throw {@link DependencyError}. Redirects are
- * refused: the keys come from the configured URL or not at all.
+ * refused: the keys come from the configured URL or not at all. The body is read at most
+ * `maxBodyBytes` bytes far.
  */
 export class RemoteJwks implements JwksSource {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly cooldownMs: number;
   private readonly maxAgeMs: number;
+  private readonly maxBodyBytes: number;
   private readonly fetch: typeof fetch;
   private readonly clock: Clock;
   private current: readonly JWK[] | undefined;
@@ -45,6 +56,10 @@ export class RemoteJwks implements JwksSource {
     this.timeoutMs = nonNegative(options.timeoutMs ?? 5000, 'timeoutMs');
     this.cooldownMs = nonNegative(options.cooldownMs ?? 30_000, 'cooldownMs');
     this.maxAgeMs = nonNegative(options.maxAgeMs ?? 600_000, 'maxAgeMs');
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_JWKS_MAX_BODY_BYTES;
+    if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 1) {
+      throw new RangeError('RemoteJwks maxBodyBytes must be a positive integer');
+    }
     this.fetch = options.fetch ?? globalThis.fetch;
     this.clock = options.clock ?? Date.now;
   }
@@ -86,11 +101,21 @@ export class RemoteJwks implements JwksSource {
       await response.body?.cancel().catch(() => undefined);
       throw unavailable(`the JWKS answered HTTP ${response.status}`);
     }
+    let text: string | undefined;
+    try {
+      text = await readBoundedText(response, this.maxBodyBytes);
+    } catch (error) {
+      throw unavailable(
+        signal.aborted ? 'the JWKS request timed out' : `the JWKS answer could not be read (${nameOf(error)})`,
+        error,
+      );
+    }
+    if (text === undefined) throw unavailable(`the JWKS is larger than ${this.maxBodyBytes} bytes`);
     let body: unknown;
     try {
-      body = await response.json();
+      body = JSON.parse(text);
     } catch (error) {
-      throw unavailable(signal.aborted ? 'the JWKS request timed out' : 'the JWKS is not JSON', error);
+      throw unavailable('the JWKS is not JSON', error);
     }
     if (!isJsonWebKeySet(body)) throw unavailable('the JWKS is not { keys: [...] } with JSON object members');
     this.current = Object.freeze([...body.keys]);

@@ -36,8 +36,16 @@ export type DenyReason =
   | 'jwt_not_accepted'
   | 'forbidden_header'
   | 'invalid_signature'
+  /** The issuer's key the token names cannot be used (the key set is broken; reported apart). */
+  | 'unusable_key'
   | 'invalid_claims'
   | 'expired'
+  /** An introspection answer without `token_type`: not an access token (a refresh token, say). */
+  | 'not_access_token'
+  /** Bound to a key or certificate (`cnf`, or a `token_type` other than Bearer) with no verified proof. */
+  | 'binding_not_verified'
+  /** Not shaped like the authorization server's opaque tokens; refused without introspection. */
+  | 'unrecognized_shape'
   | 'insufficient_scope';
 
 export type Decision =

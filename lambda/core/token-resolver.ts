@@ -3,11 +3,14 @@ import { type CredentialShape, readBearerScheme, shapeOf } from './bearer-creden
 import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
+import { hasOpaqueTokenShape, type OpaqueTokenShape } from './opaque-token-shape.ts';
 import type { Clock, Introspector, TokenStore } from './ports.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-token.ts';
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
 import { hasScopes, type RequestTarget, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
+import type { SourceRateLimiter } from './source-rate-limiter.ts';
+import { carriesBinding, introspectedTokenType } from './token-binding.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId, tokenLogIdOf } from './token-hash.ts';
 import { webJoseCrypto } from './web-crypto.ts';
 
@@ -24,6 +27,23 @@ export interface PhantomTokenSettings {
   readonly responseAudience: string;
   /** Caps introspection calls so random tokens cannot flood the authorization server. */
   readonly rateLimiter: TokenBucket;
+  /**
+   * Caps introspection calls per source address, so that one address cannot spend
+   * {@link rateLimiter}'s budget for everyone. Requests without a source address (REST TOKEN
+   * events) are capped by {@link rateLimiter} alone. @default no cap per source
+   */
+  readonly sourceRateLimiter?: SourceRateLimiter;
+  /**
+   * What the authorization server's opaque tokens look like; a credential of another shape is
+   * refused (401) without a call. @default any well-formed credential is introspected
+   */
+  readonly tokenShape?: OpaqueTokenShape;
+  /**
+   * Whether an RFC 9701 answer must name this API in `aud`. Only for servers that never send one:
+   * without it a token issued for any resource server of the issuer is accepted. `token_type` is
+   * required either way. @default true
+   */
+  readonly requireAudience?: boolean;
 }
 
 /** Everything the resolver is built from; the composition root wires adapters in. */
@@ -65,6 +85,11 @@ export interface AuthorizationRequest {
    * tells it; the request needs what every one of them needs.
    */
   readonly targets: readonly RequestTarget[];
+  /**
+   * The client's address as API Gateway saw it (behind CloudFront: the edge's), when the event
+   * carries one; introspection is budgeted per source. @default none (REST TOKEN events)
+   */
+  readonly sourceAddress?: string | undefined;
 }
 
 type Verified =
@@ -114,18 +139,21 @@ export class TokenResolver {
     if (cached) return this.authorize(cached, request.targets, true);
     const shape = shapeOf(bearer.token);
     if (shape === undefined) return deny('malformed');
-    return this.resolveUncached(bearer.token, shape, request.targets);
+    return this.resolveUncached(bearer.token, shape, request);
   }
 
   private async resolveUncached(
     token: string,
     shape: CredentialShape,
-    targets: readonly RequestTarget[],
+    request: AuthorizationRequest,
   ): Promise<Decision> {
-    const verified = await this.verifyCredential(token, shape);
+    const verified = await this.verifyCredential(token, shape, request.sourceAddress);
     if (!verified.ok) return deny(verified.reason, await this.digestId(token));
+    // DESIGN invariant 10, on every path: a token bound to a key is only as good as a verified proof
+    // of that key, and the gateway verifies none yet, so a bound token presented as Bearer is refused.
+    if (carriesBinding(verified.token.claims)) return deny('binding_not_verified', verified.token.tokenId);
     this.options.cache.set(token, verified.token, this.options.clock());
-    return this.authorize(verified.token, targets, false);
+    return this.authorize(verified.token, request.targets, false);
   }
 
   /** The route rules, evaluated afresh on every request: only the token is ever cached, never a decision. */
@@ -144,18 +172,22 @@ export class TokenResolver {
     return { effect: 'allow', token, cached };
   }
 
-  private async verifyCredential(token: string, shape: CredentialShape): Promise<Verified> {
+  private async verifyCredential(
+    token: string,
+    shape: CredentialShape,
+    sourceAddress: string | undefined,
+  ): Promise<Verified> {
     const { split, phantom, jwtValidationEnabled } = this.options;
     if (shape === 'jwt') {
       if (jwtValidationEnabled) return this.verifyPlainJwt(token);
       // An authorization server may still know a JWT it issued; otherwise it is refused.
-      return phantom ? this.introspect(token, phantom) : { ok: false, reason: 'jwt_not_accepted' };
+      return phantom ? this.introspect(token, phantom, sourceAddress) : { ok: false, reason: 'jwt_not_accepted' };
     }
     if (split && POSSIBLE_SIGNATURE.test(token)) {
       const resolved = await this.resolveSplit(token, split);
       if (resolved !== undefined) return resolved;
     }
-    return phantom ? this.introspect(token, phantom) : { ok: false, reason: 'unknown' };
+    return phantom ? this.introspect(token, phantom, sourceAddress) : { ok: false, reason: 'unknown' };
   }
 
   /** undefined when the table has no record, so the caller can fall back. */
@@ -187,8 +219,24 @@ export class TokenResolver {
     return { ok: true, token: toResolvedToken('jwt', jwt, verification.claims, await this.digestId(jwt)) };
   }
 
-  private async introspect(token: string, phantom: PhantomTokenSettings): Promise<Verified> {
-    if (!phantom.rateLimiter.tryTake(this.options.clock())) {
+  private async introspect(
+    token: string,
+    phantom: PhantomTokenSettings,
+    sourceAddress: string | undefined,
+  ): Promise<Verified> {
+    // No call for a credential that cannot be one of the server's tokens: junk costs no budget.
+    if (phantom.tokenShape !== undefined && !hasOpaqueTokenShape(token, phantom.tokenShape)) {
+      return { ok: false, reason: 'unrecognized_shape' };
+    }
+    const nowMs = this.options.clock();
+    // The source's own budget first, so that a flooding source never spends the instance's.
+    if (sourceAddress !== undefined && phantom.sourceRateLimiter?.tryTake(sourceAddress, nowMs) === false) {
+      throw new DependencyError(
+        'introspection_source_rate_limited',
+        'Introspection rate limit for this source address reached; refusing to call the authorization server',
+      );
+    }
+    if (!phantom.rateLimiter.tryTake(nowMs)) {
       throw new DependencyError(
         'introspection_rate_limited',
         'Introspection rate limit reached; refusing to call the authorization server',
@@ -208,25 +256,46 @@ export class TokenResolver {
       requireExpiry: false,
     });
     if (!verification.ok) return verification;
-    return this.readIntrospectionClaims(answer.jwt, verification.claims, tokenId);
+    return this.readIntrospectionClaims(answer.jwt, verification.claims, tokenId, phantom.requireAudience ?? true);
   }
 
-  /** RFC 9701 section 5: the RFC 7662 answer is the `token_introspection` member. */
-  private readIntrospectionClaims(jwt: string, envelope: JWTPayload, tokenId: string): Verified {
+  /**
+   * RFC 9701 section 5: the RFC 7662 answer is the `token_introspection` member. It counts only
+   * for a live access token meant for this API (DESIGN invariant 3): `token_type` present (a
+   * refresh token's answer has none), `iss` the issuer, `aud` naming this API (unless relaxed),
+   * `exp` ahead; and a Bearer token: any other `token_type` is a binding the gateway has not
+   * verified.
+   */
+  private readIntrospectionClaims(
+    jwt: string,
+    envelope: JWTPayload,
+    tokenId: string,
+    requireAudience: boolean,
+  ): Verified {
     const claims = envelope.token_introspection;
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
       return { ok: false, reason: 'invalid_claims' };
     }
-    const introspected = claims as JWTPayload & { active?: unknown };
+    const introspected = claims as JWTPayload & { active?: unknown; token_type?: unknown };
     if (introspected.active !== true) return { ok: false, reason: 'inactive' };
+    const tokenType = introspectedTokenType(introspected.token_type);
+    if (tokenType === 'missing') return { ok: false, reason: 'not_access_token' };
+    if (!Object.hasOwn(introspected, 'iss') || introspected.iss !== envelope.iss) {
+      return { ok: false, reason: 'invalid_claims' };
+    }
+    if (Object.hasOwn(introspected, 'aud')) {
+      if (!audienceMatches(introspected.aud, this.options.audiences)) return { ok: false, reason: 'invalid_claims' };
+    } else if (requireAudience) {
+      return { ok: false, reason: 'invalid_claims' };
+    }
     if (typeof introspected.exp !== 'number') return { ok: false, reason: 'invalid_claims' };
     const nowSeconds = this.options.clock() / 1000;
     if (introspected.exp + this.options.clockSkewSeconds < nowSeconds) return { ok: false, reason: 'expired' };
-    if (introspected.iss !== undefined && introspected.iss !== envelope.iss)
-      return { ok: false, reason: 'invalid_claims' };
-    if (introspected.aud !== undefined && !audienceMatches(introspected.aud, this.options.audiences)) {
+    const { nbf } = introspected;
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf - this.options.clockSkewSeconds > nowSeconds)) {
       return { ok: false, reason: 'invalid_claims' };
     }
+    if (tokenType === 'bound') return { ok: false, reason: 'binding_not_verified' };
     return { ok: true, token: toResolvedToken('phantom', jwt, introspected, tokenId) };
   }
 

@@ -6,7 +6,10 @@ import { type JwsAlgorithm, jwsAlgorithm, pssSaltLength } from './jws-algorithms
 /**
  * {@link JoseCrypto} over WebCrypto (`crypto.subtle`): the core's default, for any runtime with
  * web APIs (Node, Deno, workers). Keys are imported once per JWK object and algorithm and cached
- * while the JWK object lives.
+ * while the JWK object lives. A signature of any length but the algorithm's (for RSA, the modulus
+ * length in bytes, RFC 8017 sections 8.1.2 and 8.2.2) is refused before the runtime sees it:
+ * WebCrypto on Node verifies an RSA-PSS signature one byte short (a leading zero dropped), which
+ * would be a second spelling of the same token.
  */
 export class WebJoseCrypto implements JoseCrypto {
   private readonly imported = new WeakMap<JWK, Map<string, Promise<CryptoKey>>>();
@@ -19,6 +22,7 @@ export class WebJoseCrypto implements JoseCrypto {
     const algorithm = jwsAlgorithm(alg);
     if (algorithm === undefined) throw new TypeError(`Unsupported JWS algorithm ${alg}`);
     const cryptoKey = await this.importKey(alg, algorithm, key);
+    if (signature.length !== signatureBytesOf(algorithm, cryptoKey)) return false;
     try {
       return await crypto.subtle.verify(
         verifyParameters(algorithm),
@@ -53,6 +57,13 @@ export class WebJoseCrypto implements JoseCrypto {
 
 /** The default port of the core. */
 export const webJoseCrypto: JoseCrypto = new WebJoseCrypto();
+
+/** The only signature length the algorithm and key allow: k for RSA, the fixed size otherwise. */
+function signatureBytesOf(algorithm: JwsAlgorithm, key: CryptoKey): number {
+  if (algorithm.signatureBytes !== undefined) return algorithm.signatureBytes;
+  const modulusBits = (key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength ?? 0;
+  return Math.ceil(modulusBits / 8);
+}
 
 function importParameters(algorithm: JwsAlgorithm): AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams {
   switch (algorithm.family) {

@@ -21,11 +21,24 @@ declare module 'oidc-provider' {
     readonly jti: string;
   }
 
+  /** A grant: what an end-user allowed a client (CIBA approvals are recorded as one). */
+  interface ProviderGrant {
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
+
   class Provider {
     constructor(issuer: string, configuration?: Configuration);
     readonly issuer: string;
+    readonly Grant: new (properties: {
+      accountId: string;
+      clientId: string;
+    }) => ProviderGrant;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** Completes a CIBA request with the end-user's grant. */
+    backchannelResult(request: unknown, result: ProviderGrant): Promise<void>;
   }
 
   const errors: {

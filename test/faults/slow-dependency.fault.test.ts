@@ -139,7 +139,14 @@ describe('dynalite and oidc-provider slowed down or hung by a delaying TCP proxy
       const answer = await parts.signWithIssuerKey(
         {
           aud: parts.as.clients.introspector.clientId,
-          token_introspection: { active: true, scope: 'orders:read', exp: Math.floor(Date.now() / 1000) + 300 },
+          token_introspection: {
+            active: true,
+            iss: parts.as.issuer,
+            aud: parts.as.audience,
+            token_type: 'Bearer',
+            scope: 'orders:read',
+            exp: Math.floor(Date.now() / 1000) + 300,
+          },
         },
         { typ: 'token-introspection+jwt' },
       );

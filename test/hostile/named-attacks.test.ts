@@ -425,7 +425,17 @@ describe('named attacks, end to end against dynalite and oidc-provider', () => {
 
     it('sanity: an active RFC 9701 answer signed by the issuer is allowed', async () => {
       const signed = await parts.signWithIssuerKey(
-        { aud: introspectorId(), token_introspection: { active: true, scope: 'orders:read', exp: nowSeconds() + 60 } },
+        {
+          aud: introspectorId(),
+          token_introspection: {
+            active: true,
+            iss: parts.as.issuer,
+            aud: parts.as.audience,
+            token_type: 'Bearer',
+            scope: 'orders:read',
+            exp: nowSeconds() + 60,
+          },
+        },
         { typ: 'token-introspection+jwt' },
       );
       answer(200, RFC9701, signed);

@@ -66,6 +66,83 @@ describe('readAuthorizerConfig', () => {
     expect(config).toMatchObject({ jwtValidationEnabled: true, jwtClientIds: ['mobile-app', 'partner'] });
   });
 
+  const introspecting = {
+    ...minimal,
+    INTROSPECTION_ENDPOINT: 'https://login.example.test/introspect',
+    INTROSPECTION_CLIENT_ID: 'gateway',
+    INTROSPECTION_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+  };
+  const secret = async () => 'from-the-store';
+
+  it('requires aud in introspection answers, budgets each source and introspects any shape by default', async () => {
+    const config = await readAuthorizerConfig(introspecting, secret);
+
+    expect(config.introspection).toMatchObject({
+      requireAudience: true,
+      sourceRatePerSecond: 5,
+      sourceBurst: 10,
+      maxSources: 10_000,
+      tokenShape: undefined,
+    });
+  });
+
+  it('reads the opaque token shape, the per-source budget and the relaxed audience requirement', async () => {
+    const config = await readAuthorizerConfig(
+      {
+        ...introspecting,
+        INTROSPECTION_TOKEN_PREFIX: '_0XBPWQQ_',
+        INTROSPECTION_TOKEN_MIN_LENGTH: '45',
+        INTROSPECTION_TOKEN_MAX_LENGTH: '45',
+        INTROSPECTION_TOKEN_CHARSET: 'uuid',
+        INTROSPECTION_SOURCE_RATE_PER_SECOND: '2',
+        INTROSPECTION_SOURCE_BURST: '4',
+        INTROSPECTION_MAX_SOURCES: '100',
+        INTROSPECTION_REQUIRE_AUDIENCE: 'false',
+      },
+      secret,
+    );
+
+    expect(config.introspection).toMatchObject({
+      tokenShape: { prefix: '_0XBPWQQ_', minLength: 45, maxLength: 45, charset: 'uuid' },
+      sourceRatePerSecond: 2,
+      sourceBurst: 4,
+      maxSources: 100,
+      requireAudience: false,
+    });
+  });
+
+  it('fills the unset parts of a token shape permissively: any token68 after the prefix', async () => {
+    const config = await readAuthorizerConfig({ ...introspecting, INTROSPECTION_TOKEN_PREFIX: 'at_' }, secret);
+
+    expect(config.introspection?.tokenShape).toEqual({
+      prefix: 'at_',
+      minLength: 4,
+      maxLength: 65_536,
+      charset: 'token68',
+    });
+  });
+
+  it.each([
+    [{ INTROSPECTION_REQUIRE_AUDIENCE: 'no' }, /INTROSPECTION_REQUIRE_AUDIENCE must be true or false/],
+    [
+      { INTROSPECTION_TOKEN_CHARSET: 'base64' },
+      /INTROSPECTION_TOKEN_CHARSET must be one of token68, base64url, hex, uuid/,
+    ],
+    [{ INTROSPECTION_TOKEN_MIN_LENGTH: '50', INTROSPECTION_TOKEN_MAX_LENGTH: '40' }, /describe no token: the maximum/],
+    [
+      {
+        INTROSPECTION_TOKEN_PREFIX: '_0XBPWQQ_',
+        INTROSPECTION_TOKEN_CHARSET: 'uuid',
+        INTROSPECTION_TOKEN_MAX_LENGTH: '44',
+      },
+      /UUID/,
+    ],
+    [{ INTROSPECTION_SOURCE_BURST: '0' }, /INTROSPECTION_SOURCE_BURST must be a whole number from 1/],
+    [{ INTROSPECTION_MAX_SOURCES: '2000000' }, /INTROSPECTION_MAX_SOURCES must be a whole number from 1 to 1000000/],
+  ])('names the bad introspection setting in %o', async (override, message) => {
+    await expect(readAuthorizerConfig({ ...introspecting, ...override }, secret)).rejects.toThrow(message);
+  });
+
   it('parses route scopes from JSON', async () => {
     const rules = [{ method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] }];
 

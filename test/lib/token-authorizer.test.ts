@@ -10,7 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { AuthorizerEnv } from '../../lambda/authorizer-config.ts';
+import { AuthorizerEnv, readAuthorizerConfig } from '../../lambda/authorizer-config.ts';
 import { SplitTokenTable } from '../../lib/split-token-table.ts';
 import { TokenAuthorizer, type TokenAuthorizerProps } from '../../lib/token-authorizer.ts';
 
@@ -280,6 +280,68 @@ describe('TokenAuthorizer introspection', () => {
       INTROSPECTION_RATE_PER_SECOND: '20',
       INTROSPECTION_BURST: '40',
     });
+  });
+
+  it('passes the flood and token-kind settings so that the handler reads back the same settings', async () => {
+    const tokenShape = { prefix: '_0XBPWQQ_', minLength: 45, maxLength: 45, charset: 'uuid' } as const;
+    const { template } = build(() => ({
+      introspection: {
+        ...introspection,
+        sourceRatePerSecond: 3,
+        sourceBurst: 6,
+        maxSources: 500,
+        tokenShape,
+        requireAudience: false,
+      },
+    }));
+    const env = environmentOf(template()) as Record<string, string>;
+    const stringEnv = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string'));
+
+    const config = await readAuthorizerConfig(
+      { ...stringEnv, [AuthorizerEnv.introspectionClientSecretArn]: 'arn:aws:secretsmanager:x' },
+      async () => 'secret',
+    );
+
+    expect(env).toMatchObject({
+      INTROSPECTION_SOURCE_RATE_PER_SECOND: '3',
+      INTROSPECTION_SOURCE_BURST: '6',
+      INTROSPECTION_MAX_SOURCES: '500',
+      INTROSPECTION_TOKEN_PREFIX: '_0XBPWQQ_',
+      INTROSPECTION_TOKEN_MIN_LENGTH: '45',
+      INTROSPECTION_TOKEN_MAX_LENGTH: '45',
+      INTROSPECTION_TOKEN_CHARSET: 'uuid',
+      INTROSPECTION_REQUIRE_AUDIENCE: 'false',
+    });
+    expect(config.introspection).toMatchObject({
+      sourceRatePerSecond: 3,
+      sourceBurst: 6,
+      maxSources: 500,
+      tokenShape,
+      requireAudience: false,
+    });
+  });
+
+  it('leaves the audience requirement and the token shape to the handler defaults when not given', () => {
+    const { template } = build(() => ({ introspection }));
+    const env = environmentOf(template());
+
+    for (const name of [
+      'INTROSPECTION_REQUIRE_AUDIENCE',
+      'INTROSPECTION_TOKEN_PREFIX',
+      'INTROSPECTION_TOKEN_MIN_LENGTH',
+      'INTROSPECTION_TOKEN_MAX_LENGTH',
+      'INTROSPECTION_TOKEN_CHARSET',
+    ]) {
+      expect(env).not.toHaveProperty(name);
+    }
+  });
+
+  it('refuses a token shape that can describe no token', () => {
+    expect(() =>
+      build(() => ({
+        introspection: { ...introspection, tokenShape: { minLength: 50, maxLength: 40, charset: 'hex' } },
+      })),
+    ).toThrow(/introspection.tokenShape describes no token/);
   });
 
   it('refuses existingClientSecret together with clientSecretProps', () => {

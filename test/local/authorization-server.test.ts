@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { generateKeyPair, generateProof } from 'dpop';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthorizationServer,
@@ -6,6 +7,7 @@ import {
   startAuthorizationServer,
 } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken, TokenRequestError } from '../../local/client-credentials.ts';
+import { requestBackchannelTokens } from '../support/backchannel-client.ts';
 
 const INTROSPECTION_JWT = 'application/token-introspection+jwt';
 
@@ -127,7 +129,7 @@ describe('local authorization server', () => {
     expect(response.access_token).not.toContain('.');
   });
 
-  it('answers introspection of a phantom token with a signed RFC 9701 JWT when asked for one', async () => {
+  it('answers introspection of a phantom token with a signed RFC 9701 JWT naming the API when asked for one', async () => {
     const token = await phantomToken(server);
 
     const response = await introspect(server, token, INTROSPECTION_JWT);
@@ -144,6 +146,7 @@ describe('local authorization server', () => {
       token_introspection: {
         active: true,
         iss: server.issuer,
+        aud: server.audience,
         client_id: 'phantom-client',
         scope: 'orders:read',
         token_type: 'Bearer',
@@ -166,6 +169,68 @@ describe('local authorization server', () => {
     expect(token).not.toContain('.');
     expect(payload.aud).toBe('gateway-introspector');
     expect(payload.token_introspection).toMatchObject({ active: true, aud: server.audience });
+  });
+
+  it('gives the phantom client a userinfo token without an audience when it asks for OpenID scopes only', async () => {
+    const { access_token: token } = await requestClientCredentialsToken({
+      tokenEndpoint: server.tokenEndpoint,
+      ...server.clients.phantom,
+      scope: 'openid',
+    });
+
+    const { payload } = await verifyIntrospectionJwt(server, await introspect(server, token, INTROSPECTION_JWT));
+
+    expect(payload.token_introspection).toMatchObject({ active: true, token_type: 'Bearer', scope: 'openid' });
+    expect(payload.token_introspection).not.toHaveProperty('aud');
+  });
+
+  it('issues opaque tokens of 43 base64url characters (256 random bits, no prefix)', async () => {
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => phantomToken(server)));
+
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('issues a real refresh token through CIBA, and introspects it without aud and without token_type', async () => {
+    const tokens = await requestBackchannelTokens(server);
+
+    const { payload } = await verifyIntrospectionJwt(
+      server,
+      await introspect(server, tokens.refresh_token, INTROSPECTION_JWT),
+    );
+    const answer = payload.token_introspection as Record<string, unknown>;
+
+    expect(tokens.token_type).toBe('Bearer');
+    expect(answer).toMatchObject({ active: true, sub: 'demo-user', client_id: 'phantom-client', iss: server.issuer });
+    expect(answer.scope).toContain('orders:read');
+    expect(answer).not.toHaveProperty('aud');
+    expect(answer).not.toHaveProperty('token_type');
+    expect((answer.exp as number) - (answer.iat as number)).toBe(14 * 24 * 60 * 60);
+  });
+
+  it('binds a phantom token to the DPoP key of the proof sent with the token request', async () => {
+    const keys = await generateKeyPair('ES256');
+    const response = await fetch(server.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: basicAuthorization(server.clients.phantom),
+        dpop: await generateProof(keys, server.tokenEndpoint, 'POST'),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read' }),
+    });
+    const issued = (await response.json()) as { access_token: string; token_type: string };
+
+    const { payload } = await verifyIntrospectionJwt(
+      server,
+      await introspect(server, issued.access_token, INTROSPECTION_JWT),
+    );
+
+    expect(issued.token_type).toBe('DPoP');
+    expect(payload.token_introspection).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      aud: server.audience,
+      cnf: { jkt: await calculateJwkThumbprint(await exportJWK(keys.publicKey)) },
+    });
   });
 
   it('answers plain JSON introspection when JSON is asked for', async () => {

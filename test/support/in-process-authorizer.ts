@@ -83,6 +83,11 @@ export class InProcessAuthorizer {
           // The flood limit is tested with real parts; here it must never be what answers.
           ratePerSecond: 100_000,
           burst: 100_000,
+          sourceRatePerSecond: 100_000,
+          sourceBurst: 100_000,
+          maxSources: 10_000,
+          tokenShape: undefined,
+          requireAudience: true,
         },
       },
     );
@@ -127,6 +132,8 @@ export class InProcessAuthorizer {
         sub: 'user-9',
         scope,
         client_id: 'phantom-client',
+        token_type: 'Bearer',
+        aud: this.issuer.audience,
         iss: this.issuer.issuer,
         exp: Math.floor(Date.now() / 1000) + 3600,
       },

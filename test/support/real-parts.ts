@@ -88,6 +88,12 @@ export class RealParts {
       timeoutMs: 1000,
       ratePerSecond: 1000,
       burst: 1000,
+      // Every fixture event comes from one address: the per-source budget must not be what answers.
+      sourceRatePerSecond: 1000,
+      sourceBurst: 1000,
+      maxSources: 10_000,
+      tokenShape: undefined,
+      requireAudience: true,
     };
     return authorizerConfig(
       { issuer: this.as.issuer, jwksUri: `${endpoints.authorizationServer}/jwks`, audiences: [this.as.audience] },

@@ -7,9 +7,14 @@ import { hashToken, TOKEN_HASH_ALGORITHMS } from '../../../lambda/core/token-has
 import { webJoseCrypto } from '../../../lambda/core/web-crypto.ts';
 import { TestIssuer } from '../../support/test-issuer.ts';
 import { cryptoPortScenarios, PORT_ALGORITHMS, signedSample } from '../core/scenarios/crypto-port.scenarios.ts';
+import { keySetScenarios } from '../core/scenarios/jwt-verifier-key-set.scenarios.ts';
 
 describe('node:crypto port: the JoseCrypto contract', () => {
   for (const scenario of cryptoPortScenarios('node:crypto port', nodeJoseCrypto)) it(scenario.name, scenario.run);
+});
+
+describe('node:crypto port: the verifier key set findings', () => {
+  for (const scenario of keySetScenarios('node:crypto port', nodeJoseCrypto)) it(scenario.name, scenario.run);
 });
 
 describe('node:crypto port', () => {

@@ -5,7 +5,11 @@ import { TokenBucket } from '../../../../lambda/core/rate-limiter.ts';
 import { ResolvedTokenCache } from '../../../../lambda/core/resolved-token-cache.ts';
 import { RouteScopePolicy, type RouteScopeRule } from '../../../../lambda/core/route-scopes.ts';
 import { hashToken, type TokenHashAlgorithm } from '../../../../lambda/core/token-hash.ts';
-import { TokenResolver, type TokenResolverOptions } from '../../../../lambda/core/token-resolver.ts';
+import {
+  type PhantomTokenSettings,
+  TokenResolver,
+  type TokenResolverOptions,
+} from '../../../../lambda/core/token-resolver.ts';
 import { MemoryTokenStore, ScriptedIntrospector } from '../../../support/memory-ports.ts';
 import { splitCompact, TestIssuer } from '../../../support/test-issuer.ts';
 
@@ -26,6 +30,8 @@ export interface FixtureOptions {
   readonly requiredTokenType?: string;
   readonly cacheTtlSeconds?: number;
   readonly introspectionBurst?: number;
+  /** Settings of the phantom path beyond the introspector, audience and instance bucket. */
+  readonly phantomOverrides?: Partial<PhantomTokenSettings>;
   readonly overrides?: Partial<TokenResolverOptions>;
 }
 
@@ -63,6 +69,7 @@ export class ResolverFixture {
               introspector: this.introspector,
               responseAudience: INTROSPECTOR_ID,
               rateLimiter: new TokenBucket({ ratePerSecond: 1, burst: options.introspectionBurst ?? 1000 }),
+              ...options.phantomOverrides,
             },
       jwtValidationEnabled: options.jwtValidationEnabled ?? false,
       jwtClientIds: options.jwtClientIds ?? ['client-1'],
@@ -102,6 +109,30 @@ export class ResolverFixture {
       authorization: token === undefined ? undefined : `Bearer ${token}`,
       targets: [route],
     });
+  }
+
+  /** Resolves `token` on GET /orders as sent from `sourceAddress`. */
+  resolveFrom(token: string, sourceAddress: string | undefined) {
+    return this.resolver.resolve({
+      authorization: `Bearer ${token}`,
+      targets: [{ method: 'GET', path: '/orders' }],
+      sourceAddress,
+    });
+  }
+
+  /** The RFC 7662 members of a live Bearer access token for this API, as an authorization server sends them. */
+  activeAccessToken(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      active: true,
+      iss: this.issuer.issuer,
+      aud: this.issuer.audience,
+      token_type: 'Bearer',
+      sub: 'user-9',
+      scope: 'orders:read',
+      client_id: 'phantom-client',
+      exp: Math.floor(this.nowMs / 1000) + 300,
+      ...overrides,
+    };
   }
 }
 

@@ -130,6 +130,8 @@ export const tokenResolverScenarios: Scenario[] = [
         sub: 'user-9',
         scope: 'orders:read',
         client_id: 'phantom-client',
+        token_type: 'Bearer',
+        aud: fixture.issuer.audience,
         exp: nowSeconds() + 300,
         iss: fixture.issuer.issuer,
       });
@@ -161,9 +163,9 @@ export const tokenResolverScenarios: Scenario[] = [
     name: 'an RFC 9701 answer for another audience or past its exp is refused',
     async run() {
       const fixture = await ResolverFixture.create();
-      fixture.answerIntrospection({ active: true, aud: 'https://other-api.test', exp: nowSeconds() + 300 });
+      fixture.answerIntrospection(fixture.activeAccessToken({ aud: 'https://other-api.test' }));
       const otherAudience = await fixture.resolve('phantom-a');
-      fixture.answerIntrospection({ active: true, exp: nowSeconds() - 600 });
+      fixture.answerIntrospection(fixture.activeAccessToken({ exp: nowSeconds() - 600 }));
       const expired = await fixture.resolve('phantom-b');
 
       assert.deepEqual(otherAudience.effect === 'deny' && otherAudience.reason, 'invalid_claims');
