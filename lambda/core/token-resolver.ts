@@ -178,11 +178,11 @@ export class TokenResolver {
     sourceAddress: string | undefined,
   ): Promise<Verified> {
     const { split, phantom, jwtValidationEnabled } = this.options;
-    if (shape === 'jwt') {
-      if (jwtValidationEnabled) return this.verifyPlainJwt(token);
-      // An authorization server may still know a JWT it issued; otherwise it is refused.
-      return phantom ? this.introspect(token, phantom, sourceAddress) : { ok: false, reason: 'jwt_not_accepted' };
-    }
+    // A JWT is verified here or refused, never introspected: an authorization server that can
+    // introspect its own JWTs would call a split token's JWT (which every backend receives, and which
+    // outlives the revoked record) active, around the JWT clients check.
+    if (shape === 'jwt')
+      return jwtValidationEnabled ? this.verifyPlainJwt(token) : { ok: false, reason: 'jwt_not_accepted' };
     if (split && POSSIBLE_SIGNATURE.test(token)) {
       const resolved = await this.resolveSplit(token, split);
       if (resolved !== undefined) return resolved;

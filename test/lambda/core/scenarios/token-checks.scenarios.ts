@@ -152,7 +152,7 @@ export const tokenCheckScenarios: Scenario[] = [
 
       assert.deepEqual(
         [reasonOf(longer), reasonOf(wrongAlphabet), reasonOf(jwtShaped)],
-        ['unrecognized_shape', 'unrecognized_shape', 'unrecognized_shape'],
+        ['unrecognized_shape', 'unrecognized_shape', 'jwt_not_accepted'],
       );
       assert.equal(callsBefore, 0);
       assert.equal(reasonOf(wellShaped), 'allow');

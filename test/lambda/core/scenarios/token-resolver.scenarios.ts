@@ -242,6 +242,21 @@ export const tokenResolverScenarios: Scenario[] = [
     },
   },
   {
+    name: 'a JWT is never introspected: a split token JWT the AS would call active is refused without asking it',
+    async run() {
+      const fixture = await ResolverFixture.create({ jwtValidationEnabled: false });
+      const { jwt } = await fixture.issueSplitToken(await fixture.issuer.mint({ client_id: 'split-client' }));
+      // An authorization server that introspects its own JWTs (as some do) would answer active.
+      fixture.introspector.answer = () => ({ kind: 'signed', jwt, format: 'jwt' });
+
+      const decision = await fixture.resolve(jwt);
+
+      assert.equal(decision.effect === 'deny' && decision.reason, 'jwt_not_accepted');
+      assert.equal(fixture.introspector.calls, 0);
+      assert.equal(fixture.store.reads, 0);
+    },
+  },
+  {
     name: 'a split token presented as its whole JWT is refused when JWT validation is off',
     async run() {
       const fixture = await ResolverFixture.create({ phantom: false });
