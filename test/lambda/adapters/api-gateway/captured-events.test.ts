@@ -1,0 +1,203 @@
+/**
+ * The event reader and the handler over API Gateway authorizer events as AWS sends them (the
+ * captures and AWS's samples in ../shared/fixtures/apigw-events, read in place). Expectations are
+ * written by hand from each event: the request it describes, and what the rules below make of it.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { readAuthorizerEvent } from '../../../../lambda/adapters/api-gateway/authorizer-event.ts';
+import { type Authorizer, createAuthorizer } from '../../../../lambda/authorizer.ts';
+import type { EventFormat } from '../../../support/api-gateway-events.ts';
+import { authorizerConfig } from '../../../support/authorizer-config.ts';
+import { outcomeOf } from '../../../support/authorizer-outcome.ts';
+import { LogCapture } from '../../../support/log-capture.ts';
+import { describeWithSharedFixtures, readSharedJsonFiles } from '../../../support/shared-fixtures.ts';
+import { TestIssuer } from '../../../support/test-issuer.ts';
+
+type Json = Record<string, unknown>;
+
+interface Expectation {
+  readonly format: EventFormat;
+  /** The request as each field of the event tells it. */
+  readonly targets: readonly { method: string; path: string }[];
+  /** The credential the capture carries (placeholders and redactions included). */
+  readonly authorization: string | undefined;
+  /** With a token holding `request:read`, and with a token holding no scope. */
+  readonly withReadScope: 'allow' | 'forbidden';
+  readonly withoutScopes: 'allow' | 'forbidden';
+}
+
+const EXPECTED: Readonly<Record<string, Expectation>> = {
+  // Payload 1.0 of an HTTP API is read like a REST REQUEST event and answered with a policy.
+  'http-v1.aws-docs.json': {
+    format: 'rest-request',
+    targets: [{ method: 'GET', path: '/request' }],
+    authorization: undefined,
+    withReadScope: 'allow',
+    withoutScopes: 'forbidden',
+  },
+  // AWS's sample disagrees with itself: the route ARN says GET /request, the request POST /my/path.
+  'http-v2.aws-docs.json': {
+    format: 'http-simple',
+    targets: [
+      { method: 'GET', path: '/request' },
+      { method: 'POST', path: '/my/path' },
+    ],
+    authorization: undefined,
+    withReadScope: 'allow',
+    withoutScopes: 'forbidden',
+  },
+  'http-v2.default-stage-greedy.json': {
+    format: 'http-simple',
+    targets: [{ method: 'GET', path: '/api/v1/nodes' }],
+    authorization: 'Bearer REDACTED-BY-HOLDOUT',
+    withReadScope: 'allow',
+    withoutScopes: 'allow',
+  },
+  // A named stage: rawPath /dev/ holds the stage; the request is GET / (route ANY /{proxy+}).
+  'http-v2.named-stage-greedy.json': {
+    format: 'http-simple',
+    targets: [{ method: 'GET', path: '/' }],
+    authorization: '6OkamVASECRETSugrcTwFhFqF',
+    withReadScope: 'allow',
+    withoutScopes: 'allow',
+  },
+  // Route ARN GET /request, request POST /merchants: it needs what both need.
+  'http-v2.powertools-python.json': {
+    format: 'http-simple',
+    targets: [
+      { method: 'GET', path: '/request' },
+      { method: 'POST', path: '/merchants' },
+    ],
+    authorization: 'value',
+    withReadScope: 'forbidden',
+    withoutScopes: 'forbidden',
+  },
+  'http-v2.powertools-ts.json': {
+    format: 'http-simple',
+    targets: [{ method: 'POST', path: '/lambda' }],
+    authorization: 'Bearer foo',
+    withReadScope: 'allow',
+    withoutScopes: 'allow',
+  },
+  'rest-request.aws-docs.json': {
+    format: 'rest-request',
+    targets: [{ method: 'GET', path: '/request' }],
+    authorization: undefined,
+    withReadScope: 'allow',
+    withoutScopes: 'forbidden',
+  },
+  'rest-request.powertools-ts.json': {
+    format: 'rest-request',
+    targets: [{ method: 'POST', path: '/lambda-request' }],
+    authorization: 'Bearer foo',
+    withReadScope: 'allow',
+    withoutScopes: 'allow',
+  },
+  // The console's test event names the stage `*`: no policy can allow that ARN exactly.
+  'rest-token.aws-docs-console.json': {
+    format: 'rest-token',
+    targets: [{ method: 'GET', path: '/' }],
+    authorization: 'allow',
+    withReadScope: 'forbidden',
+    withoutScopes: 'forbidden',
+  },
+  'rest-token.powertools-ts.json': {
+    format: 'rest-token',
+    targets: [{ method: 'POST', path: '/lambda-token' }],
+    authorization: 'Bearer foo',
+    withReadScope: 'allow',
+    withoutScopes: 'allow',
+  },
+};
+
+/** Puts `authorization` where the event's format carries the credential, replacing any spelling of it. */
+function withCredential(event: Json, format: EventFormat, authorization: string): Json {
+  const copy = structuredClone(event);
+  if (format === 'rest-token') return { ...copy, authorizationToken: authorization };
+  const isAuthorization = (name: string) => name.toLowerCase() === 'authorization';
+  const headers = Object.fromEntries(
+    Object.entries((copy.headers ?? {}) as Json).filter(([name]) => !isAuthorization(name)),
+  );
+  if (format === 'rest-request') {
+    const multi = Object.fromEntries(
+      Object.entries((copy.multiValueHeaders ?? {}) as Json).filter(([name]) => !isAuthorization(name)),
+    );
+    return {
+      ...copy,
+      headers: { ...headers, Authorization: authorization },
+      ...(copy.multiValueHeaders ? { multiValueHeaders: { ...multi, Authorization: [authorization] } } : {}),
+    };
+  }
+  return { ...copy, headers: { ...headers, authorization } };
+}
+
+describeWithSharedFixtures('captured API Gateway authorizer events', 'apigw-events', (directory) => {
+  const events = readSharedJsonFiles(directory);
+  const logs = new LogCapture();
+  let authorizer: Authorizer;
+  let readToken: string;
+  let bareToken: string;
+
+  beforeAll(async () => {
+    const issuer = await TestIssuer.create();
+    authorizer = createAuthorizer(
+      authorizerConfig(
+        { issuer: issuer.issuer, jwksUri: 'https://issuer.test/jwks', audiences: [issuer.audience] },
+        {
+          tokenTableName: undefined,
+          jwtValidationEnabled: true,
+          jwtClientIds: ['client-1'],
+          routeScopes: [
+            { method: 'ANY', path: '/request', scopes: ['request:read'] },
+            { method: 'POST', path: '/merchants', scopes: ['merchants:write'] },
+          ],
+          defaultScopes: [],
+        },
+      ),
+      { jwks: issuer.jwks, log: logs.jsonLog('debug') },
+    );
+    readToken = await issuer.mint({ scope: 'request:read', client_id: 'client-1' });
+    bareToken = await issuer.mint({ scope: '', client_id: 'client-1' });
+  });
+
+  it('has an expectation for every captured event, and every expectation its event', () => {
+    expect([...events.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const [name, expected] of Object.entries(EXPECTED)) {
+    it(`${name}: reads the request and the credential as sent`, () => {
+      const event = events.get(name);
+      if (event === undefined) return;
+
+      const request = readAuthorizerEvent(event);
+
+      expect(request.targets).toEqual(expected.targets);
+      expect(request.authorization).toBe(expected.authorization);
+    });
+
+    it(`${name}: with a real token, the handler answers as the rules say`, async () => {
+      const event = events.get(name) as Json | undefined;
+      if (event === undefined) return;
+      const arn = String(event.methodArn ?? event.routeArn);
+
+      const read = await outcomeOf(
+        authorizer,
+        withCredential(event, expected.format, `Bearer ${readToken}`),
+        expected.format,
+        arn,
+      );
+      const bare = await outcomeOf(
+        authorizer,
+        withCredential(event, expected.format, `Bearer ${bareToken}`),
+        expected.format,
+        arn,
+      );
+      const placeholder = await outcomeOf(authorizer, event, expected.format, arn);
+
+      expect(read.kind).toBe(expected.withReadScope);
+      expect(bare.kind).toBe(expected.withoutScopes);
+      // The captures' own credentials are placeholders or redacted: never a valid token.
+      expect(placeholder.kind).toBe('unauthorized');
+    });
+  }
+});
