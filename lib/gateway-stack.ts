@@ -18,6 +18,7 @@ import {
 } from './example-api.ts';
 import { ExampleBackend } from './example-backend.ts';
 import { arnInRegion, type ExampleAppConfig } from './example-config.ts';
+import { FLUSH_OUTPUTS } from './flush-outputs.ts';
 import { GatewayMonitoring } from './monitoring.ts';
 import { restGatewayResponses } from './rest-gateway-responses.ts';
 import { SplitTokenTable } from './split-token-table.ts';
@@ -187,6 +188,12 @@ export class GatewayStack extends Stack {
 
     new CfnOutput(this, 'RestApiUrl', { value: this.restApi.url });
     new CfnOutput(this, 'HttpApiUrl', { value: stage.url });
+    // What `npm run flush-caches -- --stack <name>` reads (ops/flush-authorizer-caches.ts).
+    new CfnOutput(this, FLUSH_OUTPUTS.restApiId, { value: this.restApi.restApiId });
+    new CfnOutput(this, FLUSH_OUTPUTS.restApiStage, { value: this.restApi.deploymentStage.stageName });
+    new CfnOutput(this, FLUSH_OUTPUTS.httpApiId, { value: this.httpApi.apiId });
+    new CfnOutput(this, FLUSH_OUTPUTS.httpApiStage, { value: stage.stageName });
+    new CfnOutput(this, FLUSH_OUTPUTS.authorizerFunction, { value: this.authorizer.function.functionName });
     new CfnOutput(this, 'TokenTableName', { value: config.tableName });
     if (this.tokenEndpointProxy) {
       new CfnOutput(this, 'TokenEndpointUrl', { value: this.tokenEndpointProxy.tokenEndpoint });

@@ -14,6 +14,12 @@ import type { RouteDefinition } from './api-gateway/route-selection.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, send } from './node-http.ts';
 
+/**
+ * `POST` here (loopback only, not part of any API) runs the local emergency flush: the stand-in for
+ * `npm run flush-caches` against AWS.
+ */
+export const LOCAL_FLUSH_PATH = '/_local/flush-authorizer-caches';
+
 /** Requests under this prefix go to the token endpoint proxy, outside the API (on AWS: its own function URL). */
 export const OAUTH_PATH_PREFIX = '/oauth/';
 
@@ -61,6 +67,8 @@ export interface LocalGatewayOptions {
   readonly maxBodyBytes?: number;
   /** Access log, one line per request, token-free. @default none */
   readonly log?: DecisionLog;
+  /** What `POST` {@link LOCAL_FLUSH_PATH} runs. @default the gateway's own result cache flush */
+  readonly flush?: () => void;
   /** @default Date.now */
   readonly clock?: () => number;
 }
@@ -139,6 +147,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
     const body = await readBody(incoming, maxBodyBytes);
     const path = target.split('?')[0] ?? '/';
+    if (path === LOCAL_FLUSH_PATH && method === 'POST') {
+      (options.flush ?? (() => authorization.flush()))();
+      return { status: 204, headers: {}, body: '' };
+    }
     if (path.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
       return options.tokenEndpointProxy.handle({ method, path, headers: lowerCaseHeaders(incoming.rawHeaders), body });
     }

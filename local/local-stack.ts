@@ -225,7 +225,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       crypto: nodeJoseCrypto,
     });
 
-    const gateway = await startLocalGateway({
+    const flushAuthorizerCaches = (): void => {
+      gateway.authorization.flush();
+      authorizer = newAuthorizer();
+    };
+    const gateway: LocalGateway = await startLocalGateway({
       port: options.port ?? 0,
       format: eventFormat,
       stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
@@ -240,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
       tokenEndpointProxy,
       log,
+      flush: () => flushAuthorizerCaches(),
     });
     stoppers.push(() => gateway.stop());
 
@@ -268,10 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cacheTtlSeconds,
       gatewayCacheTtlSeconds,
       gatewayAuthorization: gateway.authorization,
-      flushAuthorizerCaches: () => {
-        gateway.authorization.flush();
-        authorizer = newAuthorizer();
-      },
+      flushAuthorizerCaches,
       dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
       outages: { dynamoDb: db.outage, authorizationServer: as.outage },
       stop: () => {
