@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
 import type { JoseCrypto } from '../../lambda/core/crypto-port.ts';
 import { WebJoseCrypto } from '../../lambda/core/web-crypto.ts';
@@ -14,6 +13,7 @@ import {
   type Tally,
   type VectorFile,
 } from '../support/jose-vectors.ts';
+import { describeWithSharedFixtures } from '../support/shared-fixtures.ts';
 
 // Outside vectors (Wycheproof, RFC 7520 and RFC 8037 cookbook, RFC 7515 Appendix A) through both
 // crypto ports and, for the ones that are compact JWSs with a JWK, the whole verifier. Each case's
@@ -24,23 +24,7 @@ const PORTS: readonly [string, JoseCrypto][] = [
   ['node:crypto', nodeJoseCrypto],
   ['WebCrypto', new WebJoseCrypto()],
 ];
-const present = existsSync(JOSE_VECTORS_DIR);
-const required = process.env.REQUIRE_SHARED_FIXTURES === '1';
-
-describe('JOSE test vectors under the JWS profile', () => {
-  if (!present) {
-    const notice = `JOSE vectors not found at ${JOSE_VECTORS_DIR} (../shared/fixtures beside the repository)`;
-    if (required) {
-      it('finds the shared vectors (REQUIRE_SHARED_FIXTURES=1)', () => {
-        throw new Error(notice);
-      });
-    } else {
-      console.warn(`NOTICE: ${notice}; skipping the vector run. Set REQUIRE_SHARED_FIXTURES=1 to make this a failure.`);
-      it.skip('needs ../shared/fixtures/jose-vectors', () => {});
-    }
-    return;
-  }
-
+describeWithSharedFixtures('JOSE test vectors under the JWS profile', 'jose-vectors', () => {
   const files: VectorFile[] = loadVectorFiles();
   const tallies: Tally[] = [];
 

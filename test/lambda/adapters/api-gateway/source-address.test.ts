@@ -1,15 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sourceAddressOf } from '../../../../lambda/adapters/api-gateway/source-address.ts';
 import { eventFor } from '../../../support/api-gateway-events.ts';
-
-/** AWS's and others' published events (see ../shared/fixtures/README.md); read in place, never copied. */
-const SHARED_EVENTS = new URL('../../../../../shared/fixtures/apigw-events/', import.meta.url);
-
-function sharedEvent(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(name, SHARED_EVENTS), 'utf8'));
-}
+import { describeWithSharedFixtures, readSharedJsonFiles } from '../../../support/shared-fixtures.ts';
 
 describe('sourceAddressOf', () => {
   it('reads requestContext.identity.sourceIp of a REST REQUEST event', () => {
@@ -35,39 +28,6 @@ describe('sourceAddressOf', () => {
     expect(sourceAddressOf(event)).toBeUndefined();
   });
 
-  it.skipIf(!existsSync(SHARED_EVENTS))(
-    'reads the addresses of the published events, and none from placeholders',
-    () => {
-      const addresses = Object.fromEntries(
-        [
-          'rest-request.powertools-ts.json',
-          'rest-request.aws-docs.json',
-          'http-v1.aws-docs.json',
-          'http-v2.powertools-ts.json',
-          'http-v2.powertools-python.json',
-          'http-v2.default-stage-greedy.json',
-          'http-v2.named-stage-greedy.json',
-          'http-v2.aws-docs.json',
-          'rest-token.aws-docs-console.json',
-          'rest-token.powertools-ts.json',
-        ].map((name) => [name, sourceAddressOf(sharedEvent(name))]),
-      );
-
-      expect(addresses).toEqual({
-        'rest-request.powertools-ts.json': '15.248.3.126',
-        'rest-request.aws-docs.json': undefined,
-        'http-v1.aws-docs.json': undefined,
-        'http-v2.powertools-ts.json': '15.248.3.126',
-        'http-v2.powertools-python.json': '10.10.10.10',
-        'http-v2.default-stage-greedy.json': '73.140.251.80',
-        'http-v2.named-stage-greedy.json': '146.198.224.119',
-        'http-v2.aws-docs.json': undefined,
-        'rest-token.aws-docs-console.json': undefined,
-        'rest-token.powertools-ts.json': undefined,
-      });
-    },
-  );
-
   it('never throws and returns an IP literal of at most 45 characters or nothing, whatever the input', () => {
     const sourceIp = fc.oneof(fc.string(), fc.ipV4(), fc.ipV6(), fc.anything());
     const event = fc.oneof(
@@ -91,5 +51,39 @@ describe('sourceAddressOf', () => {
         return sourceAddressOf(event) === address;
       }),
     );
+  });
+});
+
+describeWithSharedFixtures('sourceAddressOf on published events', 'apigw-events', (directory) => {
+  const events = readSharedJsonFiles(directory);
+
+  it('reads the addresses of the published events, and none from placeholders', () => {
+    const addresses = Object.fromEntries(
+      [
+        'rest-request.powertools-ts.json',
+        'rest-request.aws-docs.json',
+        'http-v1.aws-docs.json',
+        'http-v2.powertools-ts.json',
+        'http-v2.powertools-python.json',
+        'http-v2.default-stage-greedy.json',
+        'http-v2.named-stage-greedy.json',
+        'http-v2.aws-docs.json',
+        'rest-token.aws-docs-console.json',
+        'rest-token.powertools-ts.json',
+      ].map((name) => [name, sourceAddressOf(events.get(name))]),
+    );
+
+    expect(addresses).toEqual({
+      'rest-request.powertools-ts.json': '15.248.3.126',
+      'rest-request.aws-docs.json': undefined,
+      'http-v1.aws-docs.json': undefined,
+      'http-v2.powertools-ts.json': '15.248.3.126',
+      'http-v2.powertools-python.json': '10.10.10.10',
+      'http-v2.default-stage-greedy.json': '73.140.251.80',
+      'http-v2.named-stage-greedy.json': '146.198.224.119',
+      'http-v2.aws-docs.json': undefined,
+      'rest-token.aws-docs-console.json': undefined,
+      'rest-token.powertools-ts.json': undefined,
+    });
   });
 });
