@@ -173,6 +173,7 @@ export class GatewayStack extends Stack {
 
     this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
       authorizerFunction: this.authorizer.function,
+      tokenEndpointProxyFunction: this.tokenEndpointProxy?.function,
       restApi: this.restApi,
       httpApi: this.httpApi,
       tokenTableName: config.tableName,

@@ -5,6 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AuthorizerMetrics } from '../lambda/authorizer-metrics.ts';
+import { TokenEndpointProxyMetrics } from '../lambda/token-endpoint-proxy-metrics.ts';
 
 /** The API metrics the monitoring reads; REST and HTTP APIs both have them. */
 interface ApiMetrics {
@@ -17,6 +18,14 @@ interface ApiMetrics {
 export interface GatewayMonitoringProps {
   /** The token authorizer function. */
   readonly authorizerFunction: lambda.IFunction;
+
+  /**
+   * The token endpoint proxy function, to alarm on revocations it refused (a client revoking a
+   * token issued to another client).
+   *
+   * @default - no proxy alarm
+   */
+  readonly tokenEndpointProxyFunction?: lambda.IFunction;
 
   /**
    * REST API to chart and alarm on (5XX errors).
@@ -87,6 +96,10 @@ export class GatewayMonitoring extends Construct {
   public readonly authorizerErrorsAlarm: cloudwatch.Alarm;
   public readonly authorizerDurationAlarm: cloudwatch.Alarm;
   public readonly authorizerThrottlesAlarm: cloudwatch.Alarm;
+  /** The issuer's key set holds a key that can verify nothing (tokens naming it get 401). */
+  public readonly keySetProblemsAlarm: cloudwatch.Alarm;
+  /** A client asked to revoke a split token issued to another client (the proxy kept the record). */
+  public readonly revocationsRefusedAlarm?: cloudwatch.Alarm;
   public readonly restApiServerErrorsAlarm?: cloudwatch.Alarm;
   public readonly httpApiServerErrorsAlarm?: cloudwatch.Alarm;
   /** One alarm per replica region, keyed by region. */
@@ -149,6 +162,43 @@ export class GatewayMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    const keySetProblems = new cloudwatch.Metric({
+      namespace: AuthorizerMetrics.namespace,
+      metricName: AuthorizerMetrics.keySetProblems,
+      dimensionsMap: { [AuthorizerMetrics.functionDimension]: fn.functionName },
+      period,
+      statistic: cloudwatch.Stats.SUM,
+    });
+    this.keySetProblemsAlarm = alarm('KeySetProblems', {
+      alarmDescription:
+        "The issuer's JWKS holds a key that can verify nothing (private material, a short RSA key, bad key_ops, " +
+        'an off-curve point): tokens naming it get 401. Fix the key set at the authorization server.',
+      metric: keySetProblems,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.tokenEndpointProxyFunction) {
+      this.revocationsRefusedAlarm = alarm('RevocationsRefused', {
+        alarmDescription:
+          'A client asked to revoke a split token issued to another client; the record was kept (RFC 7009 section 2.1).',
+        metric: new cloudwatch.Metric({
+          namespace: TokenEndpointProxyMetrics.namespace,
+          metricName: TokenEndpointProxyMetrics.revocationsRefused,
+          dimensionsMap: {
+            [TokenEndpointProxyMetrics.functionDimension]: props.tokenEndpointProxyFunction.functionName,
+          },
+          period,
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     const apiWidgets: cloudwatch.IWidget[] = [];
     // REST and HTTP APIs are watched alike: a 5xx alarm and a requests/4xx/5xx graph each.
@@ -247,7 +297,7 @@ export class GatewayMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Authorizer invocations, errors, throttles',
         left: [invocations],
-        right: [dependencyFailures, errors, throttles],
+        right: [dependencyFailures, keySetProblems, errors, throttles],
         width: 12,
       }),
       new cloudwatch.GraphWidget({

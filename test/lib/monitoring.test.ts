@@ -24,7 +24,7 @@ function build(props: (stack: Stack) => Partial<GatewayMonitoringProps> = () => 
 describe('GatewayMonitoring', () => {
   it('alarms on failed-closed invocations (not Lambda Errors, which count every 401), p99 duration and throttles', () => {
     const { template } = build();
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const dims = [{ Name: 'FunctionName', Value: 'token-authorizer' }];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -46,6 +46,29 @@ describe('GatewayMonitoring', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Throttles',
       Dimensions: dims,
+      Threshold: 1,
+    });
+  });
+
+  it('alarms on an unusable key in the issuer key set, and on revocations the proxy refused when it is watched', () => {
+    const { template } = build((stack) => ({
+      tokenEndpointProxyFunction: lambda.Function.fromFunctionArn(
+        stack,
+        'Proxy',
+        'arn:aws:lambda:us-east-1:111111111111:function:token-endpoint-proxy',
+      ),
+    }));
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'OpaqueTokenGateway',
+      MetricName: 'KeySetProblems',
+      Dimensions: [{ Name: 'FunctionName', Value: 'token-authorizer' }],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'OpaqueTokenGateway',
+      MetricName: 'RevocationsRefused',
+      Dimensions: [{ Name: 'FunctionName', Value: 'token-endpoint-proxy' }],
       Threshold: 1,
     });
   });
@@ -82,7 +105,7 @@ describe('GatewayMonitoring', () => {
 
   it('charts the table without replication alarms when there are no replicas', () => {
     const { template } = build(() => ({ tokenTableName: 'tokens' }));
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(body).toContain('SuccessfulRequestLatency');
     expect(body).not.toContain('ReplicationLatency');
@@ -118,7 +141,7 @@ describe('GatewayMonitoring', () => {
       ],
     }));
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-east-1:111111111111:ops']);
     }
