@@ -268,6 +268,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         ClientCredentials: accessTokenTtlSeconds,
         // oidc-provider's own defaults, set so that it prints no notice when it uses them.
         BackchannelAuthenticationRequest: 10 * 60,
+        DeviceCode: 10 * 60,
+        Interaction: 60 * 60,
+        Session: 14 * 24 * 60 * 60,
         Grant: 14 * 24 * 60 * 60,
         IdToken: 60 * 60,
         RefreshToken: 14 * 24 * 60 * 60,

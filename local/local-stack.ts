@@ -139,6 +139,8 @@ export interface LocalStack {
    * its {@link FRONT_VERIFICATION_HEADER}), as it must be on AWS.
    */
   readonly authorizationServer: { readonly origin: string };
+  /** A client of the authorization code (PAR allowed) and device grants, for tests of the browser-facing endpoints. */
+  readonly browserClient: ClientCredentials & { readonly redirectUri: string };
   /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
   /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
@@ -322,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gatewayCacheTtlSeconds,
       jwtValidation,
       authorizationServer: { origin: as.origin },
+      browserClient: as.browserClient,
       gatewayAuthorization: gateway.authorization,
       flushAuthorizerCaches: () => {
         gateway.authorization.flush();
