@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
@@ -114,6 +118,31 @@ describe.each([
     await pause(CACHE_TTL_SECONDS * 1000 + 200);
 
     expect((await callApi(stack, tokens.access_token)).status).toBe(401);
+  });
+
+  it('runs the README’s standard-client script (bin/standard-client.ts) from the issuer alone', async () => {
+    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+    const { clientId, clientSecret } = stack.ready.clients.split;
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        tsxCli,
+        'bin/standard-client.ts',
+        stack.ready.issuer,
+        clientId,
+        clientSecret,
+        'orders:read',
+        `${stack.ready.gateway}/orders`,
+      ],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), timeout: 30_000 },
+    );
+
+    expect(stdout).toContain(`token endpoint: ${stack.ready.tokenEndpoint}\n`);
+    expect(stdout).toMatch(/access token: opaque, \d+ characters/);
+    expect(stdout).toContain(`GET ${stack.ready.gateway}/orders: 200 `);
+    expect(stdout).toContain('"tokenType":"split"');
+    expect(stdout.trimEnd().endsWith('revoked')).toBe(true);
   });
 
   it('cannot go around the front: the authorization server’s own origin refuses the token request', async () => {
