@@ -60,6 +60,14 @@ export interface AuthorizationServerFrontOptions {
    * @default none
    */
   readonly upstreamHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Only paths under these prefixes are passed through (each starts and ends with `/`), as servers'
+   * reverse-proxy guides ask (Keycloak: `/realms/`, `/resources/`, `/.well-known/`, never `/admin/`);
+   * the token and revocation paths are served whatever the list says. Compared after dot segments,
+   * percent-encoding and case are resolved, so no spelling gets outside them.
+   * @default every path
+   */
+  readonly passThroughPathPrefixes?: readonly string[];
   /** Deadline of one passed-through call, body included. @default 10000 */
   readonly upstreamTimeoutMs?: number;
   /** Largest request body passed through. @default 1048576 */
@@ -143,6 +151,7 @@ export class AuthorizationServerFront {
   private readonly log: DecisionLog;
   private readonly upstreamHeaders: Readonly<Record<string, string>>;
   private readonly interceptedSpellings: ReadonlySet<string>;
+  private readonly passThroughPrefixes: readonly string[] | undefined;
 
   constructor(options: AuthorizationServerFrontOptions) {
     const upstream = new URL(options.upstreamOrigin);
@@ -158,6 +167,14 @@ export class AuthorizationServerFront {
     this.log = options.log ?? noLog;
     this.upstreamHeaders = Object.fromEntries(
       Object.entries(options.upstreamHeaders ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    for (const prefix of options.passThroughPathPrefixes ?? []) {
+      if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+        throw new TypeError('passThroughPathPrefixes must start and end with /');
+      }
+    }
+    this.passThroughPrefixes = options.passThroughPathPrefixes?.map((prefix) =>
+      `${canonicalPath(prefix)}/`.replace(/\/+$/, '/'),
     );
     this.interceptedSpellings = new Set([
       canonicalPath(options.tokenPath) ?? '',
@@ -202,6 +219,13 @@ export class AuthorizationServerFront {
     url.search = request.query === '' ? '' : `?${request.query}`;
     // The pathname setter keeps the origin whatever the path holds; this says so.
     if (url.origin !== this.upstream.origin) return plainError(400, 'invalid_request', 'the path is not well formed');
+    if (this.passThroughPrefixes !== undefined) {
+      // What the server will route: the path as it goes upstream, decoded and resolved.
+      const routed = `${canonicalPath(url.pathname) ?? ''}/`.replace(/\/+$/, '/');
+      if (!this.passThroughPrefixes.some((prefix) => routed.startsWith(prefix))) {
+        return plainError(404, 'invalid_request', 'no such endpoint');
+      }
+    }
 
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {

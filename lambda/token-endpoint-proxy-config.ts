@@ -12,6 +12,8 @@ export interface AuthorizationServerFrontConfig {
   readonly maxRequestBytes: number;
   /** Largest answer passed back. */
   readonly maxResponseBytes: number;
+  /** Only paths under these prefixes are passed through; undefined: every path. */
+  readonly passThroughPathPrefixes: readonly string[] | undefined;
 }
 
 /** Every setting of the token endpoint proxy handler, validated once at init. */
@@ -56,6 +58,7 @@ export const TokenEndpointProxyEnv = {
   passThroughTimeoutMs: 'PASS_THROUGH_TIMEOUT_MS',
   maxPassThroughRequestBytes: 'MAX_PASS_THROUGH_REQUEST_BYTES',
   maxPassThroughResponseBytes: 'MAX_PASS_THROUGH_RESPONSE_BYTES',
+  passThroughPathPrefixes: 'PASS_THROUGH_PATH_PREFIXES',
   upstreamTokenEndpoint: 'UPSTREAM_TOKEN_ENDPOINT',
   upstreamRevocationEndpoint: 'UPSTREAM_REVOCATION_ENDPOINT',
   tokenTableName: 'TOKEN_TABLE_NAME',
@@ -98,8 +101,18 @@ export function readTokenEndpointProxyConfig(env: Env): TokenEndpointProxyConfig
         );
       }
     }
+    const prefixes =
+      read.optional(E.passThroughPathPrefixes) === undefined
+        ? undefined
+        : read.list(E.passThroughPathPrefixes, undefined);
+    for (const prefix of prefixes ?? []) {
+      if (!/^\/([A-Za-z0-9._~\-/]*\/)?$/.test(prefix)) {
+        throw new ConfigurationError(`${E.passThroughPathPrefixes} must list paths that start and end with /`);
+      }
+    }
     front = {
       upstreamOrigin: origin,
+      passThroughPathPrefixes: prefixes,
       passThroughTimeoutMs: read.integer(E.passThroughTimeoutMs, 10_000, 1, 29_000),
       maxRequestBytes: read.integer(E.maxPassThroughRequestBytes, 1024 * 1024, 1, 6 * 1024 * 1024),
       maxResponseBytes: read.integer(E.maxPassThroughResponseBytes, 4 * 1024 * 1024, 1, 4_500_000),

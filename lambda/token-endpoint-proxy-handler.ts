@@ -63,6 +63,7 @@ export function createAuthorizationServerFront(
     upstreamTimeoutMs: config.front.passThroughTimeoutMs,
     maxRequestBytes: config.front.maxRequestBytes,
     maxResponseBytes: config.front.maxResponseBytes,
+    ...(config.front.passThroughPathPrefixes ? { passThroughPathPrefixes: config.front.passThroughPathPrefixes } : {}),
     log: new JsonLog({ level: config.logLevel }),
   });
 }

@@ -99,6 +99,15 @@ export interface AuthorizationServerFrontProps {
   readonly maxResponseBytes?: number;
 
   /**
+   * Only paths under these prefixes are passed through (each starts and ends with `/`), as the
+   * server's reverse-proxy guide asks; the token and revocation paths are served regardless. For
+   * Keycloak: `['/realms/', '/resources/', '/.well-known/']`, which keeps `/admin/` off the front.
+   *
+   * @default - every path
+   */
+  readonly passThroughPathPrefixes?: readonly string[];
+
+  /**
    * Settings of the HTTP API's access log group.
    *
    * @default - a new log group kept for a month, retained on stack deletion
@@ -333,6 +342,7 @@ export class TokenEndpointProxy extends Construct {
     optional(E.passThroughTimeoutMs, millis(front?.passThroughTimeout));
     optional(E.maxPassThroughRequestBytes, front?.maxRequestBytes?.toString());
     optional(E.maxPassThroughResponseBytes, front?.maxResponseBytes?.toString());
+    optional(E.passThroughPathPrefixes, front?.passThroughPathPrefixes?.join(','));
     optional(E.tokenHashAlgorithm, props.tokenHashAlgorithm);
     optional(E.passThroughClientIds, props.passThroughClientIds?.join(','));
     optional(E.tokenPath, props.tokenPath);
@@ -543,6 +553,9 @@ function validateFront(front: AuthorizationServerFrontProps, fail: (message: str
     fail(`front.upstreamOrigin must be an https origin (no path), got '${front.upstreamOrigin}'.`);
   }
   if (origin.host === front.domainName) fail('front.upstreamOrigin must not be the front itself.');
+  if (front.passThroughPathPrefixes?.some((prefix) => !/^\/([A-Za-z0-9._~\-/]*\/)?$/.test(prefix))) {
+    fail('front.passThroughPathPrefixes must be paths that start and end with /.');
+  }
   if (front.certificate === undefined && front.hostedZone === undefined) {
     fail('front needs a certificate, or a hostedZone to create and validate one.');
   }

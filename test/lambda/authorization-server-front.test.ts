@@ -308,6 +308,35 @@ describe('authorization server front', () => {
       expect(upstream.requests).toHaveLength(before);
     });
 
+    it('passes through only the allowed path prefixes, however a path outside them is spelled', async () => {
+      const keycloakLike = await frontOver(upstream.origin, {
+        passThroughPathPrefixes: ['/realms/', '/resources/', '/.well-known/'],
+      });
+      const before = upstream.requests.length;
+      try {
+        const outside = ['/admin/master/console/', '/realms/../admin/x', '/realms/%2e%2e/admin/x', '/metrics', '/'];
+        const inside = [
+          '/realms/demo/protocol/openid-connect/auth',
+          '/resources/x/login.css',
+          '/.well-known/oauth-authorization-server/realms/demo',
+        ];
+
+        const refused = [];
+        for (const path of outside)
+          refused.push((await rawRequest(`${keycloakLike.origin}/`, { rawTarget: path })).status);
+        const passed = [];
+        for (const path of inside) passed.push((await rawRequest(`${keycloakLike.origin}${path}`)).status);
+        const token = await rawRequest(`${keycloakLike.origin}${TOKEN_PATH}`, { method: 'POST', body: 'grant_type=x' });
+
+        expect(refused).toEqual(outside.map(() => 404));
+        expect(passed).toEqual(inside.map(() => 200));
+        expect(token.status).toBe(200);
+        expect(upstream.requests.slice(before).map((request) => request.url)).toEqual([...inside, TOKEN_PATH]);
+      } finally {
+        await keycloakLike.stop();
+      }
+    });
+
     it('keeps paths, queries and bodies out of its logs', async () => {
       logLines.length = 0;
       upstream.respondWith(() => {

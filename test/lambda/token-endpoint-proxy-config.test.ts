@@ -59,6 +59,7 @@ describe('readTokenEndpointProxyConfig', () => {
       TOKEN_PATH: '/realms/demo/protocol/openid-connect/token',
       REVOCATION_PATH: '/realms/demo/protocol/openid-connect/revoke',
       PASS_THROUGH_TIMEOUT_MS: '8000',
+      PASS_THROUGH_PATH_PREFIXES: '/realms/, /resources/',
     });
 
     expect(config).toMatchObject({
@@ -67,6 +68,7 @@ describe('readTokenEndpointProxyConfig', () => {
         passThroughTimeoutMs: 8000,
         maxRequestBytes: 1048576,
         maxResponseBytes: 4194304,
+        passThroughPathPrefixes: ['/realms/', '/resources/'],
       },
       upstreamTokenEndpoint: 'https://as.internal.example.test/realms/demo/protocol/openid-connect/token',
       upstreamRevocationEndpoint: 'https://as.internal.example.test/realms/demo/protocol/openid-connect/revoke',
@@ -75,6 +77,10 @@ describe('readTokenEndpointProxyConfig', () => {
 
   it.each([
     ['UPSTREAM_ORIGIN must be an origin', { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'https://as.test/auth' }],
+    [
+      'PASS_THROUGH_PATH_PREFIXES must list paths',
+      { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'https://as.test', PASS_THROUGH_PATH_PREFIXES: '/realms' },
+    ],
     ['UPSTREAM_ORIGIN must use https', { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'http://as.test' }],
     [
       'UPSTREAM_TOKEN_ENDPOINT must not be set with UPSTREAM_ORIGIN',

@@ -260,6 +260,24 @@ describe('TokenEndpointProxy as the authorization server front', () => {
     ]);
   });
 
+  it('passes the allowed path prefixes to the handler', () => {
+    const { template: limited } = buildFront((stack) => ({
+      front: {
+        domainName: 'login.example.test',
+        upstreamOrigin: 'https://as.internal.example.test',
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Z3', {
+          hostedZoneId: 'Z3',
+          zoneName: 'example.test',
+        }),
+        passThroughPathPrefixes: ['/realms/', '/resources/', '/.well-known/'],
+      },
+    }));
+
+    expect(environmentOf(limited)).toMatchObject({
+      [TokenEndpointProxyEnv.passThroughPathPrefixes]: '/realms/,/resources/,/.well-known/',
+    });
+  });
+
   it('takes an existing certificate and makes no DNS record without a zone', () => {
     const { template: withCertificate } = buildFront((stack) => ({
       front: {
