@@ -16,8 +16,8 @@ import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { type FrontServer, listenFrontServer } from '../../local/front-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
-import { rawRequest } from '../support/raw-http.ts';
 import { type RecordingHttpServer, startRecordingHttpServer } from '../support/recording-http-server.ts';
+import { wireRequest } from '../support/wire-request.ts';
 
 const TABLE = 'split-tokens';
 const TOKEN_PATH = AUTHORIZATION_SERVER_PATHS.token;
@@ -130,7 +130,7 @@ describe('authorization server front', () => {
     ])('overwrites the forwarding headers and drops hop-by-hop ones on %s', async (_kind, method, target, body) => {
       const before = upstream.requests.length;
 
-      const answer = await rawRequest(`${front.origin}${target}`, {
+      const answer = await wireRequest(`${front.origin}${target}`, {
         method,
         headers: [...hostileHeaders, ['authorization', 'Basic c3BsaXQtY2xpZW50OnNlY3JldA=='], ['content-type', FORM]],
         ...(body === undefined ? {} : { body }),
@@ -174,7 +174,7 @@ describe('authorization server front', () => {
       });
       const before = upstream.requests.length;
 
-      const answer = await rawRequest(`${front.origin}/auth?client_id=browser-client&response_type=code`);
+      const answer = await wireRequest(`${front.origin}/auth?client_id=browser-client&response_type=code`);
 
       expect(answer.status).toBe(303);
       expect(answer.headers.location).toEqual(['/interaction/x']);
@@ -195,7 +195,7 @@ describe('authorization server front', () => {
       });
       const before = upstream.requests.length;
 
-      const answer = await rawRequest(`${front.origin}/resources/blob`, {
+      const answer = await wireRequest(`${front.origin}/resources/blob`, {
         method: 'PUT',
         headers: [['content-type', 'application/octet-stream']],
         body: sent,
@@ -210,7 +210,7 @@ describe('authorization server front', () => {
       const small = await frontOver(upstream.origin, { maxRequestBytes: 1024 });
       const before = upstream.requests.length;
       try {
-        const answer = await rawRequest(`${small.origin}/login`, { method: 'POST', body: Buffer.alloc(1025, 'a') });
+        const answer = await wireRequest(`${small.origin}/login`, { method: 'POST', body: Buffer.alloc(1025, 'a') });
 
         expect(answer.status).toBe(413);
         expect(upstream.requests).toHaveLength(before);
@@ -223,11 +223,11 @@ describe('authorization server front', () => {
       const bounded = await frontOver(upstream.origin, { maxResponseBytes: 4096, upstreamTimeoutMs: 300 });
       try {
         upstream.respondWith((_request, response) => response.end(Buffer.alloc(4097, 'b')));
-        const tooLarge = await rawRequest(`${bounded.origin}/big`);
+        const tooLarge = await wireRequest(`${bounded.origin}/big`);
         upstream.respondWith(() => {
           // Never answers.
         });
-        const tooSlow = await rawRequest(`${bounded.origin}/slow`);
+        const tooSlow = await wireRequest(`${bounded.origin}/slow`);
 
         expect(tooLarge.status).toBe(502);
         expect(tooSlow.status).toBe(504);
@@ -244,7 +244,7 @@ describe('authorization server front', () => {
       });
       const before = upstream.requests.length;
 
-      const answer = await rawRequest(`${front.origin}${TOKEN_PATH}`, {
+      const answer = await wireRequest(`${front.origin}${TOKEN_PATH}`, {
         method: 'OPTIONS',
         headers: [
           ['origin', 'https://app.example.test'],
@@ -262,7 +262,7 @@ describe('authorization server front', () => {
       const paths = ['/token/introspection', '/tokens', '/jwks', '/token-x', '/.well-known/openid-configuration'];
 
       const statuses = [];
-      for (const path of paths) statuses.push((await rawRequest(`${front.origin}${path}`)).status);
+      for (const path of paths) statuses.push((await wireRequest(`${front.origin}${path}`)).status);
 
       expect(statuses).toEqual(paths.map(() => 200));
       expect(upstream.requests.slice(before).map((request) => request.url)).toEqual(paths);
@@ -299,7 +299,7 @@ describe('authorization server front', () => {
 
       await fc.assert(
         fc.asyncProperty(spelling, async (spelled) => {
-          const answer = await rawRequest(`${front.origin}/`, { method: 'POST', rawTarget: spelled });
+          const answer = await wireRequest(`${front.origin}/`, { method: 'POST', rawTarget: spelled });
           expect(answer.status).toBe(404);
         }),
         { numRuns: 300 },
@@ -323,10 +323,13 @@ describe('authorization server front', () => {
 
         const refused = [];
         for (const path of outside)
-          refused.push((await rawRequest(`${keycloakLike.origin}/`, { rawTarget: path })).status);
+          refused.push((await wireRequest(`${keycloakLike.origin}/`, { rawTarget: path })).status);
         const passed = [];
-        for (const path of inside) passed.push((await rawRequest(`${keycloakLike.origin}${path}`)).status);
-        const token = await rawRequest(`${keycloakLike.origin}${TOKEN_PATH}`, { method: 'POST', body: 'grant_type=x' });
+        for (const path of inside) passed.push((await wireRequest(`${keycloakLike.origin}${path}`)).status);
+        const token = await wireRequest(`${keycloakLike.origin}${TOKEN_PATH}`, {
+          method: 'POST',
+          body: 'grant_type=x',
+        });
 
         expect(refused).toEqual(outside.map(() => 404));
         expect(passed).toEqual(inside.map(() => 200));
@@ -344,7 +347,7 @@ describe('authorization server front', () => {
       });
       const slow = await frontOver(upstream.origin, { upstreamTimeoutMs: 100 });
       try {
-        await rawRequest(`${slow.origin}/callback-secret-path?code=secret-code-value`, {
+        await wireRequest(`${slow.origin}/callback-secret-path?code=secret-code-value`, {
           method: 'POST',
           body: 'password=secret-body-value',
         });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 
 /** An answer as it came over the wire: repeated headers kept apart. */
-export interface RawAnswer {
+export interface WireAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, readonly string[]>>;
   readonly body: Buffer;
@@ -11,7 +11,7 @@ export interface RawAnswer {
  * One HTTP/1.1 request with exactly the header lines given (fetch refuses hop-by-hop and some
  * other names; a hostile client does not), over a fresh connection.
  */
-export function rawRequest(
+export function wireRequest(
   url: string,
   options: {
     method?: string;
@@ -20,7 +20,7 @@ export function rawRequest(
     /** The request target exactly as sent, instead of the URL's normalized path. */
     rawTarget?: string;
   } = {},
-): Promise<RawAnswer> {
+): Promise<WireAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const headers: string[] = [];
