@@ -40,11 +40,15 @@ try {
   stack = await startLocalStack(options);
 } catch (error) {
   const code = (error as { code?: unknown }).code;
-  if (code === 'EADDRINUSE') fail(`port ${options.port} is in use; set PORT to another port, or PORT=0 for a free one`);
+  if (code === 'EADDRINUSE') {
+    fail(
+      `port ${options.port} or ${options.issuerPort} is in use; set PORT and ISSUER_PORT to other ports, or PORT=0 for free ones`,
+    );
+  }
   fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 process.stdout.write(`${JSON.stringify(stack.ready)}\n`);
 process.stderr.write(
-  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s): gateway ${stack.ready.gateway}, token endpoint ${stack.ready.tokenEndpoint}\n`,
+  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
 );

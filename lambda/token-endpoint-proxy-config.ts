@@ -2,11 +2,33 @@ import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.t
 import type { LogLevel } from './adapters/json-log.ts';
 import { TOKEN_HASH_ALGORITHMS, type TokenHashAlgorithm } from './core/token-hash.ts';
 
+/** The front's settings: present when the handler fronts the authorization server's whole origin. */
+export interface AuthorizationServerFrontConfig {
+  /** Where the authorization server listens (an origin); every path goes there unchanged. */
+  readonly upstreamOrigin: string;
+  /** Deadline of one passed-through call. */
+  readonly passThroughTimeoutMs: number;
+  /** Largest request body passed through. */
+  readonly maxRequestBytes: number;
+  /** Largest answer passed back. */
+  readonly maxResponseBytes: number;
+  /** Only paths under these prefixes are passed through; undefined: every path. */
+  readonly passThroughPathPrefixes: readonly string[] | undefined;
+}
+
 /** Every setting of the token endpoint proxy handler, validated once at init. */
 export interface TokenEndpointProxyConfig {
-  /** The authorization server's token endpoint. */
+  /**
+   * Set when the handler is the authorization server's front (`UPSTREAM_ORIGIN`): it then serves
+   * every path, the token and revocation paths through the proxy. Undefined: only those two paths.
+   */
+  readonly front: AuthorizationServerFrontConfig | undefined;
+  /** The authorization server's token endpoint (the front's: `UPSTREAM_ORIGIN` + `TOKEN_PATH`). */
   readonly upstreamTokenEndpoint: string;
-  /** The authorization server's revocation endpoint; undefined turns the revocation path off. */
+  /**
+   * The authorization server's revocation endpoint; undefined turns the revocation path off (the
+   * front's: `UPSTREAM_ORIGIN` + `REVOCATION_PATH`, always on).
+   */
   readonly upstreamRevocationEndpoint: string | undefined;
   /** The split-token table (in the Lambda's region unless `dynamoDbEndpoint` says otherwise). */
   readonly tokenTableName: string;
@@ -32,6 +54,11 @@ export interface TokenEndpointProxyConfig {
 
 /** Environment variable names, shared with the CDK construct that sets them. */
 export const TokenEndpointProxyEnv = {
+  upstreamOrigin: 'UPSTREAM_ORIGIN',
+  passThroughTimeoutMs: 'PASS_THROUGH_TIMEOUT_MS',
+  maxPassThroughRequestBytes: 'MAX_PASS_THROUGH_REQUEST_BYTES',
+  maxPassThroughResponseBytes: 'MAX_PASS_THROUGH_RESPONSE_BYTES',
+  passThroughPathPrefixes: 'PASS_THROUGH_PATH_PREFIXES',
   upstreamTokenEndpoint: 'UPSTREAM_TOKEN_ENDPOINT',
   upstreamRevocationEndpoint: 'UPSTREAM_REVOCATION_ENDPOINT',
   tokenTableName: 'TOKEN_TABLE_NAME',
@@ -60,9 +87,43 @@ export function readTokenEndpointProxyConfig(env: Env): TokenEndpointProxyConfig
   if (tokenPath === revocationPath) {
     throw new ConfigurationError(`${E.tokenPath} and ${E.revocationPath} must differ`);
   }
+  const upstreamOrigin = read.optionalUrl(E.upstreamOrigin);
+  let front: AuthorizationServerFrontConfig | undefined;
+  if (upstreamOrigin !== undefined) {
+    const origin = new URL(upstreamOrigin).origin;
+    if (upstreamOrigin.replace(/\/$/, '') !== origin) {
+      throw new ConfigurationError(`${E.upstreamOrigin} must be an origin (scheme, host and port, no path)`);
+    }
+    for (const name of [E.upstreamTokenEndpoint, E.upstreamRevocationEndpoint]) {
+      if (read.optional(name) !== undefined) {
+        throw new ConfigurationError(
+          `${name} must not be set with ${E.upstreamOrigin}: the front uses its paths there`,
+        );
+      }
+    }
+    const prefixes =
+      read.optional(E.passThroughPathPrefixes) === undefined
+        ? undefined
+        : read.list(E.passThroughPathPrefixes, undefined);
+    for (const prefix of prefixes ?? []) {
+      if (!/^\/([A-Za-z0-9._~\-/]*\/)?$/.test(prefix)) {
+        throw new ConfigurationError(`${E.passThroughPathPrefixes} must list paths that start and end with /`);
+      }
+    }
+    front = {
+      upstreamOrigin: origin,
+      passThroughPathPrefixes: prefixes,
+      passThroughTimeoutMs: read.integer(E.passThroughTimeoutMs, 10_000, 1, 29_000),
+      maxRequestBytes: read.integer(E.maxPassThroughRequestBytes, 1024 * 1024, 1, 6 * 1024 * 1024),
+      maxResponseBytes: read.integer(E.maxPassThroughResponseBytes, 4 * 1024 * 1024, 1, 4_500_000),
+    };
+  }
   return {
-    upstreamTokenEndpoint: read.url(E.upstreamTokenEndpoint),
-    upstreamRevocationEndpoint: read.optionalUrl(E.upstreamRevocationEndpoint),
+    front,
+    upstreamTokenEndpoint: front ? `${front.upstreamOrigin}${tokenPath}` : read.url(E.upstreamTokenEndpoint),
+    upstreamRevocationEndpoint: front
+      ? `${front.upstreamOrigin}${revocationPath}`
+      : read.optionalUrl(E.upstreamRevocationEndpoint),
     tokenTableName: read.required(E.tokenTableName),
     tokenTableKeyAttribute: read.optional(E.tokenTableKeyAttribute) ?? 'hashed_signature',
     tokenHashAlgorithm: read.oneOf(E.tokenHashAlgorithm, TOKEN_HASH_ALGORITHMS, 'SHA-256'),

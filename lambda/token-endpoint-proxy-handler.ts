@@ -1,20 +1,25 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenWriter } from './adapters/dynamodb-token-writer.ts';
 import {
+  frontRequestFromEvent,
   type HttpPayloadV2Event,
   type HttpPayloadV2Result,
   proxyRequestFromEvent,
+  resultFromFrontResponse,
   resultFromProxyResponse,
 } from './adapters/http-payload-v2.ts';
 import { JsonLog } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
+import { AuthorizationServerFront } from './authorization-server-front.ts';
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 import { readTokenEndpointProxyConfig, type TokenEndpointProxyConfig } from './token-endpoint-proxy-config.ts';
 
 /**
  * Lambda entry point of the token endpoint proxy, for a Lambda function URL or an API Gateway HTTP
- * API route (payload 2.0). The configuration is read and validated at init: a missing or bad
- * setting fails the init with a message that names it.
+ * API route (payload 2.0); with `UPSTREAM_ORIGIN` set, the authorization server's front on an HTTP
+ * API custom domain (every path, the token and revocation paths through the proxy). The
+ * configuration is read and validated at init: a missing or bad setting fails the init with a
+ * message that names it.
  */
 export function createTokenEndpointProxy(
   config: TokenEndpointProxyConfig,
@@ -44,8 +49,30 @@ export function createTokenEndpointProxy(
   });
 }
 
-const proxy = createTokenEndpointProxy(readTokenEndpointProxyConfig(process.env));
+/** The front over the proxy, when the configuration asks for one. */
+export function createAuthorizationServerFront(
+  config: TokenEndpointProxyConfig,
+  proxy: TokenEndpointProxy,
+): AuthorizationServerFront | undefined {
+  if (config.front === undefined) return undefined;
+  return new AuthorizationServerFront({
+    upstreamOrigin: config.front.upstreamOrigin,
+    tokenEndpointProxy: proxy,
+    tokenPath: config.tokenPath,
+    revocationPath: config.revocationPath,
+    upstreamTimeoutMs: config.front.passThroughTimeoutMs,
+    maxRequestBytes: config.front.maxRequestBytes,
+    maxResponseBytes: config.front.maxResponseBytes,
+    ...(config.front.passThroughPathPrefixes ? { passThroughPathPrefixes: config.front.passThroughPathPrefixes } : {}),
+    log: new JsonLog({ level: config.logLevel }),
+  });
+}
+
+const config = readTokenEndpointProxyConfig(process.env);
+const proxy = createTokenEndpointProxy(config);
+const front = createAuthorizationServerFront(config, proxy);
 
 export async function handler(event: HttpPayloadV2Event): Promise<HttpPayloadV2Result> {
+  if (front !== undefined) return resultFromFrontResponse(await front.handle(frontRequestFromEvent(event)));
   return resultFromProxyResponse(await proxy.handle(proxyRequestFromEvent(event)));
 }

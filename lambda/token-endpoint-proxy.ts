@@ -19,6 +19,12 @@ export interface ProxyRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The body as text (token and revocation requests are form-encoded). */
   readonly body: string;
+  /**
+   * Headers to set on the upstream request, replacing any of the same name: the forwarding headers
+   * the authorization server front sets from what it saw of the connection.
+   * @default none
+   */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
 }
 
 /** The answer to give the client. */
@@ -65,8 +71,18 @@ export interface TokenEndpointProxyOptions {
   readonly functionName?: string;
 }
 
-/** Request headers passed on to the authorization server; all others stay here. */
-export const FORWARDED_REQUEST_HEADERS: readonly string[] = ['accept', 'authorization', 'content-type', 'dpop'];
+/**
+ * Request headers passed on to the authorization server; all others stay here. `origin` lets the
+ * server answer a browser client's CORS request; `user-agent` is for its logs.
+ */
+export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
+  'accept',
+  'authorization',
+  'content-type',
+  'dpop',
+  'origin',
+  'user-agent',
+];
 
 /** Response headers not passed back: hop-by-hop, or no longer true once the body is re-read. */
 const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
@@ -244,6 +260,7 @@ export class TokenEndpointProxy {
       const value = request.headers[name];
       if (value !== undefined) headers[name] = value;
     }
+    for (const [name, value] of Object.entries(request.upstreamHeaders ?? {})) headers[name.toLowerCase()] = value;
     const method = request.method.toUpperCase();
     let response: Response;
     let body: string;

@@ -54,8 +54,16 @@ export interface ExampleAppConfig {
   /** The token endpoint proxy in the home region, or undefined when off. */
   readonly tokenEndpointProxy:
     | {
+        /** Without a front: where token requests go (the function URL serves them). */
         readonly upstreamTokenEndpoint: string;
+        /** Without a front: where revocation requests go. */
         readonly upstreamRevocationEndpoint: string | undefined;
+        /** The token path (with a front: the authorization server's). */
+        readonly tokenPath: string | undefined;
+        /** The revocation path (with a front: the authorization server's). */
+        readonly revocationPath: string | undefined;
+        /** The authorization server's front on a custom domain, its issuer's origin; undefined: a function URL. */
+        readonly front: ExampleFrontConfig | undefined;
       }
     | undefined;
   /** Principal (ARN) the authorization server signs in as, to assume the token-writer role. */
@@ -66,6 +74,16 @@ export interface ExampleAppConfig {
   /** Let the stacks set the account-wide API Gateway CloudWatch Logs role (needed for execution logs). */
   readonly apiGatewayCloudWatchRole: boolean;
   readonly logRetentionDays: number;
+}
+
+/** The front of the example app (context keys `front*`). */
+export interface ExampleFrontConfig {
+  readonly domainName: string;
+  readonly upstreamOrigin: string;
+  /** An ACM certificate in the home region; undefined: one is created, validated in the hosted zone. */
+  readonly certificateArn: string | undefined;
+  /** The Route 53 zone of the domain (validation and the alias record). */
+  readonly hostedZone: { readonly id: string; readonly name: string } | undefined;
 }
 
 export const DEMO_ISSUER = 'https://login.example.test';
@@ -97,6 +115,13 @@ export const CONTEXT_DEFAULTS = {
   echoUrl: 'https://httpbin.org/anything',
   upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
   upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
+  tokenPath: "(handler default: '/token'; with a front, the authorization server's token path)",
+  revocationPath: "(handler default: '/revoke'; with a front, the authorization server's revocation path)",
+  frontDomainName: '(no front: the proxy on a function URL)',
+  frontUpstreamOrigin: '(required with frontDomainName)',
+  frontCertificateArn: '(a new certificate, validated in the hosted zone)',
+  frontHostedZoneId: '(none: frontCertificateArn required, DNS yours)',
+  frontHostedZoneName: '(required with frontHostedZoneId)',
   issuerPrincipalArn: '(no issuer role)',
   issuerExternalId: '(none)',
   alarmTopicArn: '(alarms without actions)',
@@ -113,7 +138,10 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
   for (const region of regions) {
     if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`context regions: '${region}' is not a region`);
   }
-  const issuer = ctx.string('issuer', DEMO_ISSUER).replace(/\/+$/, '');
+  const frontDomainName = ctx.optional('frontDomainName');
+  // With a front, the authorization server's issuer is the front's origin (plus the server's path).
+  const issuer = ctx.string('issuer', frontDomainName ? `https://${frontDomainName}` : DEMO_ISSUER).replace(/\/+$/, '');
+  const front = frontDomainName === undefined ? undefined : readFront(ctx, frontDomainName, issuer, homeRegion);
   const introspectionEndpoint = ctx.string('introspectionEndpoint', `${issuer}/introspect`);
   const introspectionOff = introspectionEndpoint === '' || introspectionEndpoint === 'off';
   const responseFormat = ctx.optional('introspectionResponseFormat');
@@ -168,17 +196,58 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
     httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
-    tokenEndpointProxy: isOff(upstreamTokenEndpoint)
-      ? undefined
-      : {
-          upstreamTokenEndpoint,
-          upstreamRevocationEndpoint: isOff(upstreamRevocationEndpoint) ? undefined : upstreamRevocationEndpoint,
-        },
+    tokenEndpointProxy:
+      isOff(upstreamTokenEndpoint) && front === undefined
+        ? undefined
+        : {
+            upstreamTokenEndpoint,
+            upstreamRevocationEndpoint: isOff(upstreamRevocationEndpoint) ? undefined : upstreamRevocationEndpoint,
+            tokenPath: ctx.optional('tokenPath'),
+            revocationPath: ctx.optional('revocationPath'),
+            front,
+          },
     issuerPrincipalArn,
     issuerExternalId: ctx.optional('issuerExternalId'),
     alarmTopicArn,
     apiGatewayCloudWatchRole: ctx.boolean('apiGatewayCloudWatchRole', true),
     logRetentionDays: ctx.integer('logRetentionDays', 30, 1, 3653),
+  };
+}
+
+function readFront(ctx: ContextReader, domainName: string, issuer: string, homeRegion: string): ExampleFrontConfig {
+  if (new URL(issuer).host !== domainName) {
+    throw new Error(
+      `context issuer: with frontDomainName the authorization server's issuer is on the front, https://${domainName}, got '${issuer}'`,
+    );
+  }
+  const upstreamOrigin = ctx.optional('frontUpstreamOrigin');
+  if (upstreamOrigin === undefined) {
+    throw new Error(
+      'context frontUpstreamOrigin: required with frontDomainName (where the authorization server listens)',
+    );
+  }
+  const certificateArn = ctx.optional('frontCertificateArn');
+  if (certificateArn !== undefined) {
+    assertArn('frontCertificateArn', certificateArn, 'acm');
+    if (Arn.split(certificateArn, ArnFormat.SLASH_RESOURCE_NAME).region !== homeRegion) {
+      throw new Error(`context frontCertificateArn: the certificate must be in the home region ${homeRegion}`);
+    }
+  }
+  const zoneId = ctx.optional('frontHostedZoneId');
+  const zoneName = ctx.optional('frontHostedZoneName');
+  if ((zoneId === undefined) !== (zoneName === undefined)) {
+    throw new Error('context frontHostedZoneId and frontHostedZoneName: give both or neither');
+  }
+  if (certificateArn === undefined && zoneId === undefined) {
+    throw new Error(
+      'context frontCertificateArn or frontHostedZoneId: the front needs a certificate, or a zone to validate one',
+    );
+  }
+  return {
+    domainName,
+    upstreamOrigin,
+    certificateArn,
+    hostedZone: zoneId === undefined || zoneName === undefined ? undefined : { id: zoneId, name: zoneName },
   };
 }
 

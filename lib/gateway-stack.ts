@@ -2,10 +2,12 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Vali
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -110,10 +112,35 @@ export class GatewayStack extends Stack {
         issuerRoleExternalId: config.issuerExternalId,
       });
       tokenTable = this.splitTokenTable;
-      if (config.tokenEndpointProxy) {
+      const proxy = config.tokenEndpointProxy;
+      if (proxy) {
         // Issuing happens next to the table's home: writes replicate to every region's replica.
+        const front = proxy.front;
         this.tokenEndpointProxy = new TokenEndpointProxy(this, 'TokenEndpointProxy', {
-          ...config.tokenEndpointProxy,
+          ...(front === undefined
+            ? {
+                upstreamTokenEndpoint: proxy.upstreamTokenEndpoint,
+                upstreamRevocationEndpoint: proxy.upstreamRevocationEndpoint,
+              }
+            : {
+                // The authorization server's public origin: clients discover the proxy from the issuer.
+                front: {
+                  domainName: front.domainName,
+                  upstreamOrigin: front.upstreamOrigin,
+                  certificate: front.certificateArn
+                    ? acm.Certificate.fromCertificateArn(this, 'FrontCertificate', front.certificateArn)
+                    : undefined,
+                  hostedZone: front.hostedZone
+                    ? route53.HostedZone.fromHostedZoneAttributes(this, 'FrontHostedZone', {
+                        hostedZoneId: front.hostedZone.id,
+                        zoneName: front.hostedZone.name,
+                      })
+                    : undefined,
+                  accessLogGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
+                },
+              }),
+          tokenPath: proxy.tokenPath,
+          revocationPath: proxy.revocationPath,
           // The same list as the authorizer's JWT clients below: one list, no drift.
           passThroughClientIds: config.jwtClientIds,
           tokenTable: this.splitTokenTable,
@@ -198,6 +225,11 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, 'TokenTableName', { value: config.tableName });
     if (this.tokenEndpointProxy) {
       new CfnOutput(this, 'TokenEndpointUrl', { value: this.tokenEndpointProxy.tokenEndpoint });
+      const { issuer, frontDomain } = this.tokenEndpointProxy;
+      if (issuer !== undefined) new CfnOutput(this, 'IssuerUrl', { value: issuer });
+      if (frontDomain !== undefined) {
+        new CfnOutput(this, 'FrontTargetDomainName', { value: frontDomain.regionalDomainName });
+      }
     }
     if (this.splitTokenTable?.issuerRole) {
       new CfnOutput(this, 'IssuerRoleArn', { value: this.splitTokenTable.issuerRole.roleArn });

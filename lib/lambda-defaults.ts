@@ -1,4 +1,5 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -96,6 +97,10 @@ export interface NodeFunctionOptions {
   readonly environment: Record<string, string>;
   readonly reservedConcurrentExecutions?: number;
   readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
+  /** The network the function runs in (its role must then manage network interfaces). */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /** A `handler` export bundled by local esbuild, on the newest Node.js runtime, on arm64. */

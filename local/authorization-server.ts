@@ -40,6 +40,19 @@ export const DEMO_USER = 'demo-user';
 /** The CIBA grant type (OpenID Connect Client-Initiated Backchannel Authentication 1.0). */
 export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba';
 
+/** The device authorization grant type (RFC 8628). */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * A client of the browser-facing endpoints: the authorization code grant (with PKCE, pushed
+ * authorization requests allowed) and the device authorization grant. Its redirect URI is never
+ * contacted: tests read the redirects the server answers.
+ */
+export const BROWSER_CLIENT = {
+  clientId: 'browser-client',
+  redirectUri: 'http://127.0.0.1/callback',
+} as const;
+
 /** Random bits in an opaque token oidc-provider issues (`formats.bitsOfOpaqueRandomness`). */
 const OPAQUE_TOKEN_BITS = 256;
 
@@ -90,12 +103,30 @@ export interface AuthorizationServerOptions {
    * @default a fresh EC P-256 key (ES256)
    */
   readonly privateKeyJwtClientKey?: PrivateSigningJwk;
+  /**
+   * Serve behind a front at another origin, as a deployed server behind its public origin: the
+   * issuer is the front's, the forwarding headers (`X-Forwarded-For`, `-Proto`, `-Host`) are
+   * trusted (oidc-provider's `proxy = true`), and every request without the front's header is
+   * answered 403, standing in for a network only the front reaches.
+   * @default none: the server is its own issuer at `http://127.0.0.1:PORT` and trusts no forwarding header
+   */
+  readonly front?: AuthorizationServerFrontSettings;
+}
+
+/** How the server sits behind its front (see {@link AuthorizationServerOptions.front}). */
+export interface AuthorizationServerFrontSettings {
+  /** The public issuer: the front's origin. */
+  readonly issuer: string;
+  /** The header (name in lower case) and value the front adds to every request it passes on. */
+  readonly verificationHeader: { readonly name: string; readonly value: string };
 }
 
 /** A running oidc-provider on 127.0.0.1. */
 export interface AuthorizationServer {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** The issuer: `http://127.0.0.1:PORT`, no trailing slash, or the front's origin when behind one. */
   readonly issuer: string;
+  /** Where it listens: `http://127.0.0.1:PORT`. The endpoint URLs below are on this origin. */
+  readonly origin: string;
   readonly port: number;
   readonly tokenEndpoint: string;
   readonly introspectionEndpoint: string;
@@ -103,6 +134,8 @@ export interface AuthorizationServer {
   readonly jwksUri: string;
   /** Backchannel authentication endpoint (CIBA), open to the phantom client. */
   readonly backchannelAuthenticationEndpoint: string;
+  /** The {@link BROWSER_CLIENT}'s credentials. */
+  readonly browserClient: ClientCredentials & { readonly redirectUri: string };
   readonly audience: string;
   readonly scopes: readonly string[];
   readonly clients: Readonly<Record<ClientRole, ClientCredentials>>;
@@ -121,12 +154,31 @@ export interface AuthorizationServer {
 
 const DEFAULT_AUDIENCE = 'https://api.example.test';
 const DEFAULT_SCOPES: readonly string[] = ['orders:read', 'orders:write'];
-const ROUTES = {
+/** The server's paths, on its own origin and, behind a front, on the front's. */
+export const AUTHORIZATION_SERVER_PATHS = {
+  discovery: '/.well-known/openid-configuration',
+  authorization: '/auth',
   token: '/token',
   introspection: '/token/introspection',
   revocation: '/token/revocation',
   jwks: '/jwks',
+  userinfo: '/me',
+  pushed_authorization_request: '/request',
+  device_authorization: '/device/auth',
+  code_verification: '/device',
   backchannel_authentication: '/backchannel',
+} as const;
+const ROUTES = {
+  authorization: AUTHORIZATION_SERVER_PATHS.authorization,
+  token: AUTHORIZATION_SERVER_PATHS.token,
+  introspection: AUTHORIZATION_SERVER_PATHS.introspection,
+  revocation: AUTHORIZATION_SERVER_PATHS.revocation,
+  jwks: AUTHORIZATION_SERVER_PATHS.jwks,
+  userinfo: AUTHORIZATION_SERVER_PATHS.userinfo,
+  pushed_authorization_request: AUTHORIZATION_SERVER_PATHS.pushed_authorization_request,
+  device_authorization: AUTHORIZATION_SERVER_PATHS.device_authorization,
+  code_verification: AUTHORIZATION_SERVER_PATHS.code_verification,
+  backchannel_authentication: AUTHORIZATION_SERVER_PATHS.backchannel_authentication,
 } as const;
 
 /** Clients that get RFC 9068 JWT access tokens for the API without asking for a resource. */
@@ -151,6 +203,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const keys = options.keys ?? (await generateSigningKeys());
   const storage = options.storage ?? new ProviderStorage();
   const privateKeyJwtClientKey = options.privateKeyJwtClientKey ?? (await generateSigningKey('ES256'));
+  const browserClientSecret = generateSecret();
   const clientSecrets: Record<ClientRole, string> = {
     split: options.clientSecrets?.split ?? generateSecret(),
     jwt: options.clientSecrets?.jwt ?? generateSecret(),
@@ -164,7 +217,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const { Provider, errors } = await loadOidcProvider();
   const server = createServer();
   const port = await listenOnLoopback(server, options.port ?? 0);
-  const issuer = `http://${LOOPBACK_HOST}:${port}`;
+  const origin = `http://${LOOPBACK_HOST}:${port}`;
+  const issuer = options.front?.issuer ?? origin;
 
   try {
     const apiServer = { audience, scope: scopes.join(' '), accessTokenTTL: accessTokenTtlSeconds };
@@ -198,18 +252,38 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           jwks: { keys: [publicJwkOf(privateKeyJwtClientKey)] },
           scope: ['openid', ...scopes].join(' '),
         },
+        {
+          client_id: BROWSER_CLIENT.clientId,
+          client_secret: browserClientSecret,
+          application_type: 'native',
+          grant_types: ['authorization_code', DEVICE_CODE_GRANT_TYPE],
+          response_types: ['code'],
+          redirect_uris: [BROWSER_CLIENT.redirectUri],
+          token_endpoint_auth_method: 'client_secret_basic',
+          scope: 'openid',
+        },
       ],
       ttl: {
         AccessToken: accessTokenTtlSeconds,
         ClientCredentials: accessTokenTtlSeconds,
         // oidc-provider's own defaults, set so that it prints no notice when it uses them.
         BackchannelAuthenticationRequest: 10 * 60,
+        DeviceCode: 10 * 60,
+        Interaction: 60 * 60,
+        Session: 14 * 24 * 60 * 60,
         Grant: 14 * 24 * 60 * 60,
         IdToken: 60 * 60,
         RefreshToken: 14 * 24 * 60 * 60,
       },
       features: {
         devInteractions: { enabled: false },
+        deviceFlow: {
+          enabled: true,
+          // A plain page instead of the default, which prints a notice on stdout when rendered.
+          userCodeInputSource: async (ctx: { body: string }, form: string) => {
+            ctx.body = `<!DOCTYPE html><title>Device sign-in</title>${form}<button type="submit" form="op.deviceInputForm">Continue</button>`;
+          },
+        },
         clientCredentials: { enabled: true },
         ciba: {
           enabled: true,
@@ -283,7 +357,23 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       },
     };
     provider = new Provider(issuer, configuration);
-    server.on('request', provider.callback());
+    const callback = provider.callback();
+    const front = options.front;
+    if (front === undefined) {
+      server.on('request', callback);
+    } else {
+      // oidc-provider's docs ("Trusting TLS offloading proxies"): trust X-Forwarded-For, -Proto
+      // and -Host, which the front overwrites from what it saw; only the front reaches this server.
+      (provider as unknown as { proxy: boolean }).proxy = true;
+      server.on('request', (request, response) => {
+        if (request.headers[front.verificationHeader.name] !== front.verificationHeader.value) {
+          response.writeHead(403, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: 'access_denied', error_description: 'only through the front' }));
+          return;
+        }
+        void callback(request, response);
+      });
+    }
   } catch (error) {
     await closeServer(server);
     throw error;
@@ -292,12 +382,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   let stopping: Promise<void> | undefined;
   return {
     issuer,
+    origin,
     port,
-    tokenEndpoint: `${issuer}${ROUTES.token}`,
-    introspectionEndpoint: `${issuer}${ROUTES.introspection}`,
-    revocationEndpoint: `${issuer}${ROUTES.revocation}`,
-    jwksUri: `${issuer}${ROUTES.jwks}`,
-    backchannelAuthenticationEndpoint: `${issuer}${ROUTES.backchannel_authentication}`,
+    tokenEndpoint: `${origin}${ROUTES.token}`,
+    introspectionEndpoint: `${origin}${ROUTES.introspection}`,
+    revocationEndpoint: `${origin}${ROUTES.revocation}`,
+    jwksUri: `${origin}${ROUTES.jwks}`,
+    backchannelAuthenticationEndpoint: `${origin}${ROUTES.backchannel_authentication}`,
+    browserClient: {
+      clientId: BROWSER_CLIENT.clientId,
+      clientSecret: browserClientSecret,
+      redirectUri: BROWSER_CLIENT.redirectUri,
+    },
     audience,
     scopes,
     clients: {
@@ -320,6 +416,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       clientSecrets,
       storage,
       privateKeyJwtClientKey,
+      ...(options.front === undefined ? {} : { front: options.front }),
     },
     outage: outageSwitchFor(server, port),
     stop: () => {

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { DecisionLog } from '../lambda/core/ports.ts';
-import type { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
 import type { ContextHeaderMapping } from '../lib/example-api.ts';
 import type { RestGatewayResponse, RestGatewayResponseType } from '../lib/rest-gateway-responses.ts';
 import type { GatewayEventFormat, GatewayRequest, MethodArnPath } from './api-gateway/authorizer-events.ts';
@@ -19,9 +18,6 @@ import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, s
  * `npm run flush-caches` against AWS.
  */
 export const LOCAL_FLUSH_PATH = '/_local/flush-authorizer-caches';
-
-/** Requests under this prefix go to the token endpoint proxy, outside the API (on AWS: its own function URL). */
-export const OAUTH_PATH_PREFIX = '/oauth/';
 
 /**
  * "Total combined size of all header values: 10240 bytes" (REST), "Total combined size of request
@@ -61,8 +57,6 @@ export interface LocalGatewayOptions {
   readonly restGatewayResponses?: readonly RestGatewayResponse[];
   /** REST: what method ARNs hold for non-canonical paths (undocumented). @default 'as-sent' */
   readonly methodArnPath?: MethodArnPath;
-  /** Serves `/oauth/...` when given (the proxy's paths must start with {@link OAUTH_PATH_PREFIX}). @default none */
-  readonly tokenEndpointProxy?: TokenEndpointProxy;
   /** Largest request body accepted. @default 1048576 */
   readonly maxBodyBytes?: number;
   /** Access log, one line per request, token-free. @default none */
@@ -150,9 +144,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (path === LOCAL_FLUSH_PATH && method === 'POST') {
       (options.flush ?? (() => authorization.flush()))();
       return { status: 204, headers: {}, body: '' };
-    }
-    if (path.startsWith(OAUTH_PATH_PREFIX) && options.tokenEndpointProxy) {
-      return options.tokenEndpointProxy.handle({ method, path, headers: lowerCaseHeaders(incoming.rawHeaders), body });
     }
     const routed = routeRequest(format, stage, options.routes, {
       method,

@@ -8,6 +8,8 @@ export const DEFAULT_PORT = 3000;
 /** Environment variables of `npm start`. */
 export const LocalStackEnv = {
   port: 'PORT',
+  issuerPort: 'ISSUER_PORT',
+  jwtValidation: 'JWT_VALIDATION',
   eventFormat: 'GATEWAY_EVENT_FORMAT',
   cacheTtlSeconds: 'CACHE_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
@@ -20,8 +22,10 @@ export class LocalStackConfigError extends Error {
 
 /**
  * Reads the local stack's options from the environment: `PORT` (gateway, default 3000, 0 picks a
- * free port), `GATEWAY_EVENT_FORMAT` (`rest` or `http`, default `rest`), `CACHE_TTL_SECONDS`
- * (default 10), `LOG_LEVEL` (default `info`). The demo clients get the fixed
+ * free port), `ISSUER_PORT` (the authorization server's front, whose origin is the issuer; default
+ * `PORT` + 1, or a free port when `PORT` is 0), `GATEWAY_EVENT_FORMAT` (`rest` or `http`, default
+ * `rest`), `CACHE_TTL_SECONDS` (default 10), `JWT_VALIDATION` (default `true`; `false` runs the
+ * authorizer as deployed by default), `LOG_LEVEL` (default `info`). The demo clients get the fixed
  * {@link DEMO_CLIENT_SECRETS}, so the README walkthrough works as written.
  */
 export function readLocalStackOptions(env: Readonly<Record<string, string | undefined>>): LocalStackOptions {
@@ -43,8 +47,16 @@ export function readLocalStackOptions(env: Readonly<Record<string, string | unde
     }
     return raw as T;
   };
+  const port = integer(LocalStackEnv.port, DEFAULT_PORT, 65_535);
+  const issuerPort = integer(LocalStackEnv.issuerPort, port === 0 ? 0 : port + 1, 65_535);
+  if (issuerPort !== 0 && issuerPort === port) {
+    throw new LocalStackConfigError(`${LocalStackEnv.issuerPort} must differ from ${LocalStackEnv.port}`);
+  }
+  const jwtValidation = oneOf(LocalStackEnv.jwtValidation, ['true', 'false'], 'true') === 'true';
   return {
-    port: integer(LocalStackEnv.port, DEFAULT_PORT, 65_535),
+    port,
+    issuerPort,
+    jwtValidation,
     eventFormat: oneOf<GatewayEventFormat>(LocalStackEnv.eventFormat, ['rest', 'http'], 'rest'),
     cacheTtlSeconds: integer(LocalStackEnv.cacheTtlSeconds, 10, 3600),
     logLevel: oneOf<LogLevel>(LocalStackEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
+import { AuthorizationServerFront } from '../lambda/authorization-server-front.ts';
 import { createAuthorizer } from '../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
@@ -21,20 +23,28 @@ import {
 } from '../lib/example-api.ts';
 import { restGatewayResponses } from '../lib/rest-gateway-responses.ts';
 import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer-events.ts';
-import { type ClientCredentials, OPAQUE_TOKEN_SHAPE, startAuthorizationServer } from './authorization-server.ts';
+import {
+  AUTHORIZATION_SERVER_PATHS,
+  type ClientCredentials,
+  OPAQUE_TOKEN_SHAPE,
+  startAuthorizationServer,
+} from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';
-import { type LocalGateway, OAUTH_PATH_PREFIX, startLocalGateway } from './local-gateway.ts';
+import { listenFrontServer } from './front-server.ts';
+import { type LocalGateway, startLocalGateway } from './local-gateway.ts';
 import type { OutageSwitch } from './loopback-http.ts';
 import { createTokenTable } from './token-table.ts';
 
 /** The scopes the local authorization server offers: every scope the example rules name. */
 export const DEMO_SCOPES: readonly string[] = [...new Set(EXAMPLE_ROUTE_SCOPES.flatMap((rule) => rule.scopes))];
 
-/** Paths of the token endpoint proxy on the gateway. */
-export const TOKEN_PATH = `${OAUTH_PATH_PREFIX}token`;
-export const REVOCATION_PATH = `${OAUTH_PATH_PREFIX}revoke`;
+/**
+ * The header the front adds to every request it passes on, without which the authorization server
+ * answers 403: it stands in for a network only the front reaches (see the README's deploy section).
+ */
+export const FRONT_VERIFICATION_HEADER = 'x-front-verification';
 
 /**
  * Fixed, public secrets for the demo clients, so the README's curl walkthrough can be copied as
@@ -53,6 +63,17 @@ const KEY_ATTRIBUTE = 'hashed_signature';
 export interface LocalStackOptions {
   /** Gateway port on 127.0.0.1. @default 0 (a free port) */
   readonly port?: number;
+  /**
+   * Port of the authorization server's front on 127.0.0.1: its origin is the issuer clients
+   * discover from. @default 0 (a free port)
+   */
+  readonly issuerPort?: number;
+  /**
+   * Whether the authorizer accepts plain JWTs (from `jwt-client` only). Deployed gateways have it
+   * off by default; then `jwt-client`'s JWTs are refused like any other plain JWT.
+   * @default true
+   */
+  readonly jwtValidation?: boolean;
   /** Event format the gateway hands the authorizer. @default 'rest' */
   readonly eventFormat?: GatewayEventFormat;
   /** The authorizer's in-memory cache time. @default 10 */
@@ -78,9 +99,13 @@ export interface LocalStackOptions {
 /** The line `npm start` prints on standard output once everything is up. */
 export interface ReadyLine {
   readonly event: 'ready';
+  /** The API's invoke URL. */
   readonly gateway: string;
+  /** The issuer clients discover from: the authorization server's front (`/.well-known/openid-configuration` under it). */
   readonly issuer: string;
+  /** The token endpoint discovery advertises: on the front, which splits JWT access tokens. */
   readonly tokenEndpoint: string;
+  /** The revocation endpoint discovery advertises: on the front, which deletes split tokens' records. */
   readonly revocationEndpoint: string;
   readonly jwksUri: string;
   readonly clients: {
@@ -107,6 +132,15 @@ export interface LocalStack {
    * with a fresh instance, as a new Lambda configuration version retires warm instances.
    */
   flushAuthorizerCaches(): void;
+  /** Whether the authorizer accepts plain JWTs (of `jwt-client`). */
+  readonly jwtValidation: boolean;
+  /**
+   * Where the authorization server itself listens: closed to anyone but the front (403 without
+   * its {@link FRONT_VERIFICATION_HEADER}), as it must be on AWS.
+   */
+  readonly authorizationServer: { readonly origin: string };
+  /** A client of the authorization code (PAR allowed) and device grants, for tests of the browser-facing endpoints. */
+  readonly browserClient: ClientCredentials & { readonly redirectUri: string };
   /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
   /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
@@ -117,10 +151,11 @@ export interface LocalStack {
 
 /**
  * Starts the whole system on 127.0.0.1, no AWS and no Docker: dynalite in memory with the token
- * table, oidc-provider as the authorization server, the token endpoint proxy (served by the gateway
- * under `/oauth/token` and `/oauth/revoke`), the demo backend, and the local gateway invoking the
- * same authorizer the Lambda runs. `split-client` gets split tokens through the proxy,
- * `phantom-client` opaque tokens (introspected), `jwt-client` plain JWTs (a pass-through client).
+ * table, oidc-provider as the authorization server behind its front (the issuer's origin: every
+ * path passed through, the token and revocation endpoints through the token endpoint proxy), the
+ * demo backend, and the local gateway invoking the same authorizer the Lambda runs. A client that
+ * discovers the server from the issuer gets split tokens for `split-client`, opaque (phantom)
+ * tokens for `phantom-client` and plain JWTs for `jwt-client` (a pass-through client).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const eventFormat = options.eventFormat ?? 'rest';
@@ -135,9 +170,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // The front's origin is the issuer, so it listens before the server that takes it as such.
+    const frontServer = await listenFrontServer({ port: options.issuerPort ?? 0 });
+    stoppers.push(() => frontServer.stop());
+    const issuer = frontServer.origin;
+    const verificationHeader = { name: FRONT_VERIFICATION_HEADER, value: randomBytes(32).toString('base64url') };
     const [db, as] = await Promise.all([
       startDynamoDbServer(),
       startAuthorizationServer({
+        front: { issuer, verificationHeader },
         scopes: DEMO_SCOPES,
         ...(options.accessTokenTtlSeconds === undefined
           ? {}
@@ -153,9 +194,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({ endpoint: db.endpoint });
     stoppers.push(() => dynamoDbClient.destroy());
 
+    // What clients and the gateway know of the server: its public URLs, on the front.
+    const publicUrl = (path: string) => `${issuer}${path}`;
+    const jwksUri = publicUrl(AUTHORIZATION_SERVER_PATHS.jwks);
+
     const backend = await startDemoBackend({
-      issuer: as.issuer,
-      jwksUri: as.jwksUri,
+      issuer,
+      jwksUri,
       audiences: [as.audience],
       introspectionAudience: as.clients.introspector.clientId,
       jwtHeader: eventFormat === 'rest' ? 'authorization' : 'x-verified-jwt',
@@ -165,9 +210,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // One list feeds both sides, so they cannot drift: the proxy hands these clients their JWTs
     // unsplit, and the authorizer accepts plain JWTs from these clients only (never a split token's).
     const jwtClientIds = [as.clients.jwt.clientId];
+    const jwtValidation = options.jwtValidation ?? true;
     const config: AuthorizerConfig = {
-      issuer: as.issuer,
-      jwksUri: as.jwksUri,
+      issuer,
+      jwksUri,
       audiences: [as.audience],
       allowedAlgorithms: ['RS256', 'ES256', 'EdDSA'],
       requiredTokenType: 'at+jwt',
@@ -180,7 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbEndpoint: db.endpoint,
       dynamoDbTimeoutMs: 1000,
       introspection: {
-        endpoint: as.introspectionEndpoint,
+        endpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.introspection),
         clientId: as.clients.introspector.clientId,
         clientSecret: as.clients.introspector.clientSecret,
         clientAuthMethod: 'client_secret_basic',
@@ -197,8 +243,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tokenShape: OPAQUE_TOKEN_SHAPE,
         requireAudience: true,
       },
-      jwtValidationEnabled: true,
-      jwtClientIds,
+      jwtValidationEnabled: jwtValidation,
+      jwtClientIds: jwtValidation ? jwtClientIds : [],
       routeScopes: EXAMPLE_ROUTE_SCOPES,
       defaultScopes: [],
       cacheTtlSeconds,
@@ -219,11 +265,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       writer: new DynamoDbTokenWriter({ client: dynamoDbClient, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }),
       hashAlgorithm: 'SHA-256',
       passThroughClientIds: jwtClientIds,
-      tokenPath: TOKEN_PATH,
-      revocationPath: REVOCATION_PATH,
+      tokenPath: AUTHORIZATION_SERVER_PATHS.token,
+      revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
       log,
       crypto: nodeJoseCrypto,
     });
+    frontServer.serve(
+      new AuthorizationServerFront({
+        upstreamOrigin: as.origin,
+        tokenEndpointProxy,
+        tokenPath: AUTHORIZATION_SERVER_PATHS.token,
+        revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
+        upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
+        log,
+      }),
+    );
 
     const flushAuthorizerCaches = (): void => {
       gateway.authorization.flush();
@@ -242,7 +298,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
       restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
       ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
-      tokenEndpointProxy,
       log,
       flush: () => flushAuthorizerCaches(),
     });
@@ -258,10 +313,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ready: {
         event: 'ready',
         gateway: gateway.url,
-        issuer: as.issuer,
-        tokenEndpoint: `${gateway.origin}${TOKEN_PATH}`,
-        revocationEndpoint: `${gateway.origin}${REVOCATION_PATH}`,
-        jwksUri: as.jwksUri,
+        issuer,
+        tokenEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.token),
+        revocationEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.revocation),
+        jwksUri,
         clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
         routes: EXAMPLE_ROUTE_SCOPES,
         staleness: {
@@ -272,6 +327,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventFormat,
       cacheTtlSeconds,
       gatewayCacheTtlSeconds,
+      jwtValidation,
+      authorizationServer: { origin: as.origin },
+      browserClient: as.browserClient,
       gatewayAuthorization: gateway.authorization,
       flushAuthorizerCaches,
       dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },

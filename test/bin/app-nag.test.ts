@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../lib/example-app.ts';
 
 // cdk-nag's AwsSolutions pack over the whole example app, as `npx cdk synth` runs it (the app
-// registers the pack as a validation plugin), with the demo defaults and with a real-use context
-// that switches on the optional parts (issuer role, home-region fallback, existing secret, alarms).
+// registers the pack as a validation plugin), with the demo defaults, with a real-use context
+// that switches on the optional parts (issuer role, home-region fallback, existing secret, alarms),
+// and with the token endpoint proxy as the authorization server's front.
 
 const OUTDIR = mkdtempSync(join(tmpdir(), 'app-nag-test-'));
 
@@ -24,6 +25,14 @@ const CONTEXTS: Record<string, Record<string, string>> = {
     homeRegionFallback: 'true',
     introspectionSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-client-AbCdEf',
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms',
+  },
+  'the authorization server front on a custom domain': {
+    frontDomainName: 'login.example.com',
+    frontUpstreamOrigin: 'https://as.internal.example.com',
+    frontHostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    frontHostedZoneName: 'example.com',
+    tokenPath: '/oauth/v2/token',
+    revocationPath: '/oauth/v2/revoke',
   },
   'no introspection, JWT validation on': {
     introspectionEndpoint: 'off',

@@ -335,6 +335,7 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
     const readyAfterMs = Date.now() - started;
     const ready = JSON.parse(firstLine) as ReadyLine;
 
+    const discovered = await (await fetch(`${ready.issuer}/.well-known/openid-configuration`)).json();
     const opaque = await getToken(ready, ready.clients.split, 'orders:read');
     const hello = await call(ready, 'GET', '/orders', opaque);
     running.kill('SIGTERM');
@@ -353,6 +354,14 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
       'staleness',
     ]);
     expect(ready.event).toBe('ready');
+    // The issuer is the front's origin; discovery there names the endpoints the ready line names.
+    expect(ready.tokenEndpoint).toBe(`${ready.issuer}/token`);
+    expect(ready.revocationEndpoint).toBe(`${ready.issuer}/token/revocation`);
+    expect(discovered).toMatchObject({
+      issuer: ready.issuer,
+      token_endpoint: ready.tokenEndpoint,
+      revocation_endpoint: ready.revocationEndpoint,
+    });
     expect(Object.keys(ready.clients).sort()).toEqual(['jwt', 'phantom', 'split']);
     expect(ready.routes).toContainEqual({ method: 'GET', path: '/orders', scopes: ['orders:read'] });
     expect(hello.status).toBe(200);

@@ -16,7 +16,7 @@ function basic({ clientId, clientSecret }: ClientCredentials): string {
 
 /**
  * Issue 10, finding 2, over HTTP against the local stack: oidc-provider binds tokens to the key of
- * a DPoP proof (RFC 9449) sent with the token request through the gateway's token endpoint proxy;
+ * a DPoP proof (RFC 9449) sent with the token request through the authorization server's front;
  * the gateway verifies no DPoP proof yet, so such a token presented as a Bearer token must get 401
  * on every path (split, phantom, JWT), while the same clients' unbound tokens keep working.
  */
@@ -29,13 +29,13 @@ describe.each<GatewayEventFormat>(['rest', 'http'])(
 
     /** A token request through the gateway's proxy; with a key, it carries a DPoP proof of that key. */
     async function requestToken(client: 'split' | 'phantom' | 'jwt', proofKey?: KeyPair): Promise<IssuedToken> {
-      // oidc-provider checks the proof's `htu` against its own token endpoint, the URL the proxy calls.
-      const upstreamTokenEndpoint = `${ready.issuer}/token`;
+      // The proof names the token endpoint the client discovered (the front's); oidc-provider, told
+      // by the front's X-Forwarded-Host and -Proto where the client was, takes that URL for its own.
       const response = await fetch(ready.tokenEndpoint, {
         method: 'POST',
         headers: {
           authorization: basic(ready.clients[client]),
-          ...(proofKey ? { dpop: await generateProof(proofKey, upstreamTokenEndpoint, 'POST') } : {}),
+          ...(proofKey ? { dpop: await generateProof(proofKey, ready.tokenEndpoint, 'POST') } : {}),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read' }),
       });

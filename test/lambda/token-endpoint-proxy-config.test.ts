@@ -7,6 +7,7 @@ const MINIMAL = { UPSTREAM_TOKEN_ENDPOINT: 'https://login.example.test/token', T
 describe('readTokenEndpointProxyConfig', () => {
   it('fills every default from a minimal environment', () => {
     expect(readTokenEndpointProxyConfig(MINIMAL)).toEqual({
+      front: undefined,
       upstreamTokenEndpoint: 'https://login.example.test/token',
       upstreamRevocationEndpoint: undefined,
       tokenTableName: 'tokens',
@@ -51,7 +52,44 @@ describe('readTokenEndpointProxyConfig', () => {
     });
   });
 
+  it('fronts the whole origin with UPSTREAM_ORIGIN: the upstream endpoints are its token and revocation paths', () => {
+    const config = readTokenEndpointProxyConfig({
+      UPSTREAM_ORIGIN: 'https://as.internal.example.test',
+      TOKEN_TABLE_NAME: 'tokens',
+      TOKEN_PATH: '/realms/demo/protocol/openid-connect/token',
+      REVOCATION_PATH: '/realms/demo/protocol/openid-connect/revoke',
+      PASS_THROUGH_TIMEOUT_MS: '8000',
+      PASS_THROUGH_PATH_PREFIXES: '/realms/, /resources/',
+    });
+
+    expect(config).toMatchObject({
+      front: {
+        upstreamOrigin: 'https://as.internal.example.test',
+        passThroughTimeoutMs: 8000,
+        maxRequestBytes: 1048576,
+        maxResponseBytes: 4194304,
+        passThroughPathPrefixes: ['/realms/', '/resources/'],
+      },
+      upstreamTokenEndpoint: 'https://as.internal.example.test/realms/demo/protocol/openid-connect/token',
+      upstreamRevocationEndpoint: 'https://as.internal.example.test/realms/demo/protocol/openid-connect/revoke',
+    });
+  });
+
   it.each([
+    ['UPSTREAM_ORIGIN must be an origin', { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'https://as.test/auth' }],
+    [
+      'PASS_THROUGH_PATH_PREFIXES must list paths',
+      { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'https://as.test', PASS_THROUGH_PATH_PREFIXES: '/realms' },
+    ],
+    ['UPSTREAM_ORIGIN must use https', { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'http://as.test' }],
+    [
+      'UPSTREAM_TOKEN_ENDPOINT must not be set with UPSTREAM_ORIGIN',
+      { ...MINIMAL, UPSTREAM_ORIGIN: 'https://as.test' },
+    ],
+    [
+      'MAX_PASS_THROUGH_RESPONSE_BYTES must be a whole number',
+      { TOKEN_TABLE_NAME: 't', UPSTREAM_ORIGIN: 'https://as.test', MAX_PASS_THROUGH_RESPONSE_BYTES: '9000000' },
+    ],
     ['UPSTREAM_TOKEN_ENDPOINT is required', { TOKEN_TABLE_NAME: 'tokens' }],
     ['TOKEN_TABLE_NAME is required', { UPSTREAM_TOKEN_ENDPOINT: 'https://x.test/token' }],
     ['UPSTREAM_TOKEN_ENDPOINT must use https', { ...MINIMAL, UPSTREAM_TOKEN_ENDPOINT: 'http://x.test/token' }],

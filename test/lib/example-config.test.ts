@@ -103,7 +103,49 @@ describe('readExampleAppConfig', () => {
     expect(read({ account: '333333333333' }, { CDK_DEFAULT_ACCOUNT: '222222222222' }).account).toBe('333333333333');
   });
 
+  it('reads the front: the issuer is then on its domain unless given, the token and revocation paths the server’s', () => {
+    const config = read({
+      frontDomainName: 'login.example.com',
+      frontUpstreamOrigin: 'https://keycloak.internal.example.com',
+      frontHostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      frontHostedZoneName: 'example.com',
+      tokenPath: '/realms/demo/protocol/openid-connect/token',
+      revocationPath: '/realms/demo/protocol/openid-connect/revoke',
+    });
+    const withIssuerPath = read({
+      issuer: 'https://login.example.com/realms/demo',
+      frontDomainName: 'login.example.com',
+      frontUpstreamOrigin: 'https://keycloak.internal.example.com',
+      frontCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
+    });
+
+    expect(config.issuer).toBe('https://login.example.com');
+    expect(config.tokenEndpointProxy).toMatchObject({
+      tokenPath: '/realms/demo/protocol/openid-connect/token',
+      revocationPath: '/realms/demo/protocol/openid-connect/revoke',
+      front: {
+        domainName: 'login.example.com',
+        upstreamOrigin: 'https://keycloak.internal.example.com',
+        certificateArn: undefined,
+        hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'example.com' },
+      },
+    });
+    expect(withIssuerPath.issuer).toBe('https://login.example.com/realms/demo');
+    expect(withIssuerPath.tokenEndpointProxy?.front?.certificateArn).toMatch(/^arn:aws:acm:us-east-1:/);
+  });
+
+  const FRONT = { frontDomainName: 'login.example.com', frontUpstreamOrigin: 'https://as.internal.example.com' };
+  const ZONE = { frontHostedZoneId: 'Z1', frontHostedZoneName: 'example.com' };
+
   it.each([
+    [{ ...FRONT, ...ZONE, issuer: 'https://idp.example.com' }, /issuer: with frontDomainName/],
+    [{ frontDomainName: 'login.example.com', ...ZONE }, /frontUpstreamOrigin: required/],
+    [{ ...FRONT }, /the front needs a certificate/],
+    [{ ...FRONT, frontHostedZoneId: 'Z1' }, /give both or neither/],
+    [
+      { ...FRONT, frontCertificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/x' },
+      /must be in the home region us-east-1/,
+    ],
     [{ regions: 'us-east-1,moon-1' }, /'moon-1' is not a region/],
     [{ jwtValidation: 'yes' }, /jwtValidation: expected true or false/],
     [{ restCacheTtlSeconds: '7200' }, /restCacheTtlSeconds: expected a whole number from 0 to 3600/],

@@ -295,6 +295,47 @@ describe('example app with clients meant to hold JWTs', () => {
   });
 });
 
+describe('example app with the authorization server front', () => {
+  const { stacks } = exampleApp({
+    frontDomainName: 'login.example.com',
+    frontUpstreamOrigin: 'https://keycloak.internal.example.com',
+    frontHostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    frontHostedZoneName: 'example.com',
+    tokenPath: '/realms/demo/protocol/openid-connect/token',
+    revocationPath: '/realms/demo/protocol/openid-connect/revoke',
+    issuer: 'https://login.example.com/realms/demo',
+  });
+  const [home, eu] = stacks.map((stack) => Template.fromStack(stack));
+
+  it('serves the issuer’s origin from the home region on the custom domain, in front of the server', () => {
+    home?.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'login.example.com' });
+    home?.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          UPSTREAM_ORIGIN: 'https://keycloak.internal.example.com',
+          TOKEN_PATH: '/realms/demo/protocol/openid-connect/token',
+          REVOCATION_PATH: '/realms/demo/protocol/openid-connect/revoke',
+        }),
+      },
+    });
+    home?.hasOutput('IssuerUrl', { Value: 'https://login.example.com' });
+    home?.hasOutput('TokenEndpointUrl', {
+      Value: 'https://login.example.com/realms/demo/protocol/openid-connect/token',
+    });
+    home?.hasOutput('FrontTargetDomainName', {});
+    home?.resourceCountIs('AWS::Lambda::Url', 0);
+    eu?.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('has every region’s authorizer expect the issuer the server has behind the front', () => {
+    for (const template of [home, eu]) {
+      template?.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ISSUER: 'https://login.example.com/realms/demo' }) },
+      });
+    }
+  });
+});
+
 describe('example app without the token endpoint proxy', () => {
   it("deploys no proxy when upstreamTokenEndpoint is 'off'", () => {
     const { stacks } = exampleApp({ upstreamTokenEndpoint: 'off' });

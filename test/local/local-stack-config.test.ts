@@ -3,9 +3,11 @@ import { DEMO_CLIENT_SECRETS } from '../../local/local-stack.ts';
 import { LocalStackConfigError, readLocalStackOptions } from '../../local/local-stack-config.ts';
 
 describe('readLocalStackOptions', () => {
-  it('defaults to port 3000, REST events, a 10 s cache and the demo client secrets', () => {
+  it('defaults to port 3000 (the issuer on 3001), REST events, a 10 s cache, JWT validation and the demo client secrets', () => {
     expect(readLocalStackOptions({})).toEqual({
       port: 3000,
+      issuerPort: 3001,
+      jwtValidation: true,
       eventFormat: 'rest',
       cacheTtlSeconds: 10,
       logLevel: 'info',
@@ -19,11 +21,22 @@ describe('readLocalStackOptions', () => {
     ).toMatchObject({ port: 0, eventFormat: 'http', cacheTtlSeconds: 0, logLevel: 'warn' });
   });
 
+  it('puts the issuer on a free port too when PORT=0, and reads ISSUER_PORT and JWT_VALIDATION', () => {
+    expect(readLocalStackOptions({ PORT: '0' })).toMatchObject({ port: 0, issuerPort: 0 });
+    expect(readLocalStackOptions({ PORT: '8080', ISSUER_PORT: '9000', JWT_VALIDATION: 'false' })).toMatchObject({
+      port: 8080,
+      issuerPort: 9000,
+      jwtValidation: false,
+    });
+  });
+
   it.each([
     ['PORT', { PORT: '70000' }],
     ['PORT', { PORT: 'abc' }],
     ['GATEWAY_EVENT_FORMAT', { GATEWAY_EVENT_FORMAT: 'token' }],
     ['CACHE_TTL_SECONDS', { CACHE_TTL_SECONDS: '-1' }],
+    ['ISSUER_PORT', { PORT: '4000', ISSUER_PORT: '4000' }],
+    ['JWT_VALIDATION', { JWT_VALIDATION: 'yes' }],
   ])('refuses a bad %s, naming it', (name, env) => {
     expect(() => readLocalStackOptions(env)).toThrow(LocalStackConfigError);
     expect(() => readLocalStackOptions(env)).toThrow(name);
