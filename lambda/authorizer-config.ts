@@ -70,8 +70,20 @@ export interface AuthorizerConfig {
   readonly jwksTimeoutMs: number;
   /** Minimum time between JWKS refetches triggered by an unknown `kid`. */
   readonly jwksCooldownMs: number;
+  /**
+   * How long fetched JWKS keys are used before the set is fetched again: a key the issuer removes
+   * (rotated out, or compromised) is still trusted this long by a warm instance (the emergency
+   * flush ends it at once).
+   */
+  readonly jwksMaxAgeSeconds: number;
   /** Answer format for HTTP API (payload 2.0) events. */
   readonly httpApiResponseFormat: 'simple' | 'iam';
+  /**
+   * Refuse (500) an HTTP API event whose identity-source values lack the request's method and path:
+   * API Gateway would reuse the answer for other requests of the token. Turn it off only for an
+   * authorizer whose result cache is off.
+   */
+  readonly httpApiRequireExactCacheKey: boolean;
   /** Lowest level logged. */
   readonly logLevel: LogLevel;
 }
@@ -98,7 +110,7 @@ export interface IntrospectionConfig {
   readonly burst: number;
   /**
    * Sustained introspection calls per second per source address per instance (an IPv6 source
-   * counts by its /64); more fail closed (500) for that source only. Events without a source
+   * counts by its /56); more fail closed (500) for that source only. Events without a source
    * address (REST TOKEN) are capped by {@link ratePerSecond} alone.
    */
   readonly sourceRatePerSecond: number;
@@ -159,7 +171,9 @@ export const AuthorizerEnv = {
   maxHeaderLength: 'MAX_HEADER_LENGTH',
   jwksTimeoutMs: 'JWKS_TIMEOUT_MS',
   jwksCooldownMs: 'JWKS_COOLDOWN_MS',
+  jwksMaxAgeSeconds: 'JWKS_MAX_AGE_SECONDS',
   httpApiResponseFormat: 'HTTP_API_RESPONSE_FORMAT',
+  httpApiRequireExactCacheKey: 'HTTP_API_REQUIRE_EXACT_CACHE_KEY',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -241,7 +255,9 @@ export async function readAuthorizerConfig(
     maxHeaderLength: read.integer(AuthorizerEnv.maxHeaderLength, 4096, 64, 65_536),
     jwksTimeoutMs: read.integer(AuthorizerEnv.jwksTimeoutMs, 3000, 1, 30_000),
     jwksCooldownMs: read.integer(AuthorizerEnv.jwksCooldownMs, 30_000, 0, 3_600_000),
+    jwksMaxAgeSeconds: read.integer(AuthorizerEnv.jwksMaxAgeSeconds, 600, 1, 86_400),
     httpApiResponseFormat: read.oneOf(AuthorizerEnv.httpApiResponseFormat, ['simple', 'iam'], 'simple'),
+    httpApiRequireExactCacheKey: read.boolean(AuthorizerEnv.httpApiRequireExactCacheKey, true),
     logLevel: read.oneOf(AuthorizerEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
   };
 }

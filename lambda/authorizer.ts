@@ -17,7 +17,7 @@ import {
 import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from './authorizer-config.ts';
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
-import { isDependencyError } from './core/dependency-error.ts';
+import { DependencyError, isDependencyError } from './core/dependency-error.ts';
 import type { JsonWebKeySet } from './core/jwk-set.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
@@ -77,6 +77,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       clockSkewSeconds: config.clockSkewSeconds,
       jwksTimeoutMs: config.jwksTimeoutMs,
       jwksCooldownMs: config.jwksCooldownMs,
+      jwksMaxAgeMs: config.jwksMaxAgeSeconds * 1000,
       clock,
       crypto,
       ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
@@ -144,6 +145,17 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   return (event) => {
     try {
       const request = readAuthorizerEvent(event);
+      if (request.cacheKeyCoversRequest === false && config.httpApiRequireExactCacheKey) {
+        // A simple answer cached under a key without the method and path would allow or deny every
+        // request of the token: refuse to give one (a deployment fault, so a 500 and an alarm).
+        failClosed(
+          new DependencyError(
+            'cache_key_not_exact',
+            "The HTTP API authorizer's identity sources lack $context.httpMethod and $context.path",
+          ),
+          routeLabel(request),
+        );
+      }
       const authorization = {
         authorization: request.authorization,
         targets: request.targets,

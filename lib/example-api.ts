@@ -36,13 +36,16 @@ export const EXAMPLE_API_ROUTES: readonly ApiRoute[] = [
 ];
 
 /**
- * Scopes per request, finer than the routes: `ANY /orders` is one route but reading and writing
- * need different scopes, and the catch-all `ANY /{proxy+}` serves `/admin/...`, which needs
- * `admin`. Everything else (`/claims`, `/hello`, any other path) needs only a valid token.
+ * Scopes per request, finer than the routes: `ANY /orders` is one route, but reading needs
+ * `orders:read` and every other method `orders:write` (an `ANY` rule closes the methods no rule
+ * names, so a new method on the route is never open by default); the catch-all `ANY /{proxy+}`
+ * serves `/admin/...`, which needs `admin`. Everything else (`/claims`, `/hello`, any other path)
+ * needs only a valid token.
  */
 export const EXAMPLE_ROUTE_SCOPES: readonly RouteScopeRule[] = [
+  { method: 'ANY', path: '/orders', scopes: ['orders:write'] },
   { method: 'GET', path: '/orders', scopes: ['orders:read'] },
-  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+  { method: 'ANY', path: '/orders/{proxy+}', scopes: ['orders:write'] },
   { method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] },
   { method: 'ANY', path: '/admin/{proxy+}', scopes: ['admin'] },
 ];

@@ -108,7 +108,7 @@ export interface TokenIntrospectionProps {
 
   /**
    * Sustained introspection calls per second per source address per Lambda instance (an IPv6
-   * source counts by its /64); more fail closed (500) for that source only, so one address
+   * source counts by its /56); more fail closed (500) for that source only, so one address
    * flooding random tokens cannot spend {@link ratePerSecond} for everyone. REST TOKEN authorizers
    * get no source address and are capped by {@link ratePerSecond} alone; behind CloudFront the
    * source is the edge's address, shared by every client behind it.
@@ -290,6 +290,14 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
   readonly jwksTimeout?: Duration;
 
   /**
+   * How long fetched JWKS keys are used before the set is fetched again: a key the issuer removes
+   * stays trusted this long by warm instances (the emergency flush ends it at once).
+   *
+   * @default - the handler's default: 10 minutes
+   */
+  readonly jwksMaxAge?: Duration;
+
+  /**
    * Minimum time between JWKS refetches triggered by an unknown `kid`.
    *
    * @default - the handler's default: 30 seconds
@@ -416,6 +424,7 @@ export class TokenAuthorizer extends Construct {
     optional(AuthorizerEnv.maxHeaderLength, numeric(props.maxHeaderLength));
     optional(AuthorizerEnv.jwksTimeoutMs, millis(props.jwksTimeout));
     optional(AuthorizerEnv.jwksCooldownMs, millis(props.jwksCooldown));
+    optional(AuthorizerEnv.jwksMaxAgeSeconds, seconds(props.jwksMaxAge));
     optional(AuthorizerEnv.logLevel, props.logLevel);
 
     // Split-token table: GetItem on the replica in this region (and the home region if asked).
@@ -553,7 +562,11 @@ export class TokenAuthorizer extends Construct {
     return this.httpAuthorizerInstance;
   }
 
-  /** A further REST API authorizer backed by the same function (for another REST API). */
+  /**
+   * A further REST API authorizer backed by the same function (for another REST API). The function's
+   * route rules match paths, not APIs or stages: the other API gets the same rules. Give an API with
+   * other rules its own TokenAuthorizer.
+   */
   public createRestAuthorizer(id: string): apigateway.RequestAuthorizer {
     return new apigateway.RequestAuthorizer(this, id, {
       handler: this.function,
@@ -562,7 +575,10 @@ export class TokenAuthorizer extends Construct {
     });
   }
 
-  /** A further HTTP API authorizer backed by the same function (for another HTTP API). */
+  /**
+   * A further HTTP API authorizer backed by the same function (for another HTTP API), with the same
+   * route rules (see {@link createRestAuthorizer}).
+   */
   public createHttpAuthorizer(id: string): authorizers.HttpLambdaAuthorizer {
     return new authorizers.HttpLambdaAuthorizer(id, this.function, {
       responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],

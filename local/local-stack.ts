@@ -252,7 +252,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxHeaderLength: 4096,
       jwksTimeoutMs: 3000,
       jwksCooldownMs: 30_000,
+      jwksMaxAgeSeconds: 600,
       httpApiResponseFormat: 'simple',
+      httpApiRequireExactCacheKey: true,
       logLevel: options.logLevel ?? 'info',
     };
     const newAuthorizer = () =>

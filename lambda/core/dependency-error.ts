@@ -5,7 +5,9 @@ export type DependencyErrorCode =
   | 'introspection_rate_limited'
   | 'introspection_source_rate_limited'
   | 'jwks_unavailable'
-  | 'secret_unavailable';
+  | 'secret_unavailable'
+  /** API Gateway's cache key (the identity sources) would reuse an answer on other requests. */
+  | 'cache_key_not_exact';
 
 /**
  * A dependency could not give an answer. It is never a statement about the token: adapters turn it

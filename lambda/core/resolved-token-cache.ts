@@ -45,10 +45,11 @@ export class ResolvedTokenCache {
     return entry.token;
   }
 
-  set(credential: string, token: ResolvedToken, nowMs: number): void {
+  /** `lookedUpAtMs`: when the token was looked up (its life counts from then, not from when the answer came). */
+  set(credential: string, token: ResolvedToken, lookedUpAtMs: number): void {
     if (this.maxEntries === 0 || this.ttlMs === 0) return;
-    const expiresAtMs = Math.min(nowMs + this.ttlMs, token.expiresAtSeconds * 1000);
-    if (expiresAtMs <= nowMs) return;
+    const expiresAtMs = Math.min(lookedUpAtMs + this.ttlMs, token.expiresAtSeconds * 1000);
+    if (expiresAtMs <= lookedUpAtMs) return;
     this.entries.delete(credential);
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;

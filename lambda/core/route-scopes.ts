@@ -1,4 +1,4 @@
-import { type PathReading, pathReadings } from './request-path.ts';
+import { foldSegment, type PathReading, pathReadings } from './request-path.ts';
 
 /** One configured rule: calls of `method` on paths matching `path` need every scope in `scopes`. */
 export interface RouteScopeRule {
@@ -47,7 +47,14 @@ export function routeRuleProblem(rule: RouteScopeRule): string | undefined {
   const segments = rule.path.split('/').filter((segment) => segment.length > 0);
   for (const [index, segment] of segments.entries()) {
     const braces = segment.includes('{') || segment.includes('}');
-    if (!braces) continue;
+    if (!braces) {
+      // A literal is matched against decoded, resolved readings: escapes, parameters and dot
+      // segments in it could never match, and would make the rule silently dead.
+      if (/[%;\\]/.test(segment) || segment === '.' || segment === '..') {
+        return `segment ${segment} must be a plain literal (no %, ;, \\, . or ..)`;
+      }
+      continue;
+    }
     if (!/^\{[A-Za-z0-9._-]+\+?\}$/.test(segment)) return `segment ${segment} must be a literal, {name} or {name+}`;
     if (segment.endsWith('+}') && index !== segments.length - 1) return `greedy ${segment} must be the last segment`;
   }
@@ -150,7 +157,7 @@ export class RouteScopePolicy {
 
 function compileSegment(segment: string): TemplateSegment {
   if (segment.startsWith('{')) return segment.endsWith('+}') ? { kind: 'greedy' } : { kind: 'parameter' };
-  return { kind: 'literal', value: segment, folded: segment.toLowerCase() };
+  return { kind: 'literal', value: segment, folded: foldSegment(segment) };
 }
 
 /** Per path segment, how it was matched; undefined when the template does not match. */

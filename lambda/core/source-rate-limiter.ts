@@ -12,8 +12,9 @@ export interface SourceRateLimiterOptions extends TokenBucketOptions {
 /**
  * One token bucket per source address, so that one address flooding random tokens spends its own
  * budget and not everyone's (DESIGN invariant 8). Memory is bounded: the buckets live in a
- * least-recently-used map of at most `maxSources` entries. An IPv6 source counts by its /64 prefix,
- * the smallest block a subscriber is usually given; an IPv4 source by its address.
+ * least-recently-used map of at most `maxSources` entries. An IPv6 source counts by its /56 prefix:
+ * a subscriber is commonly given a /56 (RIPE-690), so counting by /64 would give one subscriber 256
+ * budgets; an IPv4 source counts by its address.
  */
 export class SourceRateLimiter {
   private readonly options: TokenBucketOptions;
@@ -50,7 +51,7 @@ export class SourceRateLimiter {
 }
 
 /**
- * The key a source address is counted under: an IPv4 address itself; an IPv6 address's first 64
+ * The key a source address is counted under: an IPv4 address itself; an IPv6 address's first 56
  * bits (an IPv4-mapped IPv6 address counts as its IPv4 address). Anything unparsable counts as
  * itself, lower-cased.
  */
@@ -60,7 +61,9 @@ export function sourceKeyOf(address: string): string {
   const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
   if (mapped?.[1] !== undefined) return mapped[1];
   const groups = ipv6Groups(lower);
-  return groups === undefined ? lower : `${groups.slice(0, 4).join(':')}::/64`;
+  if (groups === undefined) return lower;
+  const fourth = (Number.parseInt(groups[3] as string, 16) & 0xff00).toString(16);
+  return `${groups.slice(0, 3).join(':')}:${fourth}::/56`;
 }
 
 /** The eight 16-bit groups of an IPv6 address in hex without leading zeros, or undefined. */

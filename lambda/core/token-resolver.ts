@@ -147,12 +147,15 @@ export class TokenResolver {
     shape: CredentialShape,
     request: AuthorizationRequest,
   ): Promise<Decision> {
+    // The entry's life counts from before the table read or the introspection: a record deleted
+    // while the read was in flight must not live a whole cache time after the read's answer.
+    const lookedUpAtMs = this.options.clock();
     const verified = await this.verifyCredential(token, shape, request.sourceAddress);
     if (!verified.ok) return deny(verified.reason, await this.digestId(token));
     // DESIGN invariant 10, on every path: a token bound to a key is only as good as a verified proof
     // of that key, and the gateway verifies none yet, so a bound token presented as Bearer is refused.
     if (carriesBinding(verified.token.claims)) return deny('binding_not_verified', verified.token.tokenId);
-    this.options.cache.set(token, verified.token, this.options.clock());
+    this.options.cache.set(token, verified.token, lookedUpAtMs);
     return this.authorize(verified.token, request.targets, false);
   }
 

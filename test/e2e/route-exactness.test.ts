@@ -69,12 +69,41 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('route exactness through the
     expect((await call('GET', '/admin/users', admin)).status).toBe(200);
   });
 
-  it('decides on the path under a parameter route: GET /orders/{id} needs orders:read, deeper paths the defaults', async () => {
+  it('decides on the path under a parameter route: GET /orders/{id} needs orders:read, deeper paths and other methods orders:write', async () => {
     const writer = await tokenFrom(stack.ready, 'split', 'orders:write');
 
     expect((await call('GET', '/orders/42', writer)).status).toBe(403);
     expect((await call('GET', '/orders/42', reader)).status).toBe(200);
+    expect((await call('GET', '/orders/42/secret', reader)).status).toBe(403);
     expect((await call('GET', '/orders/42/secret', writer)).status).toBe(200);
+  });
+
+  it('closes the methods no rule names on a route: an ANY rule covers DELETE, PUT and PATCH', async () => {
+    const bare = await tokenFrom(stack.ready, 'split', 'openid');
+
+    for (const [method, path] of [
+      ['DELETE', '/orders'],
+      ['PUT', '/orders'],
+      ['PATCH', '/orders/1'],
+    ] as const) {
+      expect((await call(method, path, bare)).status, `${method} ${path}`).toBe(403);
+      expect((await call(method, path, reader)).status, `${method} ${path} with orders:read`).toBe(403);
+    }
+  });
+
+  it('refuses the spellings a byte-wise, Unicode-aware or Windows backend would read as a closed route', async () => {
+    for (const path of [
+      '/admin%2F%FF',
+      '/admin%2F%FF%2F..%2Fusers',
+      '/ADM%C4%B0N/users',
+      '/admin%20/users',
+      '/admin./users',
+    ]) {
+      expect((await call('GET', path, reader)).status, `GET ${path}`).toBe(403);
+    }
+    for (const path of ['/order%C5%BF', '/orders%2F%C0%2F..']) {
+      expect((await call('POST', path, reader)).status, `POST ${path}`).toBe(403);
+    }
   });
 
   it('hands integrations the JWT as the API type maps it, overwriting what the client sent', async () => {

@@ -197,7 +197,10 @@ describe('any mutation of a real API Gateway event', () => {
     }
     tally[outcome.kind] = (tally[outcome.kind] ?? 0) + 1;
 
-    if (outcome.kind === 'error' || outcome.kind === 'malformed') throw new Error(describeOutcome(outcome));
+    // The one 500 on purpose: an HTTP API event whose identity-source values (API Gateway's cache key)
+    // lack the method or the path, so that an answer would be reused on other requests.
+    if (outcome.kind === 'error' && !cacheKeyLacksRequest(event)) throw new Error(describeOutcome(outcome));
+    if (outcome.kind === 'malformed') throw new Error(describeOutcome(outcome));
     const context = outcome.kind === 'allow' || outcome.kind === 'forbidden' ? outcome.answer.context : undefined;
     if (outcome.kind === 'forbidden' && context !== undefined) {
       // A denial names the scopes the request needed and nothing about the token.
@@ -214,11 +217,11 @@ describe('any mutation of a real API Gateway event', () => {
         throw new Error('allowed without a valid credential in the event, or with another JWT');
       }
     }
-    const policy = (outcome.kind === 'unauthorized' ? undefined : outcome.answer)?.policyDocument;
-    const token =
-      outcome.kind === 'unauthorized' ? undefined : harness.valid.get(/^bearer +(\S+)$/i.exec(header)?.[1] ?? '');
+    if (outcome.kind === 'unauthorized' || outcome.kind === 'error') return;
+    const policy = outcome.answer.policyDocument;
+    const token = harness.valid.get(/^bearer +(\S+)$/i.exec(header)?.[1] ?? '');
     if (policy !== undefined && token !== undefined) {
-      // A cached policy is reused on every route: it must never open one the token lacks scopes for.
+      // Evaluated for any other route (as a cache would), a policy never opens one the token lacks scopes for.
       for (const rule of HOSTILE_ROUTES) {
         if (rule.scopes.every((scope) => token.scopes.has(scope))) continue;
         const arn = resourceArnFor(format, { method: rule.method, path: rule.path.replace('{id}', '7') });
@@ -246,3 +249,14 @@ describe('any mutation of a real API Gateway event', () => {
     expect(harness.logs.leaks).toEqual([]);
   });
 });
+
+/** Whether a payload 2.0 event lists identity-source values without its method or its path (written from the event). */
+function cacheKeyLacksRequest(event: Record<string, unknown>): boolean {
+  if (event.version !== '2.0' || !Array.isArray(event.identitySource)) return false;
+  const context = (event.requestContext ?? {}) as Record<string, unknown>;
+  const http = (context.http ?? {}) as Record<string, unknown>;
+  const values = event.identitySource.filter((value): value is string => typeof value === 'string');
+  const method = typeof http.method === 'string' ? http.method : undefined;
+  const rawPath = typeof event.rawPath === 'string' ? event.rawPath : undefined;
+  return method === undefined || rawPath === undefined || !values.includes(method) || !values.includes(rawPath);
+}

@@ -2,9 +2,10 @@ import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
 
 /**
  * The meaning of route rules, restated for tests without the authorizer's code (README, "Route
- * rules"): a path is read twice, as sent (split on `/`, empty segments dropped) and normalized
- * (percent escapes decoded once, `\` as `/`, `;` parameters dropped, `.`/`..` resolved within the
- * root, lower case); for each reading the most specific matching rule applies (segment by segment a
+ * rules"): a path is read as sent (split on `/`, empty segments dropped), decoded byte by byte once
+ * and twice (`\` as `/`, `;` parameters dropped, `.`/`..` resolved within the root), and each
+ * decoded form also folded (NFKC, lower case, marks dropped, `ı` as `i`, a segment cut at NUL and
+ * stripped of trailing dots and spaces); for each reading the most specific matching rule applies (segment by segment a
  * literal over `{x}` over `{x+}`, then no greedy segment over one, then a method over `ANY`; ties
  * all apply), else the default scopes; `HEAD` also counts as `GET`; the request needs every scope
  * any of that names.
@@ -19,8 +20,13 @@ export function requiredScopesOracle(
   const methods = method.toUpperCase() === 'HEAD' ? ['HEAD', 'GET'] : [method.toUpperCase()];
   const readings: { segments: string[]; folded: boolean }[] = [
     { segments: path.split('/').filter(Boolean), folded: false },
-    { segments: normalized(path), folded: true },
   ];
+  const once = bytewiseDecode(path);
+  const twice = bytewiseDecode(once);
+  for (const decoded of [once, twice]) {
+    readings.push({ segments: resolved(decoded, false), folded: false });
+    readings.push({ segments: resolved(fold(decoded), true), folded: true });
+  }
   for (const m of methods) {
     for (const reading of readings) {
       for (const scope of mostSpecific(rules, defaultScopes, m, reading.segments, reading.folded)) needed.add(scope);
@@ -29,30 +35,32 @@ export function requiredScopesOracle(
   return needed;
 }
 
-function normalized(path: string): string[] {
-  let decoded = '';
-  let i = 0;
-  while (i < path.length) {
-    // Collect a run of %XX escapes and decode it as UTF-8 in one go, else keep it.
-    let run = '';
-    while (i + 3 <= path.length && path[i] === '%' && /^[0-9a-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) {
-      run += path.slice(i, i + 3);
-      i += 3;
-    }
-    if (run.length > 0) {
-      try {
-        decoded += decodeURIComponent(run);
-      } catch {
-        decoded += run;
-      }
-      continue;
-    }
-    decoded += path[i];
-    i++;
-  }
+/** Every `%XX` a byte, everything else its UTF-8 bytes, read back as UTF-8 with U+FFFD for bad bytes (Node's Buffer). */
+function bytewiseDecode(path: string): string {
+  const pieces = path.split(/(%[0-9a-fA-F]{2})/);
+  const bytes = pieces.flatMap((piece) =>
+    /^%[0-9a-fA-F]{2}$/.test(piece) ? [Number.parseInt(piece.slice(1), 16)] : [...Buffer.from(piece, 'utf8')],
+  );
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').replaceAll('ı', 'i');
+}
+
+function cleaned(segment: string): string {
+  const head = segment.split('\u0000')[0] ?? '';
+  if (/^\.+$/.test(head)) return head;
+  let end = head.length;
+  while (end > 0 && (head[end - 1] === '.' || head[end - 1] === ' ')) end--;
+  return head.slice(0, end);
+}
+
+function resolved(text: string, folded: boolean): string[] {
   const out: string[] = [];
-  for (const piece of decoded.toLowerCase().replaceAll('\\', '/').split('/')) {
-    const segment = piece.split(';')[0] ?? '';
+  for (const piece of text.replaceAll('\\', '/').split('/')) {
+    let segment = piece.split(';')[0] ?? '';
+    if (folded && segment !== '.' && segment !== '..') segment = cleaned(segment);
     if (segment === '' || segment === '.') continue;
     if (segment === '..') out.splice(-1, 1);
     else out.push(segment);
@@ -84,7 +92,7 @@ function mostSpecific(
     let ok = true;
     fixed.forEach((part, index) => {
       if (part.startsWith('{')) key.push(2);
-      else if ((folded ? part.toLowerCase() : part) === segments[index]) key.push(3);
+      else if ((folded ? cleaned(fold(part)) : part) === segments[index]) key.push(3);
       else ok = false;
     });
     if (!ok) continue;

@@ -46,6 +46,7 @@ function httpEvent(authorization: string, routeKey = 'GET /orders'): Json {
     routeKey,
     rawPath: path,
     routeArn: `arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/${method}${path}`,
+    identitySource: [authorization, method, path],
     headers: { ...(event.headers as Json), authorization },
     requestContext: { ...requestContext, http: { ...(requestContext.http as Json), method, path } },
   };
@@ -89,7 +90,9 @@ describe('authorizer on API Gateway events', () => {
       maxHeaderLength: 4096,
       jwksTimeoutMs: 1000,
       jwksCooldownMs: 1000,
+      jwksMaxAgeSeconds: 600,
       httpApiResponseFormat: 'simple',
+      httpApiRequireExactCacheKey: true,
       logLevel: 'debug',
     };
     const log = new JsonLog({ level: 'debug', write: (line) => logLines.push(line) });
@@ -151,6 +154,7 @@ describe('authorizer on API Gateway events', () => {
       const long = await call(authorizer, restTokenEvent(`Bearer ${readToken}`, `GET/orders/${'a'.repeat(600)}`));
 
       expect(JSON.stringify(starred.policyDocument)).not.toContain('Allow');
+      expect(starred.context).toEqual({ error: 'invalid_request', scope: '' });
       expect(JSON.stringify(long.policyDocument)).not.toContain('Allow');
       for (const resource of (long.policyDocument as { Statement: { Resource: string[] }[] }).Statement.flatMap(
         (statement) => statement.Resource,
@@ -231,6 +235,23 @@ describe('authorizer on API Gateway events', () => {
 
       expect(answer).toEqual({ isAuthorized: false });
     });
+  });
+
+  it('refuses with a 500 an HTTP API event whose identity sources lack the method and the path (a cached answer would open other requests)', async () => {
+    const tokenOnly = { ...httpEvent(`Bearer ${readToken}`), identitySource: [`Bearer ${readToken}`] };
+    const withRouteKey = {
+      ...httpEvent(`Bearer ${readToken}`),
+      identitySource: [`Bearer ${readToken}`, 'GET /orders'],
+    };
+    const reordered = {
+      ...httpEvent(`Bearer ${readToken}`),
+      identitySource: ['/orders', 'GET', `Bearer ${readToken}`],
+    };
+
+    await expect(authorizer(tokenOnly)).rejects.toThrow(/cache_key_not_exact/);
+    await expect(authorizer(withRouteKey)).rejects.toThrow(/cache_key_not_exact/);
+    expect(await authorizer(reordered)).toMatchObject({ isAuthorized: true });
+    expect(logLines.some((line) => line.includes('cache_key_not_exact'))).toBe(true);
   });
 
   it('answers events of unknown shape with 401, never a crash or an allow', async () => {

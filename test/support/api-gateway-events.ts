@@ -88,6 +88,7 @@ export function eventFor(
   delete headers.authorization;
   // Payload 2.0 joins repeated headers with commas.
   if (values.length > 0) headers.authorization = values.join(',');
-  event.identitySource = values.length > 0 ? [values.join(','), routeKey] : [routeKey];
+  // The identity sources the constructs configure: the token, the method and the path.
+  event.identitySource = values.length > 0 ? [values.join(','), route.method, route.path] : [route.method, route.path];
   return event;
 }

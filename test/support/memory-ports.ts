@@ -5,11 +5,15 @@ export class MemoryTokenStore implements TokenStore {
   readonly records = new Map<string, SplitTokenRecord>();
   reads = 0;
   failure: Error | undefined;
+  /** Runs while a read is in flight, after the record was read and before it is answered (a slow read). */
+  duringRead: (() => void) | undefined;
 
   async getRecord(hashedSignature: string): Promise<SplitTokenRecord | undefined> {
     this.reads++;
     if (this.failure) throw this.failure;
-    return this.records.get(hashedSignature);
+    const record = this.records.get(hashedSignature);
+    this.duringRead?.();
+    return record;
   }
 }
 

@@ -33,7 +33,7 @@ export type AuthorizerAnswer = PolicyAnswer | SimpleAnswer;
  */
 export interface DenialContext {
   readonly [key: string]: string;
-  /** `insufficient_scope`. */
+  /** `insufficient_scope`, or `invalid_request` for a path no policy can name exactly. */
   readonly error: string;
   /** The scopes the request needs, space-separated, for the challenge's `scope` attribute. */
   readonly scope: string;
@@ -69,7 +69,8 @@ export class AuthorizerAnswers {
     return {
       principalId: token === undefined ? 'anonymous' : principalOf(token),
       policyDocument: document,
-      context: denialContext(decision.effect === 'deny' ? decision.requiredScopes : undefined),
+      // An allowed request whose ARN no policy can name exactly is refused for its path, not its scopes.
+      context: decision.effect === 'deny' ? denialContext(decision.requiredScopes) : INEXPRESSIBLE,
     };
   }
 
@@ -88,3 +89,6 @@ const DENIED: SimpleAnswer = Object.freeze({ isAuthorized: false });
 function denialContext(requiredScopes: readonly string[] | undefined): DenialContext {
   return { error: 'insufficient_scope', scope: (requiredScopes ?? []).join(' ') };
 }
+
+/** The Deny's context when the token may make the request but IAM cannot name its ARN (`*`, `?`, too long). */
+const INEXPRESSIBLE: DenialContext = Object.freeze({ error: 'invalid_request', scope: '' });

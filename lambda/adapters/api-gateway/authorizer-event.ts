@@ -15,6 +15,12 @@ export interface AuthorizerRequest {
   readonly targets: readonly RequestTarget[];
   /** `methodArn` (REST) or `routeArn` (HTTP API): what a policy must name. */
   readonly resourceArn: string;
+  /**
+   * HTTP API events list the values of the authorizer's identity sources, API Gateway's cache key:
+   * whether they include the request's method and path, so that a cached answer can only be
+   * reused for this request. Undefined where the event does not tell (REST events).
+   */
+  readonly cacheKeyCoversRequest?: boolean | undefined;
 }
 
 type UnknownRecord = Readonly<Record<string, unknown>>;
@@ -80,7 +86,24 @@ function readHttpV2(event: UnknownRecord): AuthorizerRequest {
     authorization: singleHeader(event.headers, undefined),
     targets: targetsOf(fromArn, fromEvent),
     resourceArn: routeArn,
+    cacheKeyCoversRequest: coversRequest(event.identitySource, fromEvent ?? fromArn, rawPath),
   };
+}
+
+/**
+ * Whether the identity-source values name the method and the path (`$context.httpMethod` and
+ * `$context.path`, whose exact spelling AWS does not document: the raw path, or one ending in the
+ * path after the stage). Their order varies between invocations (a captured observation), so
+ * membership is what counts.
+ */
+function coversRequest(identitySource: unknown, request: RequestTarget, rawPath: string): boolean | undefined {
+  if (!Array.isArray(identitySource)) return undefined;
+  const values = identitySource.filter((value): value is string => typeof value === 'string');
+  const hasMethod = values.includes(request.method);
+  const hasPath = values.some(
+    (value) => value === rawPath || (request.path.length > 1 ? value.endsWith(request.path) : value.endsWith('/')),
+  );
+  return hasMethod && hasPath;
 }
 
 /**

@@ -135,6 +135,7 @@ describeWithSharedFixtures('captured API Gateway authorizer events', 'apigw-even
   const events = readSharedJsonFiles(directory);
   const logs = new LogCapture();
   let authorizer: Authorizer;
+  let checked: Authorizer;
   let readToken: string;
   let bareToken: string;
 
@@ -152,12 +153,39 @@ describeWithSharedFixtures('captured API Gateway authorizer events', 'apigw-even
             { method: 'POST', path: '/merchants', scopes: ['merchants:write'] },
           ],
           defaultScopes: [],
+          // These APIs were deployed with other identity sources (the token alone): the check below
+          // refuses them; here it is off, to see what the rules make of each request.
+          httpApiRequireExactCacheKey: false,
         },
+      ),
+      { jwks: issuer.jwks, log: logs.jsonLog('debug') },
+    );
+    checked = createAuthorizer(
+      authorizerConfig(
+        { issuer: issuer.issuer, jwksUri: 'https://issuer.test/jwks', audiences: [issuer.audience] },
+        { tokenTableName: undefined, jwtValidationEnabled: true, jwtClientIds: ['client-1'] },
       ),
       { jwks: issuer.jwks, log: logs.jsonLog('debug') },
     );
     readToken = await issuer.mint({ scope: 'request:read', client_id: 'client-1' });
     bareToken = await issuer.mint({ scope: '', client_id: 'client-1' });
+  });
+
+  it('refuses (500) the HTTP API 2.0 captures: their APIs cached answers by token alone, which would open other paths', async () => {
+    const outcomes = await Promise.all(
+      Object.entries(EXPECTED).map(async ([name, expected]) => {
+        const event = events.get(name) as Json;
+        const arn = String(event.methodArn ?? event.routeArn);
+        const credentialed = withCredential(event, expected.format, `Bearer ${readToken}`);
+        if (Array.isArray(credentialed.identitySource)) credentialed.identitySource = [`Bearer ${readToken}`];
+        return [name, (await outcomeOf(checked, credentialed, expected.format, arn)).kind] as const;
+      }),
+    );
+
+    for (const [name, kind] of outcomes) {
+      const tokenOnlyKey = name.startsWith('http-v2.');
+      expect(kind === 'error', name).toBe(tokenOnlyKey);
+    }
   });
 
   it('has an expectation for every captured event, and every expectation its event', () => {

@@ -36,10 +36,11 @@ export const floodGuardScenarios: Scenario[] = [
     },
   },
   {
-    name: 'an IPv6 source counts by its /64, an IPv4-mapped one by its IPv4 address',
+    name: 'an IPv6 source counts by its /56 (one subscriber, not 256 budgets), an IPv4-mapped one by its IPv4 address',
     run() {
       assert.equal(sourceKeyOf('2001:db8:1:2::1'), sourceKeyOf('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff'));
-      assert.notEqual(sourceKeyOf('2001:db8:1:2::1'), sourceKeyOf('2001:db8:1:3::1'));
+      assert.equal(sourceKeyOf('2001:db8:1:200::1'), sourceKeyOf('2001:db8:1:2ff::1'));
+      assert.notEqual(sourceKeyOf('2001:db8:1:2ff::1'), sourceKeyOf('2001:db8:1:300::1'));
       assert.equal(sourceKeyOf('::ffff:192.0.2.10'), '192.0.2.10');
       assert.equal(sourceKeyOf('192.0.2.10'), '192.0.2.10');
       assert.notEqual(sourceKeyOf('192.0.2.10'), sourceKeyOf('192.0.2.11'));

@@ -95,6 +95,39 @@ export const routeScopeScenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'an invalid UTF-8 escape does not keep the escapes around it from splitting the path (as byte-wise decoders read it)',
+    run() {
+      const policy = new RouteScopePolicy(RULES, []);
+
+      // Python's unquote, Java's URLDecoder and Go read these as /admin/<junk>, /admin/<junk>/../users, /orders/<junk>/..
+      for (const path of ['/admin%2F%FF', '/admin%2F%FF%2F..%2Fusers', '/x/%FF%2F..%2F..%2Fadmin/users']) {
+        assert.ok(required(policy, 'GET', path).includes('admin'), `GET ${path}`);
+      }
+      assert.ok(required(policy, 'POST', '/orders%2F%C0%2F..').includes('orders:write'));
+    },
+  },
+  {
+    name: 'Unicode case folding, compatibility forms, trailing dots and spaces and a NUL cannot dodge a rule',
+    run() {
+      const policy = new RouteScopePolicy(RULES, []);
+
+      for (const [method, path, scope] of [
+        ['GET', '/order%C5%BF', 'orders:read'],
+        ['POST', '/ORDER%C5%BF', 'orders:write'],
+        ['GET', '/ADM%C4%B0N/users', 'admin'],
+        ['GET', '/adm%C4%B1n/users', 'admin'],
+        ['GET', '/%EF%BD%81dmin/users', 'admin'],
+        ['GET', '/admin%20/users', 'admin'],
+        ['GET', '/admin./users', 'admin'],
+        ['GET', '/admin%00.json/users', 'admin'],
+        ['GET', '/x%EF%BC%8F..%EF%BC%8Fadmin/users', 'admin'],
+        ['GET', '/%252e%252e/admin%252Fusers', 'admin'],
+      ] as const) {
+        assert.ok(required(policy, method, path).includes(scope), `${method} ${path} needs ${scope}`);
+      }
+    },
+  },
+  {
     name: 'a HEAD request needs what GET needs on the same path',
     run() {
       const policy = new RouteScopePolicy(RULES, []);
@@ -117,12 +150,13 @@ export const routeScopeScenarios: readonly Scenario[] = [
     },
   },
   {
-    name: 'normalization decodes once, resolves dot segments without climbing above the root, and folds case',
+    name: 'normalization decodes byte by byte, resolves dot segments without climbing above the root, and folds case',
     run() {
       assert.deepEqual(normalizePath('/a/b/../../../c'), ['c']);
       assert.deepEqual(normalizePath('/A/%252e%252e/b'), ['a', '%2e%2e', 'b']);
-      assert.deepEqual(normalizePath('/%ff%fe/x'), ['%ff%fe', 'x']);
-      assert.deepEqual(normalizePath('/%C3%A9t%C3%A9'), ['été']);
+      assert.deepEqual(normalizePath('/%ff%fe/x'), ['\ufffd\ufffd', 'x']);
+      assert.deepEqual(normalizePath('/admin%2F%FF'), ['admin', '\ufffd']);
+      assert.deepEqual(normalizePath('/%C3%A9t%C3%A9'), ['ete']);
       assert.deepEqual(normalizePath(''), []);
     },
   },

@@ -171,16 +171,17 @@ export const tokenCheckScenarios: Scenario[] = [
 
       const flood: string[] = [];
       for (let i = 0; i < 20; i++) flood.push(await outcomeOf(fixture.resolveFrom(`flood-token-${i}`, '203.0.113.7')));
-      const sameSlash64: string[] = [];
+      // Six /64s of one /56: one subscriber, one budget.
+      const sameSlash56: string[] = [];
       for (let i = 0; i < 6; i++) {
-        sameSlash64.push(await outcomeOf(fixture.resolveFrom(`v6-token-${i}`, `2001:db8:1:2::${i + 1}`)));
+        sameSlash56.push(await outcomeOf(fixture.resolveFrom(`v6-token-${i}`, `2001:db8:1:2${i}0::${i + 1}`)));
       }
       const otherSource = await outcomeOf(fixture.resolveFrom('other-source-token', '198.51.100.9'));
       const noSource = await outcomeOf(fixture.resolveFrom('token-event-token', undefined));
 
       assert.deepEqual(flood.slice(0, 5), ['allow', 'allow', 'allow', 'allow', 'allow']);
       assert.ok(flood.slice(5).every((outcome) => outcome === 'introspection_source_rate_limited'));
-      assert.deepEqual(sameSlash64, ['allow', 'allow', 'allow', 'allow', 'allow', 'introspection_source_rate_limited']);
+      assert.deepEqual(sameSlash56, ['allow', 'allow', 'allow', 'allow', 'allow', 'introspection_source_rate_limited']);
       assert.equal(otherSource, 'allow');
       assert.equal(noSource, 'allow');
       assert.equal(fixture.introspector.calls, 5 + 5 + 1 + 1);

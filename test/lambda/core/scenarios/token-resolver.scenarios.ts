@@ -257,6 +257,30 @@ export const tokenResolverScenarios: Scenario[] = [
     },
   },
   {
+    name: 'a cached token lives the cache time from when it was looked up, not from when a slow read answered',
+    async run() {
+      const fixture = await ResolverFixture.create({ cacheTtlSeconds: 2 });
+      const { opaque, key } = await fixture.issueSplitToken();
+      const lookedUpAt = fixture.nowMs;
+      // The record is read at lookedUpAt, revoked at once, and the read answers 900 ms later.
+      fixture.store.duringRead = () => {
+        fixture.store.records.delete(key);
+        fixture.nowMs += 900;
+      };
+
+      const first = await fixture.resolve(opaque);
+      fixture.store.duringRead = undefined;
+      fixture.nowMs = lookedUpAt + 1_999;
+      const withinBound = await fixture.resolve(opaque);
+      fixture.nowMs = lookedUpAt + 2_001;
+      const pastBound = await fixture.resolve(opaque);
+
+      assert.equal(first.effect, 'allow');
+      assert.ok(withinBound.effect === 'allow' && withinBound.cached);
+      assert.equal(pastBound.effect, 'deny');
+    },
+  },
+  {
     name: 'a split token presented as its whole JWT is refused when JWT validation is off',
     async run() {
       const fixture = await ResolverFixture.create({ phantom: false });
