@@ -93,6 +93,7 @@ export async function startLocalRegion(options: LocalRegionOptions): Promise<Loc
         endpoint,
         credentials: LOCAL_CREDENTIALS,
         timeoutMs: config.dynamoDbTimeoutMs,
+        consistentRead: config.tokenTableConsistentRead ?? false,
       });
     };
     const newAuthorizer = () =>
