@@ -50,11 +50,14 @@ export async function benchReplication(context: BenchContext): Promise<SectionRe
       return { token, arrival: arrivedAt - issuedAt };
     });
     arrival = issued.map(({ arrival }) => arrival);
-    // Then each token in use in both regions (both caches filled), revoked at home, watched in both.
+    // Then each token in use in both regions (both caches filled), revoked at home a random part of
+    // the cache time later (so that cached entries end at every point around the replica's lag), and
+    // watched in both regions.
     const queue = issued.map(({ token }) => token);
     const stale = await inParallel(tokens, REVOCATION_CONCURRENCY, async () => {
       const token = queue.shift() as string;
       await Promise.all([call(home.gateway, token, '/orders'), call(other.gateway, token, '/orders')]);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * CACHE_SECONDS * 1000));
       await revoke(withoutFallback, token);
       const revokedAt = performance.now();
       const [lastHome, lastOther] = await Promise.all([
