@@ -209,7 +209,7 @@ export interface LocalStack {
     /** The replicator: "down" is paused, applying nothing and losing nothing (only with several regions). */
     readonly replicator?: OutageSwitch;
   };
-  /** Stops every part, the gateway first. Safe to call twice. */
+  /** Stops every part, the replication and the gateways before what they call. Safe to call twice. */
   stop(): Promise<void>;
 }
 
