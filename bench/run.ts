@@ -22,6 +22,7 @@ import { benchHandlerEndToEnd } from './sections/handler-end-to-end.ts';
 import { benchJwtVerification } from './sections/jwt-verification.ts';
 import { benchLoad } from './sections/load.ts';
 import { benchPhantomMiss } from './sections/phantom-miss.ts';
+import { benchReplication } from './sections/replication.ts';
 import { benchSplitMiss } from './sections/split-miss.ts';
 
 const RESULTS_PATH = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -35,6 +36,7 @@ const SECTIONS: readonly (readonly [string, string, (context: BenchContext) => P
   ['handler', 'handler end to end', benchHandlerEndToEnd],
   ['cold', 'cold start', benchColdStart],
   ['load', 'load', benchLoad],
+  ['replication', 'replication', benchReplication],
 ];
 
 async function main(): Promise<number> {

@@ -41,8 +41,9 @@ try {
 } catch (error) {
   const code = (error as { code?: unknown }).code;
   if (code === 'EADDRINUSE') {
+    const ports = [options.port, options.issuerPort, ...Object.values(options.regionPorts ?? {})];
     fail(
-      `port ${options.port} or ${options.issuerPort} is in use; set PORT and ISSUER_PORT to other ports, or PORT=0 for free ones`,
+      `one of the ports ${ports.join(', ')} is in use; set PORT and ISSUER_PORT to other ports, or PORT=0 for free ones`,
     );
   }
   fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -52,3 +53,9 @@ process.stdout.write(`${JSON.stringify(stack.ready)}\n`);
 process.stderr.write(
   `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
 );
+if (stack.regions.length > 1) {
+  const regions = stack.regions.map((region) => `${region.region}${region.home ? ' (home)' : ''} ${region.gateway}`);
+  process.stderr.write(
+    `local stack regions: ${regions.join(', ')}; replication lag ${stack.ready.replicationLagMs} ms, home-region fallback ${options.homeRegionFallback ? 'on' : 'off'}\n`,
+  );
+}

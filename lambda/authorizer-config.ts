@@ -42,6 +42,11 @@ export interface AuthorizerConfig {
    * undefined turns the second read off.
    */
   readonly tokenTableHomeRegion: string | undefined;
+  /**
+   * Read the table with `ConsistentRead` (a multi-Region strongly consistent table: the latest write
+   * from any region, no replication lag). Unset: eventually consistent reads.
+   */
+  readonly tokenTableConsistentRead?: boolean;
   /** Endpoint override for DynamoDB (local stack and tests only). */
   readonly dynamoDbEndpoint: string | undefined;
   /** Deadline of one DynamoDB read, retries included. */
@@ -143,6 +148,7 @@ export const AuthorizerEnv = {
   tokenHashAlgorithm: 'TOKEN_HASH_ALGORITHM',
   tokenTableRegion: 'TOKEN_TABLE_REGION',
   tokenTableHomeRegion: 'TOKEN_TABLE_HOME_REGION',
+  tokenTableConsistentRead: 'TOKEN_TABLE_CONSISTENT_READ',
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
   dynamoDbTimeoutMs: 'DYNAMODB_TIMEOUT_MS',
   introspectionEndpoint: 'INTROSPECTION_ENDPOINT',
@@ -243,6 +249,7 @@ export async function readAuthorizerConfig(
     tokenHashAlgorithm: read.oneOf(AuthorizerEnv.tokenHashAlgorithm, ['SHA-256', 'SHA-384', 'SHA-512'], 'SHA-256'),
     tokenTableRegion: read.optional(AuthorizerEnv.tokenTableRegion),
     tokenTableHomeRegion: read.optional(AuthorizerEnv.tokenTableHomeRegion),
+    tokenTableConsistentRead: read.boolean(AuthorizerEnv.tokenTableConsistentRead, false),
     dynamoDbEndpoint: read.optional(AuthorizerEnv.dynamoDbEndpoint),
     dynamoDbTimeoutMs: read.integer(AuthorizerEnv.dynamoDbTimeoutMs, 1000, 1, 30_000),
     introspection,

@@ -195,6 +195,7 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
         ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
         credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
         timeoutMs: config.dynamoDbTimeoutMs,
+        consistentRead: config.tokenTableConsistentRead ?? false,
       });
     });
   const local = storeIn(config.tokenTableRegion);

@@ -9,7 +9,9 @@
  * 2. API Gateway's authorizer result cache, keeping each answer for the authorizer's fixed
  *    `gatewayResultsTtlSeconds`, whatever the token's `exp`.
  * An answer the gateway caches may itself come from an in-memory entry resolved up to
- * `authorizerCacheTtlSeconds` earlier, so the layers add up.
+ * `authorizerCacheTtlSeconds` earlier, so the layers add up. In a region other than the table's
+ * home, the replica the authorizer reads lags the home table: a deletion reaches it only after the
+ * replication lag, and only then can the caches above start to run out.
  */
 
 /** How long a warm authorizer instance keeps a resolved token, unless configured. */
@@ -29,15 +31,24 @@ export interface CacheTimes {
   readonly gatewayResultsTtlSeconds: number;
   /** `CLOCK_SKEW_SECONDS`. */
   readonly clockSkewSeconds: number;
+  /**
+   * How long after a write in the home region the replica this authorizer reads has it: 0 (or unset)
+   * in the home region and for a multi-Region strongly consistent table read with `ConsistentRead`;
+   * for an eventually consistent global table AWS states no bound ("typically within a second",
+   * CloudWatch `ReplicationLatency`, no SLA); the local stack's `REPLICATION_LAG_MS`.
+   * @default 0
+   */
+  readonly replicationLagSeconds?: number;
 }
 
 /**
- * The longest a token is still let through after it was revoked: its record deleted from the
- * table the authorizer reads, or revoked at the authorization server. Split tokens read from a
- * replica in another region add the table's replication lag (about a second for global tables).
+ * The longest a token is still let through after it was revoked: its record deleted from the home
+ * table, or revoked at the authorization server. The deletion reaches the replica this authorizer
+ * reads after {@link CacheTimes.replicationLagSeconds}; from then on the two caches may each keep the
+ * old answer for their whole time. (A phantom token's revocation has no lag: the bound holds for it too.)
  */
 export function revocationBoundSeconds(times: CacheTimes): number {
-  return times.authorizerCacheTtlSeconds + times.gatewayResultsTtlSeconds;
+  return (times.replicationLagSeconds ?? 0) + times.authorizerCacheTtlSeconds + times.gatewayResultsTtlSeconds;
 }
 
 /**

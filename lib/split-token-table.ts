@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -9,6 +9,20 @@ export const DEFAULT_TOKEN_TABLE_KEY_ATTRIBUTE = 'hashed_signature';
 export const TOKEN_TABLE_TTL_ATTRIBUTE = 'expiration';
 /** The only actions an authorization server needs to publish and revoke token halves. */
 export const TOKEN_WRITE_ACTIONS: readonly string[] = ['dynamodb:PutItem', 'dynamodb:DeleteItem'];
+
+/**
+ * The region sets a multi-Region strongly consistent (MRSC) global table may span, one set per
+ * table: "MRSC global tables are available in the following Region sets: US Region set: US East
+ * (N. Virginia), US East (Ohio), US West (Oregon); EU Region set: Europe (Ireland), Europe (London),
+ * Europe (Paris), Europe (Frankfurt); AP Region set: Asia Pacific (Tokyo), Asia Pacific (Seoul), and
+ * Asia Pacific (Osaka)" (Amazon DynamoDB developer guide, "How DynamoDB global tables work"; the
+ * witness must be "within the same Region set", API reference, CreateGlobalTableWitnessGroupMemberAction).
+ */
+export const MRSC_REGION_SETS: Readonly<Record<'US' | 'EU' | 'AP', readonly string[]>> = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+};
 
 /** Table settings a {@link SplitTokenTable} leaves open; the others are fixed or are props of their own. */
 export type SplitTokenTableExtraProps = Omit<
@@ -23,6 +37,8 @@ export type SplitTokenTableExtraProps = Omit<
   | 'pointInTimeRecovery'
   | 'pointInTimeRecoverySpecification'
   | 'removalPolicy'
+  | 'multiRegionConsistency'
+  | 'witnessRegion'
 >;
 
 /** Properties of a {@link SplitTokenTable}. */
@@ -68,6 +84,39 @@ export interface SplitTokenTableProps {
    * @default - no replicas, a single-region table
    */
   readonly replicaRegions?: readonly string[];
+
+  /**
+   * How the replicas agree. `EVENTUAL` (MREC): writes reach the other replicas asynchronously,
+   * "typically within a second" and with no SLA, so a token issued at home can be missing from
+   * another region's replica for that long, and a revoked one still present (see the README's
+   * replication lag section). `STRONG` (MRSC): a write is acknowledged once a second region has it,
+   * and a strongly consistent read in any region returns the latest write, so with the authorizer
+   * reading with `ConsistentRead` ({@link TokenAuthorizerProps.tokenTableConsistentReads}) there is
+   * no lag at all. What AWS requires of it, checked at synth:
+   * - exactly three regions: this stack's and two {@link replicaRegions}, or one replica and a
+   *   {@link witnessRegion}, all in one region set ({@link MRSC_REGION_SETS});
+   * - chosen when the table is created: an existing table's mode cannot change (a new table, and a
+   *   migration of its records, is the only way);
+   * - no Time to Live: "Time to Live (TTL) is not supported for MRSC global tables", so this table
+   *   then has none, and expired records stay until something deletes them (the authorizer refuses
+   *   them by their `expiration` all the same; storage grows with every token issued);
+   * - no local secondary indexes and no transactions (neither is used here).
+   * The cost: a cross-region round trip on every write and every strongly consistent read, and a
+   * region that cannot reach a second one serves only eventually consistent reads (an authorizer
+   * asking for `ConsistentRead` fails closed with 500 there).
+   *
+   * @default MultiRegionConsistency.EVENTUAL
+   */
+  readonly multiRegionConsistency?: dynamodb.MultiRegionConsistency;
+
+  /**
+   * The third region of a strongly consistent table with one replica: it takes part in every
+   * write's quorum and holds no readable table (no storage or write cost). Only with
+   * `multiRegionConsistency: STRONG` and exactly one {@link replicaRegions} entry.
+   *
+   * @default - none: three replicas
+   */
+  readonly witnessRegion?: string;
 
   /**
    * Deletion protection on the table and on every replica.
@@ -132,6 +181,8 @@ export class SplitTokenTable extends Construct {
   public readonly partitionKeyName: string;
   /** Regions holding a replica besides the home region (empty for an existing table). */
   public readonly replicaRegions: readonly string[];
+  /** The created table's consistency mode; undefined for an existing table (configured where it is defined). */
+  public readonly multiRegionConsistency?: dynamodb.MultiRegionConsistency;
   /** Role an authorization server outside AWS assumes to write token halves, when requested. */
   public readonly issuerRole?: iam.Role;
 
@@ -154,16 +205,23 @@ export class SplitTokenTable extends Construct {
       }
       const pointInTimeRecovery = props.pointInTimeRecovery ?? true;
       const deletionProtection = props.deletionProtection ?? true;
+      const consistency = props.multiRegionConsistency ?? dynamodb.MultiRegionConsistency.EVENTUAL;
+      const strong = consistency === dynamodb.MultiRegionConsistency.STRONG;
+      if (strong) validateStrongConsistency(home, replicaRegions, props);
+      this.multiRegionConsistency = consistency;
       this.table = new dynamodb.TableV2(this, 'Table', {
         ...props.tableProps,
         tableName: props.tableName,
         partitionKey: { name: this.partitionKeyName, type: dynamodb.AttributeType.STRING },
-        timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE,
+        // MRSC tables take no TTL ("Time to Live (TTL) is not supported for MRSC global tables").
+        ...(strong ? {} : { timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE }),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
         deletionProtection,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         replicas: replicaRegions.map((region) => ({ region })),
+        ...(props.multiRegionConsistency === undefined ? {} : { multiRegionConsistency: consistency }),
+        ...(props.witnessRegion === undefined ? {} : { witnessRegion: props.witnessRegion }),
       });
     }
 
@@ -202,6 +260,8 @@ function validateProps(props: SplitTokenTableProps): void {
         'deletionProtection',
         'pointInTimeRecovery',
         'removalPolicy',
+        'multiRegionConsistency',
+        'witnessRegion',
       ] as const
     ).filter((name) => props[name] !== undefined);
     if (conflicting.length > 0) {
@@ -211,11 +271,49 @@ function validateProps(props: SplitTokenTableProps): void {
       );
     }
   }
+  if (props.witnessRegion !== undefined && props.multiRegionConsistency !== dynamodb.MultiRegionConsistency.STRONG) {
+    throw new Error('SplitTokenTable: witnessRegion is only for multiRegionConsistency STRONG.');
+  }
   if (props.issuerRoleExternalId !== undefined && !props.issuerRolePrincipal) {
     throw new Error('SplitTokenTable: issuerRoleExternalId requires issuerRolePrincipal.');
   }
   if (props.issuerRoleExternalId !== undefined && props.issuerRoleExternalId.length < 2) {
     throw new Error('SplitTokenTable: issuerRoleExternalId must be at least 2 characters (an STS limit).');
+  }
+}
+
+/**
+ * What AWS requires of a multi-Region strongly consistent table, checked here so that synth fails
+ * with the reason rather than CloudFormation at deploy time.
+ */
+function validateStrongConsistency(home: string, replicaRegions: readonly string[], props: SplitTokenTableProps): void {
+  const fail = (reason: string): never => {
+    throw new Error(`SplitTokenTable: multiRegionConsistency STRONG ${reason}`);
+  };
+  if (Token.isUnresolved(home)) fail('needs a stack with an explicit env.region.');
+  const witness = props.witnessRegion;
+  const regions = [home, ...replicaRegions, ...(witness === undefined ? [] : [witness])];
+  if (witness !== undefined && (witness === home || replicaRegions.includes(witness))) {
+    fail(`needs a witnessRegion apart from the replicas; ${witness} holds a replica.`);
+  }
+  if (regions.length !== 3 || (witness === undefined ? replicaRegions.length !== 2 : replicaRegions.length !== 1)) {
+    fail(
+      "needs exactly three regions: this stack's and two replicaRegions, or one replicaRegions entry and a " +
+        `witnessRegion; got ${regions.join(', ')}.`,
+    );
+  }
+  const set = Object.entries(MRSC_REGION_SETS).find(([, members]) => members.includes(home));
+  const outside = regions.filter((region) => !set?.[1].includes(region));
+  if (set === undefined || outside.length > 0) {
+    const sets = Object.entries(MRSC_REGION_SETS)
+      .map(([name, members]) => `${name}: ${members.join(', ')}`)
+      .join('; ');
+    fail(
+      `needs every region in one region set (${sets}); ${(set ? outside : [home]).join(', ')} is not in ${set ? `the ${set[0]} set` : 'any'}.`,
+    );
+  }
+  if ((props.tableProps?.localSecondaryIndexes?.length ?? 0) > 0) {
+    fail('does not support local secondary indexes.');
   }
 }
 

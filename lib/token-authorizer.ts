@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,7 +23,7 @@ import { HTTP_AUTHORIZER_IDENTITY_SOURCES, REST_AUTHORIZER_IDENTITY_SOURCES } fr
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis, numeric } from './prop-values.ts';
-import { resolveTokenTable, type SplitTokenTable } from './split-token-table.ts';
+import { resolveTokenTable, SplitTokenTable } from './split-token-table.ts';
 
 /** The authorizer handler's source, bundled with esbuild at synth time. */
 export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer-handler.ts', import.meta.url));
@@ -209,6 +209,19 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
    * @default - only the local replica is read
    */
   readonly tokenTableHomeRegion?: string;
+
+  /**
+   * Read the table with `ConsistentRead` (`TOKEN_TABLE_CONSISTENT_READ`). With a multi-Region
+   * strongly consistent table (`SplitTokenTable` with `multiRegionConsistency: STRONG`) every
+   * region then reads the latest write, so a new token resolves and a revoked one stops everywhere
+   * at once (no replication lag, and no need for {@link tokenTableHomeRegion}). Each read then costs a
+   * cross-region round trip and twice the read units, and fails closed (500) while this region
+   * cannot reach a second one. With an eventually consistent global table it reads only the latest
+   * write this region's replica has seen: no gain.
+   *
+   * @default - true for a SplitTokenTable created with STRONG consistency, false otherwise
+   */
+  readonly tokenTableConsistentReads?: boolean;
 
   /**
    * Deadline of one DynamoDB read, retries included.
@@ -440,6 +453,11 @@ export class TokenAuthorizer extends Construct {
       env[AuthorizerEnv.tokenTableRegion] = region;
       optional(AuthorizerEnv.tokenHashAlgorithm, props.tokenHashAlgorithm);
       readArns.push(tableArnIn(this, table.tableName, region));
+      const consistentReads =
+        props.tokenTableConsistentReads ??
+        (props.tokenTable instanceof SplitTokenTable &&
+          props.tokenTable.multiRegionConsistency === dynamodb.MultiRegionConsistency.STRONG);
+      if (consistentReads) env[AuthorizerEnv.tokenTableConsistentRead] = 'true';
       const home = props.tokenTableHomeRegion;
       if (home !== undefined && home !== region) {
         env[AuthorizerEnv.tokenTableHomeRegion] = home;
@@ -640,6 +658,9 @@ function validateProps(props: TokenAuthorizerProps): void {
   }
   if (props.tokenTableHomeRegion !== undefined && !props.tokenTable) {
     fail('tokenTableHomeRegion requires tokenTable.');
+  }
+  if (props.tokenTableConsistentReads !== undefined && !props.tokenTable) {
+    fail('tokenTableConsistentReads requires tokenTable.');
   }
   if (props.tokenHashAlgorithm !== undefined && !props.tokenTable) {
     fail('tokenHashAlgorithm requires tokenTable.');

@@ -1,6 +1,6 @@
 import type { LogLevel } from '../lambda/adapters/json-log.ts';
 import type { GatewayEventFormat } from './api-gateway/authorizer-events.ts';
-import { DEMO_CLIENT_SECRETS, type LocalStackOptions } from './local-stack.ts';
+import { DEFAULT_REPLICATION_LAG_MS, DEMO_CLIENT_SECRETS, type LocalStackOptions } from './local-stack.ts';
 
 /** The gateway port `npm start` uses unless `PORT` says otherwise. */
 export const DEFAULT_PORT = 3000;
@@ -13,7 +13,16 @@ export const LocalStackEnv = {
   eventFormat: 'GATEWAY_EVENT_FORMAT',
   cacheTtlSeconds: 'CACHE_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
+  regions: 'LOCAL_REGIONS',
+  replicationLagMs: 'REPLICATION_LAG_MS',
+  homeRegionFallback: 'HOME_REGION_FALLBACK',
 } as const;
+
+/** Most regions `LOCAL_REGIONS` may name (each is a dynalite, an authorizer and a gateway). */
+export const MAX_LOCAL_REGIONS = 6;
+
+/** An AWS region name (`us-east-1`, `us-gov-west-1`, `ap-southeast-2`), as the example app checks them. */
+const REGION_NAME = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /** A bad environment variable; the message names it. */
 export class LocalStackConfigError extends Error {
@@ -27,6 +36,11 @@ export class LocalStackConfigError extends Error {
  * `rest`), `CACHE_TTL_SECONDS` (default 10), `JWT_VALIDATION` (default `true`; `false` runs the
  * authorizer as deployed by default), `LOG_LEVEL` (default `info`). The demo clients get the fixed
  * {@link DEMO_CLIENT_SECRETS}, so the README walkthrough works as written.
+ *
+ * Several regions: `LOCAL_REGIONS` (comma-separated, the home region first; unset: one region, and a
+ * ready line as before), their gateways on `PORT`, then `PORT` + 2, + 3, … (`PORT` + 1 is the
+ * issuer's; free ports when `PORT` is 0), `REPLICATION_LAG_MS` (default 1000) and
+ * `HOME_REGION_FALLBACK` (default `false`), both refused with fewer than two regions.
  */
 export function readLocalStackOptions(env: Readonly<Record<string, string | undefined>>): LocalStackOptions {
   const value = (name: string): string | undefined => env[name]?.trim() || undefined;
@@ -61,5 +75,55 @@ export function readLocalStackOptions(env: Readonly<Record<string, string | unde
     cacheTtlSeconds: integer(LocalStackEnv.cacheTtlSeconds, 10, 3600),
     logLevel: oneOf<LogLevel>(LocalStackEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
     clientSecrets: DEMO_CLIENT_SECRETS,
+    ...readRegions(value, integer, oneOf, port, issuerPort),
+  };
+}
+
+/** `LOCAL_REGIONS` and what goes with it; nothing at all when it is unset. */
+function readRegions(
+  value: (name: string) => string | undefined,
+  integer: (name: string, fallback: number, max: number) => number,
+  oneOf: <T extends string>(name: string, allowed: readonly T[], fallback: T) => T,
+  port: number,
+  issuerPort: number,
+): Pick<LocalStackOptions, 'regions' | 'regionPorts' | 'replicationLagMs' | 'homeRegionFallback'> {
+  const listed = value(LocalStackEnv.regions);
+  const regions = listed?.split(',').map((region) => region.trim());
+  if (regions === undefined || regions.length < 2) {
+    for (const name of [LocalStackEnv.replicationLagMs, LocalStackEnv.homeRegionFallback]) {
+      if (value(name) !== undefined) {
+        throw new LocalStackConfigError(`${name} needs ${LocalStackEnv.regions} with two regions or more`);
+      }
+    }
+  }
+  if (regions === undefined) return {};
+  const bad = regions.find((region) => !REGION_NAME.test(region));
+  if (bad !== undefined) {
+    throw new LocalStackConfigError(`${LocalStackEnv.regions}: '${bad.slice(0, 32)}' is not a region name`);
+  }
+  if (new Set(regions).size !== regions.length) {
+    throw new LocalStackConfigError(`${LocalStackEnv.regions} must name each region once`);
+  }
+  if (regions.length > MAX_LOCAL_REGIONS) {
+    throw new LocalStackConfigError(`${LocalStackEnv.regions} names at most ${MAX_LOCAL_REGIONS} regions`);
+  }
+  if (regions.length === 1) return { regions };
+  // The home region's gateway is on PORT and the issuer on PORT + 1; the others follow.
+  const regionPorts = Object.fromEntries(
+    regions.slice(1).map((region, index) => [region, port === 0 ? 0 : port + 2 + index]),
+  );
+  const taken = Object.entries(regionPorts).find(([, regionPort]) => regionPort !== 0 && regionPort === issuerPort);
+  if (taken !== undefined) {
+    throw new LocalStackConfigError(
+      `${LocalStackEnv.issuerPort} ${issuerPort} is the port of ${taken[0]}'s gateway; pick another one`,
+    );
+  }
+  const tooHigh = Object.values(regionPorts).some((regionPort) => regionPort > 65_535);
+  if (tooHigh) throw new LocalStackConfigError(`${LocalStackEnv.port} leaves no room for every region's gateway`);
+  return {
+    regions,
+    regionPorts,
+    replicationLagMs: integer(LocalStackEnv.replicationLagMs, DEFAULT_REPLICATION_LAG_MS, 600_000),
+    homeRegionFallback: oneOf(LocalStackEnv.homeRegionFallback, ['true', 'false'], 'false') === 'true',
   };
 }

@@ -4,7 +4,6 @@ import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
 import { AuthorizationServerFront } from '../lambda/authorization-server-front.ts';
-import { createAuthorizer } from '../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
@@ -30,12 +29,13 @@ import {
   startAuthorizationServer,
 } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
-import { startDynamoDbServer } from './dynamodb-server.ts';
+import { createLocalDynamoDbClient, LOCAL_REGION } from './dynamodb-client.ts';
+import { startDynamoDbWriteTap } from './dynamodb-write-tap.ts';
 import { listenFrontServer } from './front-server.ts';
-import { type LocalGateway, startLocalGateway } from './local-gateway.ts';
+import type { LocalGateway } from './local-gateway.ts';
+import { type LocalRegion, type RegionGatewayOptions, startLocalRegion } from './local-region.ts';
 import type { OutageSwitch } from './loopback-http.ts';
-import { createTokenTable } from './token-table.ts';
+import { TableReplicator } from './table-replicator.ts';
 
 /** The scopes the local authorization server offers: every scope the example rules name. */
 export const DEMO_SCOPES: readonly string[] = [...new Set(EXAMPLE_ROUTE_SCOPES.flatMap((rule) => rule.scopes))];
@@ -58,6 +58,9 @@ export const DEMO_CLIENT_SECRETS = {
 
 const TABLE_NAME = 'split-tokens';
 const KEY_ATTRIBUTE = 'hashed_signature';
+
+/** How long the local replicator waits before it applies a home-table write to the other replicas, unless told. */
+export const DEFAULT_REPLICATION_LAG_MS = 1000;
 
 /** Options for {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -94,6 +97,33 @@ export interface LocalStackOptions {
   readonly logLevel?: LogLevel;
   /** Where log lines go. @default standard error */
   readonly writeLog?: (line: string) => void;
+  /**
+   * Regions, the home region first: each gets its own gateway, authorizer and replica of the token
+   * table (a dynalite of its own). The token endpoint proxy writes to the home region's table; a
+   * replicator applies each write to the other replicas after {@link replicationLagMs}. Given, the
+   * ready line also lists the regions and the lag.
+   * @default - one region, us-east-1, and a ready line without `regions`
+   */
+  readonly regions?: readonly string[];
+  /** Gateway ports of the regions after the first (the first is on {@link port}). @default 0 each (free ports) */
+  readonly regionPorts?: Readonly<Record<string, number>>;
+  /** How long after the home table accepted a write the other replicas get it. @default {@link DEFAULT_REPLICATION_LAG_MS} */
+  readonly replicationLagMs?: number;
+  /**
+   * Whether the authorizers outside the home region read the home table after a miss in their own
+   * replica (`TOKEN_TABLE_HOME_REGION`).
+   * @default false
+   */
+  readonly homeRegionFallback?: boolean;
+}
+
+/** A region as the ready line lists it. */
+export interface ReadyRegion {
+  readonly region: string;
+  /** The API's invoke URL in this region. */
+  readonly gateway: string;
+  /** Whether this region holds the home table, the one the token endpoint proxy writes to. */
+  readonly home: boolean;
 }
 
 /** The line `npm start` prints on standard output once everything is up. */
@@ -115,8 +145,29 @@ export interface ReadyLine {
   };
   /** The scope rules (finer than the API's routes). */
   readonly routes: readonly RouteScopeRule[];
-  /** How stale an answer can get (see lambda/cache-staleness.ts), in seconds. */
+  /**
+   * How stale an answer can get (see lambda/cache-staleness.ts), in seconds; with several regions,
+   * in the regions that read a replica (the replication lag included).
+   */
   readonly staleness: { readonly afterRevocation: number; readonly afterExpiry: number };
+  /** The regions, the home region first (only when regions were asked for). */
+  readonly regions?: readonly ReadyRegion[];
+  /** How long after the home table accepted a write the other replicas get it (only with {@link regions}). */
+  readonly replicationLagMs?: number;
+}
+
+/** One region of a running local stack. */
+export interface LocalStackRegion {
+  readonly region: string;
+  readonly home: boolean;
+  /** The API's invoke URL in this region. */
+  readonly gateway: string;
+  /** The gateway's authorization step (its authorizer invocation count). */
+  readonly gatewayAuthorization: LocalGateway['authorization'];
+  /** `http://127.0.0.1:PORT` of this region's replica itself (for tests that read or tamper with it). */
+  readonly tableEndpoint: string;
+  /** The emergency flush in this region only. */
+  flushAuthorizerCaches(): void;
 }
 
 /** A running local stack. */
@@ -125,13 +176,15 @@ export interface LocalStack {
   readonly eventFormat: GatewayEventFormat;
   readonly cacheTtlSeconds: number;
   readonly gatewayCacheTtlSeconds: number;
-  /** The gateway's authorization step (its authorizer invocation count). */
+  /** The home region gateway's authorization step (its authorizer invocation count). */
   readonly gatewayAuthorization: LocalGateway['authorization'];
   /**
-   * The emergency flush: empties the gateway's authorizer result cache and replaces the authorizer
-   * with a fresh instance, as a new Lambda configuration version retires warm instances.
+   * The emergency flush, in every region: empties each gateway's authorizer result cache and replaces
+   * each authorizer with a fresh instance, as a new Lambda configuration version retires warm instances.
    */
   flushAuthorizerCaches(): void;
+  /** Every region, the home region first (one with a single region). */
+  readonly regions: readonly LocalStackRegion[];
   /** Whether the authorizer accepts plain JWTs (of `jwt-client`). */
   readonly jwtValidation: boolean;
   /**
@@ -141,27 +194,47 @@ export interface LocalStack {
   readonly authorizationServer: { readonly origin: string };
   /** A client of the authorization code (PAR allowed) and device grants, for tests of the browser-facing endpoints. */
   readonly browserClient: ClientCredentials & { readonly redirectUri: string };
-  /** The in-memory DynamoDB API and the split-token table on it (for tests that tamper with records). */
+  /**
+   * The home split-token table as its writers reach it (for tests that tamper with records): with
+   * several regions, the tap whose writes are replicated; with one, the in-memory DynamoDB API itself.
+   */
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
   /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
-  readonly outages: { readonly dynamoDb: OutageSwitch; readonly authorizationServer: OutageSwitch };
-  /** Stops every part, the gateway first. Safe to call twice. */
+  readonly outages: {
+    /** The home table (the home region's replica). */
+    readonly dynamoDb: OutageSwitch;
+    readonly authorizationServer: OutageSwitch;
+    /** Each region's replica by region name; the home region's is the home table. */
+    readonly replicas: Readonly<Record<string, OutageSwitch>>;
+    /** The replicator: "down" is paused, applying nothing and losing nothing (only with several regions). */
+    readonly replicator?: OutageSwitch;
+  };
+  /** Stops every part, the replication and the gateways before what they call. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the whole system on 127.0.0.1, no AWS and no Docker: dynalite in memory with the token
- * table, oidc-provider as the authorization server behind its front (the issuer's origin: every
- * path passed through, the token and revocation endpoints through the token endpoint proxy), the
- * demo backend, and the local gateway invoking the same authorizer the Lambda runs. A client that
- * discovers the server from the issuer gets split tokens for `split-client`, opaque (phantom)
- * tokens for `phantom-client` and plain JWTs for `jwt-client` (a pass-through client).
+ * Starts the whole system on 127.0.0.1, no AWS and no Docker: oidc-provider as the authorization
+ * server behind its front (the issuer's origin: every path passed through, the token and revocation
+ * endpoints through the token endpoint proxy), the demo backend, and per region a dynalite in memory
+ * with that region's replica of the token table and the local gateway invoking the same authorizer
+ * the Lambda runs (see {@link startLocalRegion}). With several regions the proxy writes to the home
+ * table through a tap that reports every accepted write, and a replicator applies them to the other
+ * replicas after the configured lag. A client that discovers the server from the issuer gets split
+ * tokens for `split-client`, opaque (phantom) tokens for `phantom-client` and plain JWTs for
+ * `jwt-client` (a pass-through client).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const eventFormat = options.eventFormat ?? 'rest';
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 10;
   const gatewayCacheTtlSeconds = options.gatewayCacheTtlSeconds ?? cacheTtlSeconds;
   const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  const regionNames = regionsOf(options.regions);
+  const [homeRegionName, ...otherRegionNames] = regionNames as [string, ...string[]];
+  const replicationLagMs = options.replicationLagMs ?? DEFAULT_REPLICATION_LAG_MS;
+  if (!Number.isFinite(replicationLagMs) || replicationLagMs < 0) {
+    throw new Error('replicationLagMs must be 0 or more');
+  }
   const writeLog = options.writeLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = new JsonLog({ level: options.logLevel ?? 'info', write: writeLog });
   const stoppers: (() => Promise<void> | void)[] = [];
@@ -175,24 +248,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => frontServer.stop());
     const issuer = frontServer.origin;
     const verificationHeader = { name: FRONT_VERIFICATION_HEADER, value: randomBytes(32).toString('base64url') };
-    const [db, as] = await Promise.all([
-      startDynamoDbServer(),
-      startAuthorizationServer({
-        front: { issuer, verificationHeader },
-        scopes: DEMO_SCOPES,
-        ...(options.accessTokenTtlSeconds === undefined
-          ? {}
-          : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
-        ...(options.clientSecrets === undefined ? {} : { clientSecrets: options.clientSecrets }),
-      }),
-    ]);
-    stoppers.push(
-      () => db.stop(),
-      () => as.stop(),
-    );
-    await createTokenTable({ endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE });
-    const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({ endpoint: db.endpoint });
-    stoppers.push(() => dynamoDbClient.destroy());
+    const as = await startAuthorizationServer({
+      front: { issuer, verificationHeader },
+      scopes: DEMO_SCOPES,
+      ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+      ...(options.clientSecrets === undefined ? {} : { clientSecrets: options.clientSecrets }),
+    });
+    stoppers.push(() => as.stop());
 
     // What clients and the gateway know of the server: its public URLs, on the front.
     const publicUrl = (path: string) => `${issuer}${path}`;
@@ -211,6 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // unsplit, and the authorizer accepts plain JWTs from these clients only (never a split token's).
     const jwtClientIds = [as.clients.jwt.clientId];
     const jwtValidation = options.jwtValidation ?? true;
+    // Every region's authorizer; where it reads the table is each region's (local/local-region.ts).
     const config: AuthorizerConfig = {
       issuer,
       jwksUri,
@@ -223,7 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tokenHashAlgorithm: 'SHA-256',
       tokenTableRegion: undefined,
       tokenTableHomeRegion: undefined,
-      dynamoDbEndpoint: db.endpoint,
+      dynamoDbEndpoint: undefined,
       dynamoDbTimeoutMs: 1000,
       introspection: {
         endpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.introspection),
@@ -257,9 +320,69 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpApiRequireExactCacheKey: true,
       logLevel: options.logLevel ?? 'info',
     };
-    const newAuthorizer = () =>
-      createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: LOCAL_REGION });
-    let authorizer = newAuthorizer();
+    // Every region's gateway: the example API as the CDK app deploys it.
+    const gatewayOptions: RegionGatewayOptions = {
+      format: eventFormat,
+      stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
+      routes: EXAMPLE_API_ROUTES,
+      // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
+      integrations: { claims: backend.url, echo: backend.url },
+      identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
+      resultsTtlSeconds: gatewayCacheTtlSeconds,
+      contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
+      restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
+      ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
+      log,
+    };
+    const regionSettings = { table: { tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }, authorizerConfig: config };
+
+    const home: LocalRegion = await startLocalRegion({
+      ...regionSettings,
+      region: homeRegionName,
+      port: options.port ?? 0,
+      gateway: gatewayOptions,
+      log,
+    });
+    stoppers.push(() => home.stop());
+    const others: LocalRegion[] = [];
+    for (const region of otherRegionNames) {
+      const started = await startLocalRegion({
+        ...regionSettings,
+        region,
+        port: options.regionPorts?.[region] ?? 0,
+        gateway: gatewayOptions,
+        ...(options.homeRegionFallback ? { homeTable: { region: homeRegionName, endpoint: home.table.endpoint } } : {}),
+        log,
+      });
+      stoppers.push(() => started.stop());
+      others.push(started);
+    }
+    const regions = [home, ...others];
+
+    // Writers reach the home table; with other regions, through the tap that feeds the replicator.
+    let homeTableEndpoint = home.table.endpoint;
+    let replicator: TableReplicator | undefined;
+    if (others.length > 0) {
+      const replication = new TableReplicator({
+        lagMs: replicationLagMs,
+        replicas: others.map((region) => ({ region: region.region, endpoint: region.table.endpoint })),
+        log,
+      });
+      stoppers.push(() => replication.stop());
+      const tap = await startDynamoDbWriteTap({
+        upstream: home.table.endpoint,
+        onWrite: (write) => replication.record(write),
+        log,
+      });
+      stoppers.push(() => tap.stop());
+      homeTableEndpoint = tap.endpoint;
+      replicator = replication;
+    }
+    const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({
+      endpoint: homeTableEndpoint,
+      region: homeRegionName,
+    });
+    stoppers.push(() => dynamoDbClient.destroy());
 
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
@@ -283,59 +406,66 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
 
-    const flushAuthorizerCaches = (): void => {
-      gateway.authorization.flush();
-      authorizer = newAuthorizer();
-    };
-    const gateway: LocalGateway = await startLocalGateway({
-      port: options.port ?? 0,
-      format: eventFormat,
-      stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
-      routes: EXAMPLE_API_ROUTES,
-      // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
-      integrations: { claims: backend.url, echo: backend.url },
-      authorizer: (event) => authorizer(event),
-      identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
-      resultsTtlSeconds: gatewayCacheTtlSeconds,
-      contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
-      restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
-      ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
-      log,
-      flush: () => flushAuthorizerCaches(),
-    });
-    stoppers.push(() => gateway.stop());
-
     const cacheTimes = {
       authorizerCacheTtlSeconds: cacheTtlSeconds,
       gatewayResultsTtlSeconds: gatewayCacheTtlSeconds,
       clockSkewSeconds,
+      // The regions that read a replica are the slowest to see a revocation.
+      replicationLagSeconds: others.length > 0 ? replicationLagMs / 1000 : 0,
+    };
+    const ready: ReadyLine = {
+      event: 'ready',
+      gateway: home.gateway.url,
+      issuer,
+      tokenEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.token),
+      revocationEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.revocation),
+      jwksUri,
+      clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
+      routes: EXAMPLE_ROUTE_SCOPES,
+      staleness: {
+        afterRevocation: revocationBoundSeconds(cacheTimes),
+        afterExpiry: expiryBoundSeconds(cacheTimes),
+      },
+      ...(options.regions === undefined
+        ? {}
+        : {
+            regions: regions.map((region) => ({
+              region: region.region,
+              gateway: region.gateway.url,
+              home: region === home,
+            })),
+            // Nothing lags with one region.
+            replicationLagMs: others.length > 0 ? replicationLagMs : 0,
+          }),
     };
     let stopping: Promise<void> | undefined;
     return {
-      ready: {
-        event: 'ready',
-        gateway: gateway.url,
-        issuer,
-        tokenEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.token),
-        revocationEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.revocation),
-        jwksUri,
-        clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
-        routes: EXAMPLE_ROUTE_SCOPES,
-        staleness: {
-          afterRevocation: revocationBoundSeconds(cacheTimes),
-          afterExpiry: expiryBoundSeconds(cacheTimes),
-        },
-      },
+      ready,
       eventFormat,
       cacheTtlSeconds,
       gatewayCacheTtlSeconds,
       jwtValidation,
       authorizationServer: { origin: as.origin },
       browserClient: as.browserClient,
-      gatewayAuthorization: gateway.authorization,
-      flushAuthorizerCaches,
-      dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
-      outages: { dynamoDb: db.outage, authorizationServer: as.outage },
+      gatewayAuthorization: home.gateway.authorization,
+      flushAuthorizerCaches: () => {
+        for (const region of regions) region.flushAuthorizerCaches();
+      },
+      regions: regions.map((region) => ({
+        region: region.region,
+        home: region === home,
+        gateway: region.gateway.url,
+        gatewayAuthorization: region.gateway.authorization,
+        tableEndpoint: region.table.endpoint,
+        flushAuthorizerCaches: () => region.flushAuthorizerCaches(),
+      })),
+      dynamoDb: { endpoint: homeTableEndpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
+      outages: {
+        dynamoDb: home.table.outage,
+        authorizationServer: as.outage,
+        replicas: Object.fromEntries(regions.map((region) => [region.region, region.table.outage])),
+        ...(replicator ? { replicator: replicator.outage } : {}),
+      },
       stop: () => {
         stopping ??= stopAll();
         return stopping;
@@ -345,4 +475,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/** The regions asked for, checked: at least one, each named once. */
+function regionsOf(regions: readonly string[] | undefined): readonly string[] {
+  if (regions === undefined) return [LOCAL_REGION];
+  if (regions.length === 0) throw new Error('regions must name at least one region');
+  if (new Set(regions).size !== regions.length) throw new Error('regions must name each region once');
+  return regions;
 }

@@ -30,6 +30,13 @@ export interface SigV4DynamoDbTokenStoreOptions {
   readonly credentials?: AwsCredentials;
   /** Deadline of one read, retries included. */
   readonly timeoutMs: number;
+  /**
+   * Ask for a strongly consistent read (`ConsistentRead`): with a multi-Region strongly consistent
+   * table, the latest write from any region; it costs a cross-region round trip and fails while
+   * this region cannot reach a second one.
+   * @default false (an eventually consistent read of the local replica)
+   */
+  readonly consistentRead?: boolean;
   /** Attempts per read for throttling, 5xx and connection faults, within {@link timeoutMs}. @default 3 */
   readonly maxAttempts?: number;
   /** First retry waits up to this long (full jitter, doubling per attempt). @default 25 */
@@ -74,7 +81,7 @@ interface Answer {
 type DynamoDbItem = Readonly<Record<string, { readonly S?: unknown; readonly N?: unknown } | undefined>>;
 
 /**
- * Reads split-token records with one eventually consistent `GetItem`, signed with SigV4
+ * Reads split-token records with one `GetItem` (eventually consistent unless asked otherwise), signed with SigV4
  * (`@smithy/signature-v4`, the AWS SDK's own signer, over `node:crypto` hashes) and sent over a
  * keep-alive `node:http(s)` agent. It does not load the AWS SDK,
  * whose client, middleware and credential chain were most of the authorizer's cold start (see the
@@ -88,6 +95,7 @@ export class SigV4DynamoDbTokenStore implements TokenStore {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseDelayMs: number;
+  private readonly consistentRead: boolean;
   private readonly signer: SignatureV4;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
@@ -103,6 +111,7 @@ export class SigV4DynamoDbTokenStore implements TokenStore {
     this.timeoutMs = options.timeoutMs;
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
     this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 25);
+    this.consistentRead = options.consistentRead ?? false;
     const credentials = options.credentials ?? credentialsFromEnvironment(process.env);
     this.signer = new SignatureV4({
       service: 'dynamodb',
@@ -122,6 +131,7 @@ export class SigV4DynamoDbTokenStore implements TokenStore {
       Key: { [this.keyAttribute]: { S: hashedSignature } },
       ProjectionExpression: '#hb, #exp',
       ExpressionAttributeNames: { '#hb': RecordAttributes.headAndBody, '#exp': RecordAttributes.expiration },
+      ...(this.consistentRead ? { ConsistentRead: true } : {}),
     });
     const signal = AbortSignal.timeout(this.timeoutMs);
     let answer: Answer | undefined;

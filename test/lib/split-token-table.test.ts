@@ -196,6 +196,8 @@ describe('SplitTokenTable', () => {
     ['deletionProtection', { deletionProtection: false }],
     ['pointInTimeRecovery', { pointInTimeRecovery: true }],
     ['removalPolicy', { removalPolicy: RemovalPolicy.DESTROY }],
+    ['multiRegionConsistency', { multiRegionConsistency: dynamodb.MultiRegionConsistency.STRONG }],
+    ['witnessRegion', { witnessRegion: 'us-east-2' }],
   ] as const)('refuses existingTable together with %s', (name, extra) => {
     const stack = new Stack(new App(), 'Test', { env: { region: 'us-east-1' } });
     const existingTable = dynamodb.TableV2.fromTableName(stack, 'Existing', 'tokens');
@@ -208,5 +210,133 @@ describe('SplitTokenTable', () => {
     expect(() => stackWith({ issuerRoleExternalId: 'x1' })).toThrow(
       /issuerRoleExternalId requires issuerRolePrincipal/,
     );
+  });
+});
+
+// AWS, "How DynamoDB global tables work": MRSC tables span exactly three regions (three replicas,
+// or two and a witness) of one region set, US (us-east-1, us-east-2, us-west-2), EU (eu-west-1,
+// eu-west-2, eu-west-3, eu-central-1) or AP (ap-northeast-1, ap-northeast-2, ap-northeast-3), and
+// "Time to Live (TTL) is not supported for MRSC global tables". The cases below are written from that text.
+describe('SplitTokenTable with multi-Region strong consistency', () => {
+  const STRONG = dynamodb.MultiRegionConsistency.STRONG;
+
+  it.each([
+    ['us-east-1', ['us-east-2', 'us-west-2']],
+    ['eu-central-1', ['eu-west-1', 'eu-west-3']],
+    ['ap-northeast-3', ['ap-northeast-1', 'ap-northeast-2']],
+  ])(
+    'creates a strongly consistent table in %s with three replicas of one region set, without TTL',
+    (home, replicas) => {
+      const { stack, table } = stackWith({ multiRegionConsistency: STRONG, replicaRegions: replicas }, home);
+
+      const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable'));
+      expect(resource?.Properties.MultiRegionConsistency).toBe('STRONG');
+      expect(resource?.Properties.Replicas.map((replica: { Region: string }) => replica.Region).sort()).toEqual(
+        [home, ...replicas].sort(),
+      );
+      expect(resource?.Properties.TimeToLiveSpecification).toBeUndefined();
+      expect(table.multiRegionConsistency).toBe(STRONG);
+    },
+  );
+
+  it('creates a strongly consistent table with two replicas and a witness', () => {
+    const { stack } = stackWith(
+      { multiRegionConsistency: STRONG, replicaRegions: ['eu-west-2'], witnessRegion: 'eu-west-1' },
+      'eu-west-3',
+    );
+
+    const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable'));
+    expect(resource?.Properties).toMatchObject({
+      MultiRegionConsistency: 'STRONG',
+      GlobalTableWitnesses: [{ Region: 'eu-west-1' }],
+    });
+    expect(resource?.Properties.Replicas.map((replica: { Region: string }) => replica.Region).sort()).toEqual([
+      'eu-west-2',
+      'eu-west-3',
+    ]);
+    expect(resource?.Properties.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('keeps TTL on expiration for an eventually consistent table, the default', () => {
+    const { stack, table } = stackWith({ replicaRegions: ['eu-west-1'] });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      MultiRegionConsistency: Match.absent(),
+    });
+    expect(table.multiRegionConsistency).toBe(dynamodb.MultiRegionConsistency.EVENTUAL);
+  });
+
+  it.each([
+    ['regions of two sets', 'us-east-1', { replicaRegions: ['us-east-2', 'eu-west-1'] }, /one region set.*eu-west-1/],
+    [
+      'a witness of another set',
+      'us-east-1',
+      { replicaRegions: ['us-west-2'], witnessRegion: 'eu-west-1' },
+      /eu-west-1/,
+    ],
+    [
+      'a home region in no set',
+      'ap-southeast-2',
+      { replicaRegions: ['ap-northeast-1', 'ap-northeast-2'] },
+      /ap-southeast-2/,
+    ],
+    ['a region outside every set', 'us-east-1', { replicaRegions: ['us-east-2', 'us-west-1'] }, /us-west-1/],
+    ['two regions only', 'us-east-1', { replicaRegions: ['us-east-2'] }, /exactly three regions/],
+    [
+      'four regions',
+      'eu-west-1',
+      { replicaRegions: ['eu-west-2', 'eu-west-3', 'eu-central-1'] },
+      /exactly three regions/,
+    ],
+    [
+      'three replicas and a witness',
+      'us-east-1',
+      { replicaRegions: ['us-east-2', 'us-west-2'], witnessRegion: 'us-west-2' },
+      /witnessRegion/,
+    ],
+    [
+      'a witness that is a replica',
+      'us-east-1',
+      { replicaRegions: ['us-east-2'], witnessRegion: 'us-east-2' },
+      /witnessRegion apart/,
+    ],
+    [
+      'a witness in the home region',
+      'us-east-1',
+      { replicaRegions: ['us-east-2'], witnessRegion: 'us-east-1' },
+      /witnessRegion apart/,
+    ],
+  ] as const)('refuses %s at synth', (_name, home, props, reason) => {
+    expect(() => stackWith({ multiRegionConsistency: STRONG, ...props }, home)).toThrow(reason);
+  });
+
+  it('refuses local secondary indexes, which MRSC tables do not support', () => {
+    expect(() =>
+      stackWith({
+        multiRegionConsistency: STRONG,
+        replicaRegions: ['us-east-2', 'us-west-2'],
+        tableProps: {
+          localSecondaryIndexes: [{ indexName: 'by-exp', sortKey: { name: 'e', type: dynamodb.AttributeType.NUMBER } }],
+        },
+      }),
+    ).toThrow(/local secondary indexes/);
+  });
+
+  it('refuses a witness for an eventually consistent table', () => {
+    expect(() => stackWith({ replicaRegions: ['us-east-2'], witnessRegion: 'us-west-2' })).toThrow(
+      /witnessRegion is only for multiRegionConsistency STRONG/,
+    );
+  });
+
+  it('needs a stack with an explicit region', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    expect(
+      () =>
+        new SplitTokenTable(stack, 'Tokens', {
+          multiRegionConsistency: STRONG,
+          replicaRegions: ['us-east-2', 'us-west-2'],
+        }),
+    ).toThrow(/explicit env.region/);
   });
 });

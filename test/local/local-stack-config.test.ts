@@ -41,4 +41,56 @@ describe('readLocalStackOptions', () => {
     expect(() => readLocalStackOptions(env)).toThrow(LocalStackConfigError);
     expect(() => readLocalStackOptions(env)).toThrow(name);
   });
+
+  it('reads LOCAL_REGIONS (home first) with the other gateways after the issuer port, a 1000 ms lag and no fallback', () => {
+    expect(readLocalStackOptions({ LOCAL_REGIONS: 'us-east-1, eu-west-1,ap-southeast-2' })).toMatchObject({
+      port: 3000,
+      issuerPort: 3001,
+      regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+      regionPorts: { 'eu-west-1': 3002, 'ap-southeast-2': 3003 },
+      replicationLagMs: 1000,
+      homeRegionFallback: false,
+    });
+  });
+
+  it('puts every region on a free port when PORT=0, and reads REPLICATION_LAG_MS and HOME_REGION_FALLBACK', () => {
+    expect(
+      readLocalStackOptions({
+        PORT: '0',
+        LOCAL_REGIONS: 'eu-west-1,us-east-1',
+        REPLICATION_LAG_MS: '250',
+        HOME_REGION_FALLBACK: 'true',
+      }),
+    ).toMatchObject({
+      port: 0,
+      regions: ['eu-west-1', 'us-east-1'],
+      regionPorts: { 'us-east-1': 0 },
+      replicationLagMs: 250,
+      homeRegionFallback: true,
+    });
+  });
+
+  it('takes one region as one region, without a lag', () => {
+    const options = readLocalStackOptions({ LOCAL_REGIONS: 'eu-central-1' });
+
+    expect(options.regions).toEqual(['eu-central-1']);
+    expect(options).not.toHaveProperty('replicationLagMs');
+  });
+
+  it.each([
+    ['LOCAL_REGIONS', { LOCAL_REGIONS: 'us-east-1,mars-north-1x' }],
+    ['LOCAL_REGIONS', { LOCAL_REGIONS: 'us-east-1,us-east-1' }],
+    ['LOCAL_REGIONS', { LOCAL_REGIONS: 'us-east-1,,eu-west-1' }],
+    ['LOCAL_REGIONS', { LOCAL_REGIONS: 'us-east-1,us-east-2,us-west-1,us-west-2,eu-west-1,eu-west-2,eu-west-3' }],
+    ['REPLICATION_LAG_MS', { LOCAL_REGIONS: 'us-east-1,eu-west-1', REPLICATION_LAG_MS: '-5' }],
+    ['REPLICATION_LAG_MS', { REPLICATION_LAG_MS: '500' }],
+    ['REPLICATION_LAG_MS', { LOCAL_REGIONS: 'us-east-1', REPLICATION_LAG_MS: '500' }],
+    ['HOME_REGION_FALLBACK', { LOCAL_REGIONS: 'us-east-1,eu-west-1', HOME_REGION_FALLBACK: 'yes' }],
+    ['HOME_REGION_FALLBACK', { HOME_REGION_FALLBACK: 'true' }],
+    ['ISSUER_PORT', { LOCAL_REGIONS: 'us-east-1,eu-west-1', ISSUER_PORT: '3002' }],
+    ['PORT', { PORT: '65535', ISSUER_PORT: '4000', LOCAL_REGIONS: 'us-east-1,eu-west-1' }],
+  ])('refuses a bad %s with several regions, naming it', (name, env) => {
+    expect(() => readLocalStackOptions(env)).toThrow(LocalStackConfigError);
+    expect(() => readLocalStackOptions(env)).toThrow(name);
+  });
 });
