@@ -18,9 +18,11 @@ import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from '.
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import { isDependencyError } from './core/dependency-error.ts';
+import { DpopProofVerifier } from './core/dpop-proof.ts';
 import type { JsonWebKeySet } from './core/jwk-set.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
+import { LayeredProofReplayGuard, MemoryProofReplayCache, type ProofReplayGuard } from './core/proof-replay.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
 import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
@@ -51,6 +53,11 @@ export interface AuthorizerDependencies {
   readonly crypto?: JoseCrypto;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
   readonly functionName?: string;
+  /**
+   * The DPoP replay guard every instance shares, when the configuration names a replay table.
+   * @default a SigV4-signed conditional PutItem on that table
+   */
+  readonly sharedProofReplayGuard?: ProofReplayGuard;
 }
 
 /** An authorizer for any API Gateway event format: the answer, or an exception API Gateway maps. */
@@ -101,6 +108,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     maxHeaderLength: config.maxHeaderLength,
     clock,
     crypto,
+    ...(config.dpop ? { dpop: dpopVerifier(config, dependencies, clock, crypto) } : {}),
   });
 
   const failClosed = (error: unknown, route: string): never => {
@@ -134,6 +142,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         tokenId: decision.tokenId,
         error: decision.error,
         reason: decision.reason,
+        ...(decision.detail === undefined ? {} : { detail: decision.detail }),
       });
     }
     return answers.answer(request, decision);
@@ -148,6 +157,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         authorization: request.authorization,
         targets: request.targets,
         sourceAddress: sourceAddressOf(event),
+        dpopProof: request.dpopProof,
+        method: request.method,
+        requestUri: request.requestUri,
+        clientCertificatePem: request.clientCertificatePem,
       };
       const decision = resolver.resolveNow(authorization);
       if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
@@ -191,6 +204,32 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
       ? new ReplicaFallbackTokenStore(local, storeIn(config.tokenTableHomeRegion))
       : local;
   return { store, hashAlgorithm: config.tokenHashAlgorithm };
+}
+
+/**
+ * The DPoP proof checks: per-instance replay memory, and with a replay table a conditional put
+ * every instance shares (its own failure is a 500, never an accepted replay).
+ */
+function dpopVerifier(
+  config: AuthorizerConfig,
+  dependencies: AuthorizerDependencies,
+  clock: Clock,
+  crypto: JoseCrypto,
+): DpopProofVerifier {
+  const dpop = config.dpop as NonNullable<AuthorizerConfig['dpop']>;
+  const memory = new MemoryProofReplayCache({ maxEntries: dpop.replayCacheMaxEntries, clock });
+  const replay: ProofReplayGuard =
+    dpop.replayTableName === undefined || dependencies.sharedProofReplayGuard === undefined
+      ? memory
+      : new LayeredProofReplayGuard(memory, dependencies.sharedProofReplayGuard);
+  return new DpopProofVerifier({
+    allowedAlgorithms: dpop.allowedAlgorithms,
+    maxAgeSeconds: dpop.proofMaxAgeSeconds,
+    clockSkewSeconds: config.clockSkewSeconds,
+    replay,
+    crypto,
+    clock,
+  });
 }
 
 function phantomSettings(

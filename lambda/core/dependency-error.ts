@@ -5,7 +5,11 @@ export type DependencyErrorCode =
   | 'introspection_rate_limited'
   | 'introspection_source_rate_limited'
   | 'jwks_unavailable'
-  | 'secret_unavailable';
+  | 'secret_unavailable'
+  /** The per-instance DPoP replay memory is full of live proofs. */
+  | 'proof_replay_cache_full'
+  /** The shared DPoP replay table could not be written. */
+  | 'proof_replay_store_unavailable';
 
 /**
  * A dependency could not give an answer. It is never a statement about the token: adapters turn it

@@ -33,10 +33,14 @@ export type AuthorizerAnswer = PolicyAnswer | SimpleAnswer;
  */
 export interface DenialContext {
   readonly [key: string]: string;
-  /** `insufficient_scope`. */
+  /** `insufficient_scope`, or `insufficient_user_authentication` (RFC 9470 step-up). */
   readonly error: string;
   /** The scopes the request needs, space-separated, for the challenge's `scope` attribute. */
   readonly scope: string;
+  /** Step-up only: the `acr` values the route accepts, space-separated (RFC 9470 `acr_values`). */
+  readonly acr_values?: string;
+  /** Step-up only: the route's `max_age` in seconds (RFC 9470), when it has one. */
+  readonly max_age?: string;
 }
 
 /**
@@ -56,7 +60,10 @@ export class AuthorizerAnswers {
   }
 
   answer(request: AuthorizerRequest, decision: Decision): AuthorizerAnswer {
-    if (decision.effect === 'deny' && decision.error === 'invalid_token') throw new UnauthorizedError();
+    // RFC 6750 invalid_token and RFC 9449 invalid_dpop_proof are 401s: one static answer on REST.
+    if (decision.effect === 'deny' && (decision.error === 'invalid_token' || decision.error === 'invalid_dpop_proof')) {
+      throw new UnauthorizedError();
+    }
     const allowed = decision.effect === 'allow';
     if (request.format === 'http-v2' && this.httpApiResponseFormat === 'simple') {
       return allowed ? { isAuthorized: true, context: this.contextFor(decision.token) } : DENIED;
@@ -69,7 +76,7 @@ export class AuthorizerAnswers {
     return {
       principalId: token === undefined ? 'anonymous' : principalOf(token),
       policyDocument: document,
-      context: denialContext(decision.effect === 'deny' ? decision.requiredScopes : undefined),
+      context: decision.effect === 'deny' ? denialContext(decision) : denialContext(undefined),
     };
   }
 
@@ -85,6 +92,20 @@ export class AuthorizerAnswers {
 
 const DENIED: SimpleAnswer = Object.freeze({ isAuthorized: false });
 
-function denialContext(requiredScopes: readonly string[] | undefined): DenialContext {
-  return { error: 'insufficient_scope', scope: (requiredScopes ?? []).join(' ') };
+/**
+ * A Deny's context: `insufficient_scope` with the scopes the request needed, or (RFC 9470) a token
+ * whose authentication is below the route's, with the `acr` values and `max_age` it needs. Only a
+ * REST API's 403 body can show it (its `ACCESS_DENIED` gateway response template).
+ */
+function denialContext(decision: (Decision & { effect: 'deny' }) | undefined): DenialContext {
+  const stepUp = decision?.error === 'insufficient_user_authentication' ? decision.requiredAuthentication : undefined;
+  return {
+    error:
+      decision?.error === 'insufficient_user_authentication'
+        ? 'insufficient_user_authentication'
+        : 'insufficient_scope',
+    scope: (decision?.requiredScopes ?? []).join(' '),
+    acr_values: (stepUp?.acrValues ?? []).join(' '),
+    max_age: stepUp?.maxAgeSeconds === undefined ? '' : String(stepUp.maxAgeSeconds),
+  };
 }
