@@ -32,7 +32,7 @@ export type AuthorizerAnswer = PolicyAnswer | SimpleAnswer;
  * which builds the RFC 6750 challenge from it. Never token material.
  */
 export interface DenialContext {
-  readonly [key: string]: string;
+  readonly [key: string]: string | undefined;
   /** `insufficient_scope`, or `insufficient_user_authentication` (RFC 9470 step-up). */
   readonly error: string;
   /** The scopes the request needs, space-separated, for the challenge's `scope` attribute. */
