@@ -98,14 +98,13 @@ const DENIED: SimpleAnswer = Object.freeze({ isAuthorized: false });
  * REST API's 403 body can show it (its `ACCESS_DENIED` gateway response template).
  */
 function denialContext(decision: (Decision & { effect: 'deny' }) | undefined): DenialContext {
-  const stepUp = decision?.error === 'insufficient_user_authentication' ? decision.requiredAuthentication : undefined;
+  const scope = (decision?.requiredScopes ?? []).join(' ');
+  if (decision?.error !== 'insufficient_user_authentication') return { error: 'insufficient_scope', scope };
+  const stepUp = decision.requiredAuthentication;
   return {
-    error:
-      decision?.error === 'insufficient_user_authentication'
-        ? 'insufficient_user_authentication'
-        : 'insufficient_scope',
-    scope: (decision?.requiredScopes ?? []).join(' '),
+    error: 'insufficient_user_authentication',
+    scope,
     acr_values: (stepUp?.acrValues ?? []).join(' '),
-    max_age: stepUp?.maxAgeSeconds === undefined ? '' : String(stepUp.maxAgeSeconds),
+    ...(stepUp?.maxAgeSeconds === undefined ? {} : { max_age: String(stepUp.maxAgeSeconds) }),
   };
 }
