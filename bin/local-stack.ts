@@ -50,5 +50,5 @@ try {
 
 process.stdout.write(`${JSON.stringify(stack.ready)}\n`);
 process.stderr.write(
-  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
+  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, gateway result cache ${stack.gatewayCacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}, DPoP ${stack.ready.dpopAlgorithms ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
 );

@@ -5,7 +5,11 @@ import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
 import { AuthorizationServerFront } from '../lambda/authorization-server-front.ts';
 import { createAuthorizer } from '../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
+import {
+  type AuthorizerConfig,
+  DEFAULT_DPOP_ALGORITHMS,
+  DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
+} from '../lambda/authorizer-config.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
@@ -21,6 +25,7 @@ import {
   REST_CONTEXT_HEADERS,
   REST_STAGE_NAME,
 } from '../lib/example-api.ts';
+import { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata } from '../lib/protected-resource-metadata.ts';
 import { restGatewayResponses } from '../lib/rest-gateway-responses.ts';
 import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer-events.ts';
 import {
@@ -90,6 +95,17 @@ export interface LocalStackOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Secrets of the demo clients. @default 32 random bytes each (see {@link DEMO_CLIENT_SECRETS}) */
   readonly clientSecrets?: Partial<Readonly<Record<'split' | 'phantom' | 'jwt', string>>>;
+  /**
+   * Sender-constrained tokens: the authorizer accepts DPoP (RFC 9449) and certificate-bound tokens
+   * (RFC 8705) with their proofs, and the gateway's result cache is off, as the constructs'
+   * `senderConstrainedTokens` deploys it (a cached answer would skip the proof).
+   * @default false
+   */
+  readonly senderConstrained?: boolean;
+  /** How old a DPoP proof may be. @default {@link DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS} */
+  readonly dpopProofMaxAgeSeconds?: number;
+  /** The scope rules. @default the example API's ({@link EXAMPLE_ROUTE_SCOPES}) */
+  readonly routeScopes?: readonly RouteScopeRule[];
   /** @default 'info' */
   readonly logLevel?: LogLevel;
   /** Where log lines go. @default standard error */
@@ -117,6 +133,10 @@ export interface ReadyLine {
   readonly routes: readonly RouteScopeRule[];
   /** How stale an answer can get (see lambda/cache-staleness.ts), in seconds. */
   readonly staleness: { readonly afterRevocation: number; readonly afterExpiry: number };
+  /** The API's RFC 9728 metadata, served without a token. */
+  readonly protectedResourceMetadata: string;
+  /** DPoP proof algorithms accepted, when sender-constrained tokens are on. */
+  readonly dpopAlgorithms?: readonly string[];
 }
 
 /** A running local stack. */
@@ -160,7 +180,14 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const eventFormat = options.eventFormat ?? 'rest';
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 10;
-  const gatewayCacheTtlSeconds = options.gatewayCacheTtlSeconds ?? cacheTtlSeconds;
+  const senderConstrained = options.senderConstrained ?? false;
+  if (senderConstrained && (options.gatewayCacheTtlSeconds ?? 0) !== 0) {
+    throw new TypeError(
+      'senderConstrained runs the gateway without its result cache: leave gatewayCacheTtlSeconds unset',
+    );
+  }
+  const gatewayCacheTtlSeconds = senderConstrained ? 0 : (options.gatewayCacheTtlSeconds ?? cacheTtlSeconds);
+  const routeScopes = options.routeScopes ?? EXAMPLE_ROUTE_SCOPES;
   const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const writeLog = options.writeLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const log = new JsonLog({ level: options.logLevel ?? 'info', write: writeLog });
@@ -245,7 +272,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       jwtValidationEnabled: jwtValidation,
       jwtClientIds: jwtValidation ? jwtClientIds : [],
-      routeScopes: EXAMPLE_ROUTE_SCOPES,
+      routeScopes,
       defaultScopes: [],
       cacheTtlSeconds,
       cacheMaxEntries: 10_000,
@@ -254,6 +281,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwksCooldownMs: 30_000,
       httpApiResponseFormat: 'simple',
       logLevel: options.logLevel ?? 'info',
+      ...(senderConstrained
+        ? {
+            dpop: {
+              allowedAlgorithms: DEFAULT_DPOP_ALGORITHMS,
+              proofMaxAgeSeconds: options.dpopProofMaxAgeSeconds ?? DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
+              replayCacheMaxEntries: 100_000,
+              replayTableName: undefined,
+            },
+          }
+        : {}),
     };
     const newAuthorizer = () =>
       createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: LOCAL_REGION });
@@ -285,6 +322,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateway.authorization.flush();
       authorizer = newAuthorizer();
     };
+    // The gateway's URL is known once it listens; the metadata and the 401 name it, so they are
+    // built when the first request comes (as API Gateway resolves its own id into them at deploy).
+    let gatewayUrl = '';
+    const metadataUrl = () => `${gatewayUrl}${PROTECTED_RESOURCE_METADATA_PATH}`;
+    const dpopAlgorithms = config.dpop?.allowedAlgorithms;
+    const metadataDocument = () =>
+      protectedResourceMetadata({
+        resource: gatewayUrl,
+        authorizationServers: [issuer],
+        routeScopes,
+        ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+      });
     const gateway: LocalGateway = await startLocalGateway({
       port: options.port ?? 0,
       format: eventFormat,
@@ -292,16 +341,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: EXAMPLE_API_ROUTES,
       // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
       integrations: { claims: backend.url, echo: backend.url },
+      staticIntegrations: {
+        get 'protected-resource-metadata'() {
+          return {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(metadataDocument()),
+          };
+        },
+      },
       authorizer: (event) => authorizer(event),
       identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
       resultsTtlSeconds: gatewayCacheTtlSeconds,
       contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
-      restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
+      get restGatewayResponses() {
+        return restGatewayResponses({
+          realm: 'opaque-token-gateway (local)',
+          resourceMetadataUrl: metadataUrl(),
+          ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+        });
+      },
       ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
       log,
       flush: () => flushAuthorizerCaches(),
     });
     stoppers.push(() => gateway.stop());
+    gatewayUrl = gateway.url;
 
     const cacheTimes = {
       authorizerCacheTtlSeconds: cacheTtlSeconds,
@@ -318,11 +383,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         revocationEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.revocation),
         jwksUri,
         clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
-        routes: EXAMPLE_ROUTE_SCOPES,
+        routes: routeScopes,
         staleness: {
           afterRevocation: revocationBoundSeconds(cacheTimes),
           afterExpiry: expiryBoundSeconds(cacheTimes),
         },
+        protectedResourceMetadata: metadataUrl(),
+        ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
       },
       eventFormat,
       cacheTtlSeconds,
