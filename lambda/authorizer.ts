@@ -9,6 +9,7 @@ import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
+import { SigV4DynamoDbProofReplayTable } from './adapters/sigv4-dynamodb-proof-replay-table.ts';
 import {
   type AwsCredentials,
   credentialsFromEnvironment,
@@ -55,7 +56,7 @@ export interface AuthorizerDependencies {
   readonly functionName?: string;
   /**
    * The DPoP replay guard every instance shares, when the configuration names a replay table.
-   * @default a SigV4-signed conditional PutItem on that table
+   * @default a SigV4-signed conditional PutItem on that table ({@link SigV4DynamoDbProofReplayTable})
    */
   readonly sharedProofReplayGuard?: ProofReplayGuard;
 }
@@ -218,10 +219,24 @@ function dpopVerifier(
 ): DpopProofVerifier {
   const dpop = config.dpop as NonNullable<AuthorizerConfig['dpop']>;
   const memory = new MemoryProofReplayCache({ maxEntries: dpop.replayCacheMaxEntries, clock });
-  const replay: ProofReplayGuard =
-    dpop.replayTableName === undefined || dependencies.sharedProofReplayGuard === undefined
-      ? memory
-      : new LayeredProofReplayGuard(memory, dependencies.sharedProofReplayGuard);
+  let replay: ProofReplayGuard = memory;
+  if (dpop.replayTableName !== undefined) {
+    const region = dependencies.awsRegion ?? process.env.AWS_REGION;
+    if (dependencies.sharedProofReplayGuard === undefined && !region) {
+      throw new ConfigurationError('AWS_REGION is required to write the DPoP replay table');
+    }
+    const shared =
+      dependencies.sharedProofReplayGuard ??
+      new SigV4DynamoDbProofReplayTable({
+        tableName: dpop.replayTableName,
+        region: region as string,
+        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+        credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
+        timeoutMs: config.dynamoDbTimeoutMs,
+        clock,
+      });
+    replay = new LayeredProofReplayGuard(memory, shared);
+  }
   return new DpopProofVerifier({
     allowedAlgorithms: dpop.allowedAlgorithms,
     maxAgeSeconds: dpop.proofMaxAgeSeconds,
