@@ -98,7 +98,7 @@ export interface DpopConfig {
 }
 
 /** DPoP proof algorithms accepted unless configured: what the dpop client and oidc-provider offer. */
-export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
 /** How old a DPoP proof may be unless configured, in seconds. */
 export const DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS = 60;
 

@@ -3,20 +3,13 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DependencyError } from '../core/dependency-error.ts';
 import type { ProofReplayGuard } from '../core/proof-replay.ts';
+import { ProofReplayAttributes } from './proof-replay-attributes.ts';
 import {
   type AwsCredentials,
   credentialsFromEnvironment,
   NodeSha256,
   regionalEndpoint,
 } from './sigv4-dynamodb-token-store.ts';
-
-/** The replay table's attributes: the partition key and the TTL attribute. */
-export const ProofReplayAttributes = {
-  /** `<jkt>.<jti>` of a used DPoP proof (S, partition key). */
-  proofId: 'proof_id',
-  /** When the proof's `iat` leaves the window, epoch seconds (N); the table's TTL attribute. */
-  expiresAt: 'expires_at',
-} as const;
 
 /** Settings of {@link SigV4DynamoDbProofReplayTable}. */
 export interface SigV4DynamoDbProofReplayTableOptions {
