@@ -518,12 +518,6 @@ export class TokenAuthorizer extends Construct {
         billing: dynamodb.Billing.onDemand(),
         removalPolicy: RemovalPolicy.DESTROY,
       });
-      Validations.of(this.proofReplayTable).acknowledge({
-        id: 'AwsSolutions-DDB3',
-        reason:
-          'The table holds used DPoP proof ids for their proof window (a minute by default) and nothing else: a ' +
-          'restored copy would be stale at once, so point-in-time recovery would only cost.',
-      });
       env[AuthorizerEnv.dpopReplayTableName] = this.proofReplayTable.tableName;
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
