@@ -13,6 +13,7 @@ export const LocalStackEnv = {
   eventFormat: 'GATEWAY_EVENT_FORMAT',
   cacheTtlSeconds: 'CACHE_TTL_SECONDS',
   senderConstrained: 'SENDER_CONSTRAINED',
+  mutualTls: 'MUTUAL_TLS',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -28,7 +29,8 @@ export class LocalStackConfigError extends Error {
  * `rest`), `CACHE_TTL_SECONDS` (default 10), `JWT_VALIDATION` (default `true`; `false` runs the
  * authorizer as deployed by default), `SENDER_CONSTRAINED` (default `true`: DPoP and
  * certificate-bound tokens accepted with their proofs, the gateway's result cache off),
- * `LOG_LEVEL` (default `info`). The demo clients get the fixed
+ * `MUTUAL_TLS` (default `false`; `true` adds the API and the token endpoint on mutual TLS hosts,
+ * certificates from the openssl command line), `LOG_LEVEL` (default `info`). The demo clients get the fixed
  * {@link DEMO_CLIENT_SECRETS}, so the README walkthrough works as written.
  */
 export function readLocalStackOptions(env: Readonly<Record<string, string | undefined>>): LocalStackOptions {
@@ -63,6 +65,7 @@ export function readLocalStackOptions(env: Readonly<Record<string, string | unde
     eventFormat: oneOf<GatewayEventFormat>(LocalStackEnv.eventFormat, ['rest', 'http'], 'rest'),
     cacheTtlSeconds: integer(LocalStackEnv.cacheTtlSeconds, 10, 3600),
     senderConstrained: oneOf(LocalStackEnv.senderConstrained, ['true', 'false'], 'true') === 'true',
+    ...(oneOf(LocalStackEnv.mutualTls, ['true', 'false'], 'false') === 'true' ? { mutualTls: true } : {}),
     logLevel: oneOf<LogLevel>(LocalStackEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
     clientSecrets: DEMO_CLIENT_SECRETS,
   };

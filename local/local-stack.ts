@@ -31,6 +31,7 @@ import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer
 import {
   AUTHORIZATION_SERVER_PATHS,
   type ClientCredentials,
+  MTLS_CLIENT_IDS,
   OPAQUE_TOKEN_SHAPE,
   startAuthorizationServer,
 } from './authorization-server.ts';
@@ -40,6 +41,7 @@ import { startDynamoDbServer } from './dynamodb-server.ts';
 import { listenFrontServer } from './front-server.ts';
 import { type LocalGateway, startLocalGateway } from './local-gateway.ts';
 import type { OutageSwitch } from './loopback-http.ts';
+import { type CertifiedKey, createLocalCertificateAuthority } from './mutual-tls-certificates.ts';
 import { createTokenTable } from './token-table.ts';
 
 /** The scopes the local authorization server offers: every scope the example rules name. */
@@ -104,6 +106,13 @@ export interface LocalStackOptions {
   readonly senderConstrained?: boolean;
   /** How old a DPoP proof may be. @default {@link DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS} */
   readonly dpopProofMaxAgeSeconds?: number;
+  /**
+   * Certificate-bound tokens (RFC 8705) as on AWS with mutual TLS custom domains: the same API on a
+   * second gateway over HTTPS that requires a client certificate, the front on a second HTTPS host
+   * (the server's mTLS endpoint alias) passing the certificate on, and oidc-provider binding the
+   * mTLS clients' tokens to it. Certificates come from the openssl command line. @default false
+   */
+  readonly mutualTls?: boolean;
   /** The scope rules. @default the example API's ({@link EXAMPLE_ROUTE_SCOPES}) */
   readonly routeScopes?: readonly RouteScopeRule[];
   /** @default 'info' */
@@ -137,6 +146,22 @@ export interface ReadyLine {
   readonly protectedResourceMetadata: string;
   /** DPoP proof algorithms accepted, when sender-constrained tokens are on. */
   readonly dpopAlgorithms?: readonly string[];
+  /** With mutual TLS: the API and the token endpoint on hosts that require a client certificate. */
+  readonly mutualTls?: {
+    readonly gateway: string;
+    readonly tokenEndpoint: string;
+    /** The local CA (PEM file) the servers' and clients' certificates chain to. */
+    readonly caFile: string;
+    /** A client certificate and key for the walkthrough (curl `--cert`, `--key`). */
+    readonly clientCertFile: string;
+    readonly clientKeyFile: string;
+    /** Clients whose tokens are bound to their certificate. */
+    readonly clients: {
+      readonly split: ClientCredentials;
+      readonly phantom: ClientCredentials;
+      readonly jwt: ClientCredentials;
+    };
+  };
 }
 
 /** A running local stack. */
@@ -165,6 +190,8 @@ export interface LocalStack {
   readonly dynamoDb: { readonly endpoint: string; readonly tableName: string; readonly keyAttribute: string };
   /** Outage switches of the embedded dependencies, for fault injection (the soak, tests). */
   readonly outages: { readonly dynamoDb: OutageSwitch; readonly authorizationServer: OutageSwitch };
+  /** With mutual TLS: a new client certificate from the local CA. */
+  issueClientCertificate(commonName: string): CertifiedKey;
   /** Stops every part, the gateway first. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -197,6 +224,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const certificateAuthority = options.mutualTls ? createLocalCertificateAuthority() : undefined;
+    if (certificateAuthority) stoppers.push(() => certificateAuthority.remove());
     // The front's origin is the issuer, so it listens before the server that takes it as such.
     const frontServer = await listenFrontServer({ port: options.issuerPort ?? 0 });
     stoppers.push(() => frontServer.stop());
@@ -211,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ? {}
           : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
         ...(options.clientSecrets === undefined ? {} : { clientSecrets: options.clientSecrets }),
+        ...(certificateAuthority ? { certificateBoundTokens: true } : {}),
       }),
     ]);
     stoppers.push(
@@ -236,7 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // One list feeds both sides, so they cannot drift: the proxy hands these clients their JWTs
     // unsplit, and the authorizer accepts plain JWTs from these clients only (never a split token's).
-    const jwtClientIds = [as.clients.jwt.clientId];
+    const jwtClientIds = [as.clients.jwt.clientId, ...(certificateAuthority ? [MTLS_CLIENT_IDS.jwt] : [])];
     const jwtValidation = options.jwtValidation ?? true;
     const config: AuthorizerConfig = {
       issuer,
@@ -307,66 +337,95 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
       crypto: nodeJoseCrypto,
     });
-    frontServer.serve(
-      new AuthorizationServerFront({
-        upstreamOrigin: as.origin,
-        tokenEndpointProxy,
-        tokenPath: AUTHORIZATION_SERVER_PATHS.token,
-        revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
-        upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
-        log,
-      }),
-    );
+    const front = new AuthorizationServerFront({
+      upstreamOrigin: as.origin,
+      tokenEndpointProxy,
+      tokenPath: AUTHORIZATION_SERVER_PATHS.token,
+      revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
+      upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
+      log,
+    });
+    frontServer.serve(front);
 
     const flushAuthorizerCaches = (): void => {
       gateway.authorization.flush();
       authorizer = newAuthorizer();
     };
-    // The gateway's URL is known once it listens; the metadata and the 401 name it, so they are
-    // built when the first request comes (as API Gateway resolves its own id into them at deploy).
-    let gatewayUrl = '';
-    const metadataUrl = () => `${gatewayUrl}${PROTECTED_RESOURCE_METADATA_PATH}`;
     const dpopAlgorithms = config.dpop?.allowedAlgorithms;
-    const metadataDocument = () =>
-      protectedResourceMetadata({
-        resource: gatewayUrl,
-        authorizationServers: [issuer],
-        routeScopes,
-        ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
-      });
-    const gateway: LocalGateway = await startLocalGateway({
-      port: options.port ?? 0,
-      format: eventFormat,
-      stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
-      routes: EXAMPLE_API_ROUTES,
-      // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
-      integrations: { claims: backend.url, echo: backend.url },
-      staticIntegrations: {
-        get 'protected-resource-metadata'() {
-          return {
-            status: 200,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(metadataDocument()),
-          };
+    /**
+     * One gateway: the API on plain HTTP, or (mutual TLS) the same API on a custom domain with
+     * mutual TLS. Its URL is known once it listens; the metadata and the 401 name it, so they are
+     * built per answer (API Gateway resolves its own id into them at deploy).
+     */
+    const startGateway = async (port: number, mutualTls?: { key: string; cert: string; clientCa: string }) => {
+      let url = '';
+      const metadataUrl = () => `${url}${PROTECTED_RESOURCE_METADATA_PATH}`;
+      const started: LocalGateway = await startLocalGateway({
+        port,
+        format: eventFormat,
+        stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
+        routes: EXAMPLE_API_ROUTES,
+        // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
+        integrations: { claims: backend.url, echo: backend.url },
+        staticIntegrations: {
+          get 'protected-resource-metadata'() {
+            const document = protectedResourceMetadata({
+              resource: url,
+              authorizationServers: [issuer],
+              routeScopes,
+              ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+              certificateBoundAccessTokens: mutualTls !== undefined,
+            });
+            return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document) };
+          },
         },
-      },
-      authorizer: (event) => authorizer(event),
-      identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
-      resultsTtlSeconds: gatewayCacheTtlSeconds,
-      contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
-      get restGatewayResponses() {
-        return restGatewayResponses({
-          realm: 'opaque-token-gateway (local)',
-          resourceMetadataUrl: metadataUrl(),
-          ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
-        });
-      },
-      ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
-      log,
-      flush: () => flushAuthorizerCaches(),
-    });
-    stoppers.push(() => gateway.stop());
-    gatewayUrl = gateway.url;
+        authorizer: (event) => authorizer(event),
+        identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
+        resultsTtlSeconds: gatewayCacheTtlSeconds,
+        contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
+        get restGatewayResponses() {
+          return restGatewayResponses({
+            realm: 'opaque-token-gateway (local)',
+            resourceMetadataUrl: metadataUrl(),
+            ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+          });
+        },
+        ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
+        ...(mutualTls ? { mutualTls } : {}),
+        log,
+        flush: () => flushAuthorizerCaches(),
+      });
+      stoppers.push(() => started.stop());
+      url = started.url;
+      return { gateway: started, metadataUrl: metadataUrl() };
+    };
+    const { gateway, metadataUrl } = await startGateway(options.port ?? 0);
+    const serverTls = certificateAuthority && {
+      key: certificateAuthority.server.keyPem,
+      cert: certificateAuthority.server.certPem,
+      clientCa: certificateAuthority.caPem,
+    };
+    let mutualTlsReady: ReadyLine['mutualTls'];
+    if (certificateAuthority !== undefined && serverTls) {
+      const mtlsGateway = await startGateway(0, serverTls);
+      // RFC 8705 section 5's mtls_endpoint_aliases: the same front on a host that asks for certificates.
+      const mtlsFront = await listenFrontServer({ port: 0, mutualTls: serverTls });
+      stoppers.push(() => mtlsFront.stop());
+      mtlsFront.serve(front);
+      const demoClient = certificateAuthority.issueClient('demo-client');
+      mutualTlsReady = {
+        gateway: mtlsGateway.gateway.url,
+        tokenEndpoint: `${mtlsFront.origin}${AUTHORIZATION_SERVER_PATHS.token}`,
+        caFile: certificateAuthority.caFile,
+        clientCertFile: demoClient.certFile,
+        clientKeyFile: demoClient.keyFile,
+        clients: {
+          split: { clientId: MTLS_CLIENT_IDS.split, clientSecret: as.clients.split.clientSecret },
+          phantom: { clientId: MTLS_CLIENT_IDS.phantom, clientSecret: as.clients.phantom.clientSecret },
+          jwt: { clientId: MTLS_CLIENT_IDS.jwt, clientSecret: as.clients.jwt.clientSecret },
+        },
+      };
+    }
 
     const cacheTimes = {
       authorizerCacheTtlSeconds: cacheTtlSeconds,
@@ -388,7 +447,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           afterRevocation: revocationBoundSeconds(cacheTimes),
           afterExpiry: expiryBoundSeconds(cacheTimes),
         },
-        protectedResourceMetadata: metadataUrl(),
+        protectedResourceMetadata: metadataUrl,
+        ...(mutualTlsReady ? { mutualTls: mutualTlsReady } : {}),
         ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
       },
       eventFormat,
@@ -401,6 +461,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       flushAuthorizerCaches,
       dynamoDb: { endpoint: db.endpoint, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE },
       outages: { dynamoDb: db.outage, authorizationServer: as.outage },
+      issueClientCertificate: (commonName) => {
+        if (certificateAuthority === undefined) throw new Error('the local stack runs without mutual TLS');
+        return certificateAuthority.issueClient(commonName);
+      },
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -16,8 +16,9 @@ describe('readLocalStackOptions', () => {
     });
   });
 
-  it('reads SENDER_CONSTRAINED=false', () => {
+  it('reads SENDER_CONSTRAINED=false and MUTUAL_TLS=true', () => {
     expect(readLocalStackOptions({ SENDER_CONSTRAINED: 'false' })).toMatchObject({ senderConstrained: false });
+    expect(readLocalStackOptions({ MUTUAL_TLS: 'true' })).toMatchObject({ mutualTls: true });
   });
 
   it('reads PORT=0 (a free port), HTTP API events, the cache time and the log level', () => {
