@@ -79,6 +79,12 @@ export class DpopProofVerifier {
   private readonly options: DpopProofVerifierOptions;
   private readonly algorithms: ReadonlySet<string>;
   private readonly maxProofLength: number;
+  /**
+   * Public keys seen in recent proofs, by their members, so that a client's key is one object from
+   * proof to proof: the crypto port imports a key once per object, and that import costs as much
+   * as the signature check. Bounded; the least recently used goes first.
+   */
+  private readonly keys = new Map<string, JWK>();
 
   constructor(options: DpopProofVerifierOptions) {
     const forbidden = options.allowedAlgorithms.filter((alg) => FORBIDDEN_ALGORITHM.test(alg));
@@ -122,8 +128,8 @@ export class DpopProofVerifier {
     const key = jwk as JWK;
     if (key.kty !== algorithm.kty || (algorithm.crv !== undefined && key.crv !== algorithm.crv)) return fail('jwk');
     // Private members (RFC 9449 section 4.2: "MUST NOT contain a private key"), short RSA, a point off its curve.
-    if (unusableKeyProblem(key) !== undefined) return fail('jwk');
-    const publicKey = publicJwkOf(key);
+    const publicKey = this.knownKey(publicJwkOf(key));
+    if (unusableKeyProblem(publicKey) !== undefined || hasPrivateMembers(key)) return fail('jwk');
     let verified: boolean;
     try {
       verified = await this.options.crypto.verifySignature(
@@ -159,9 +165,30 @@ export class DpopProofVerifier {
     const fresh = await this.options.replay.firstUse(`${thumbprint}.${jti}`, expiresAtMs);
     return fresh ? OK : fail('replayed');
   }
+
+  private knownKey(key: JWK): JWK {
+    const id = `${key.kty}|${key.crv}|${key.x}|${key.y}|${key.n}|${key.e}`;
+    const known = this.keys.get(id);
+    if (known !== undefined) {
+      this.keys.delete(id);
+      this.keys.set(id, known);
+      return known;
+    }
+    if (this.keys.size >= MAX_KNOWN_KEYS) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(id, key);
+    return key;
+  }
 }
 
 const OK: DpopProofResult = Object.freeze({ ok: true });
+/** Proof keys kept as objects; one per client in a warm instance's recent traffic. */
+const MAX_KNOWN_KEYS = 1024;
+/** Members only a private key has (RFC 7517, 7518 section 6): a proof's `jwk` must have none. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+function hasPrivateMembers(key: JWK): boolean {
+  return PRIVATE_MEMBERS.some((name) => (key as Record<string, unknown>)[name] !== undefined);
+}
 
 function fail(problem: DpopProofProblem): DpopProofResult {
   return { ok: false, problem };
