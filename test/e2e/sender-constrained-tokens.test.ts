@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import { calculateJwkThumbprint, decodeJwt, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +187,27 @@ describe.each<GatewayEventFormat>(['rest', 'http'])(
         ]);
       },
     );
+
+    it('runs the README’s DPoP client: metadata, a bound token, two proofs, and no Bearer use', async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bin/dpop-client.ts',
+          `${ready.gateway}/orders`,
+          'split-client',
+          ready.clients.split.clientSecret,
+        ],
+        { timeout: 30_000 },
+      );
+
+      expect(stdout).toContain(`authorization server: ${ready.issuer}`);
+      expect(stdout).toContain('token_type: DPoP');
+      expect(stdout).toContain('with a proof: 200');
+      expect(stdout).toContain('with another proof: 200');
+      expect(stdout).toContain('as a Bearer token (no proof): 401');
+    });
 
     it('serves RFC 9728 metadata without a token, as a public route', async () => {
       const response = await fetch(ready.protectedResourceMetadata);
