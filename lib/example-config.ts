@@ -185,6 +185,11 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
   if (jwtValidationEnabled && jwtClientIds.length === 0) {
     throw new Error('context jwtClientIds: required with jwtValidation=true (the clients meant to hold JWTs)');
   }
+  const senderConstrainedTokens = ctx.boolean('senderConstrainedTokens', false);
+  const dpopReplayTable = ctx.boolean('dpopReplayTable', false);
+  if (dpopReplayTable && !senderConstrainedTokens) {
+    throw new Error('context dpopReplayTable: requires senderConstrainedTokens=true');
+  }
   const issuerPrincipalArn = ctx.optional('issuerPrincipalArn');
   if (issuerPrincipalArn !== undefined) assertArn('issuerPrincipalArn', issuerPrincipalArn, 'iam');
 
@@ -215,8 +220,8 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     defaultScopes: ctx.list('defaultScopes', []),
     restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
     httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
-    senderConstrainedTokens: ctx.boolean('senderConstrainedTokens', false),
-    dpopReplayTable: ctx.boolean('dpopReplayTable', false),
+    senderConstrainedTokens,
+    dpopReplayTable,
     restMtls: readRestMtls(ctx),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
     tokenEndpointProxy:
