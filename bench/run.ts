@@ -23,6 +23,7 @@ import { benchJwtVerification } from './sections/jwt-verification.ts';
 import { benchLoad } from './sections/load.ts';
 import { benchPhantomMiss } from './sections/phantom-miss.ts';
 import { benchReplication } from './sections/replication.ts';
+import { benchSenderConstrained } from './sections/sender-constrained.ts';
 import { benchSplitMiss } from './sections/split-miss.ts';
 
 const RESULTS_PATH = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -34,6 +35,7 @@ const SECTIONS: readonly (readonly [string, string, (context: BenchContext) => P
   ['split', 'split miss', benchSplitMiss],
   ['phantom', 'phantom miss', benchPhantomMiss],
   ['handler', 'handler end to end', benchHandlerEndToEnd],
+  ['bound', 'sender-constrained', benchSenderConstrained],
   ['cold', 'cold start', benchColdStart],
   ['load', 'load', benchLoad],
   ['replication', 'replication', benchReplication],

@@ -51,7 +51,7 @@ try {
 
 process.stdout.write(`${JSON.stringify(stack.ready)}\n`);
 process.stderr.write(
-  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
+  `local stack ready (${stack.eventFormat} events, cache ${stack.cacheTtlSeconds} s, gateway result cache ${stack.gatewayCacheTtlSeconds} s, JWT validation ${stack.jwtValidation ? 'on' : 'off'}, DPoP ${stack.ready.dpopAlgorithms ? 'on' : 'off'}): gateway ${stack.ready.gateway}, issuer ${stack.ready.issuer}\n`,
 );
 if (stack.regions.length > 1) {
   const regions = stack.regions.map((region) => `${region.region}${region.home ? ' (home)' : ''} ${region.gateway}`);

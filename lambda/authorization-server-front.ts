@@ -13,7 +13,21 @@ export interface ConnectionSeen {
    * (API Gateway's `domainName`, a local server's address); undefined sends none.
    */
   readonly host: string | undefined;
+  /**
+   * The client certificate (PEM) of a mutual TLS connection: on AWS an HTTP API custom domain with
+   * mutual TLS (`requestContext.authentication.clientCert.clientCertPem`). Passed on in
+   * {@link CLIENT_CERTIFICATE_HEADER}, so the authorization server can bind tokens to it (RFC 8705).
+   * @default none
+   */
+  readonly clientCertificatePem?: string;
 }
+
+/**
+ * The header the front passes the client certificate on in: the PEM, URL-encoded (a PEM spans
+ * lines, a header value cannot), as load balancers do. A client's own header of that name is
+ * dropped, so only the front can say which certificate the client presented.
+ */
+export const CLIENT_CERTIFICATE_HEADER = 'x-client-certificate';
 
 /** An HTTP request as the front sees it, whatever carried it (Lambda event, Node server). */
 export interface FrontRequest {
@@ -104,6 +118,7 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'upgrade',
   'via',
   'x-real-ip',
+  CLIENT_CERTIFICATE_HEADER,
 ]);
 /** Prefixes of request headers never passed on: forwarding headers, and AWS's own (`x-amzn-trace-id`, ...). */
 const DROPPED_REQUEST_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'x-amzn-', 'x-amz-'];
@@ -283,6 +298,9 @@ export class AuthorizationServerFront {
       ...(seen.clientAddress === undefined ? {} : { 'x-forwarded-for': seen.clientAddress }),
       'x-forwarded-proto': seen.protocol,
       ...(seen.host === undefined ? {} : { 'x-forwarded-host': seen.host }),
+      ...(seen.clientCertificatePem === undefined
+        ? {}
+        : { [CLIENT_CERTIFICATE_HEADER]: encodeURIComponent(seen.clientCertificatePem) }),
     };
   }
 }

@@ -2,6 +2,7 @@ import { ConfigurationError, type Env, EnvReader } from './adapters/env-reader.t
 import type { LogLevel } from './adapters/json-log.ts';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS } from './cache-staleness.ts';
 import { isJsonObject } from './core/jwk-set.ts';
+import { SUPPORTED_JWS_ALGORITHMS } from './core/jws-algorithms.ts';
 import {
   OPAQUE_TOKEN_CHARSETS,
   type OpaqueTokenCharset,
@@ -91,7 +92,32 @@ export interface AuthorizerConfig {
   readonly httpApiRequireExactCacheKey: boolean;
   /** Lowest level logged. */
   readonly logLevel: LogLevel;
+  /**
+   * DPoP (RFC 9449): the `DPoP` scheme and DPoP-bound tokens with their proofs. Certificate-bound
+   * tokens (RFC 8705) need no setting: they pass with their certificate only. @default off
+   */
+  readonly dpop?: DpopConfig;
 }
+
+/** Settings of DPoP proof checks. */
+export interface DpopConfig {
+  /** Asymmetric JWS algorithms proofs may use (RFC 9728's `dpop_signing_alg_values_supported`). */
+  readonly allowedAlgorithms: readonly string[];
+  /** How old a proof's `iat` may be; its `jti` is remembered this long. */
+  readonly proofMaxAgeSeconds: number;
+  /** Proofs one instance remembers; past it (all still live) requests fail closed with 500. */
+  readonly replayCacheMaxEntries: number;
+  /**
+   * A DynamoDB table every instance writes each proof's key to (conditional put), so no instance
+   * accepts a proof another has seen; undefined: per-instance memory only.
+   */
+  readonly replayTableName: string | undefined;
+}
+
+/** DPoP proof algorithms accepted unless configured: what the dpop client and oidc-provider offer. */
+export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
+/** How old a DPoP proof may be unless configured, in seconds. */
+export const DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS = 60;
 
 /** Settings of the phantom-token fallback. */
 export interface IntrospectionConfig {
@@ -181,6 +207,11 @@ export const AuthorizerEnv = {
   httpApiResponseFormat: 'HTTP_API_RESPONSE_FORMAT',
   httpApiRequireExactCacheKey: 'HTTP_API_REQUIRE_EXACT_CACHE_KEY',
   logLevel: 'LOG_LEVEL',
+  dpopEnabled: 'DPOP_ENABLED',
+  dpopAlgorithms: 'DPOP_ALGORITHMS',
+  dpopProofMaxAgeSeconds: 'DPOP_PROOF_MAX_AGE_SECONDS',
+  dpopReplayMaxEntries: 'DPOP_REPLAY_MAX_ENTRIES',
+  dpopReplayTableName: 'DPOP_REPLAY_TABLE_NAME',
 } as const;
 
 export { ConfigurationError };
@@ -266,6 +297,23 @@ export async function readAuthorizerConfig(
     httpApiResponseFormat: read.oneOf(AuthorizerEnv.httpApiResponseFormat, ['simple', 'iam'], 'simple'),
     httpApiRequireExactCacheKey: read.boolean(AuthorizerEnv.httpApiRequireExactCacheKey, true),
     logLevel: read.oneOf(AuthorizerEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
+    ...(read.boolean(AuthorizerEnv.dpopEnabled, false) ? { dpop: readDpop(read) } : {}),
+  };
+}
+
+function readDpop(read: EnvReader): DpopConfig {
+  const allowedAlgorithms = read.list(AuthorizerEnv.dpopAlgorithms, DEFAULT_DPOP_ALGORITHMS);
+  const unusable = allowedAlgorithms.filter((alg) => !SUPPORTED_JWS_ALGORITHMS.includes(alg));
+  if (unusable.length > 0 || allowedAlgorithms.length === 0) {
+    throw new ConfigurationError(
+      `${AuthorizerEnv.dpopAlgorithms} must list asymmetric JWS algorithms (${SUPPORTED_JWS_ALGORITHMS.join(', ')})`,
+    );
+  }
+  return {
+    allowedAlgorithms,
+    proofMaxAgeSeconds: read.integer(AuthorizerEnv.dpopProofMaxAgeSeconds, DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS, 1, 300),
+    replayCacheMaxEntries: read.integer(AuthorizerEnv.dpopReplayMaxEntries, 100_000, 1, 10_000_000),
+    replayTableName: read.optional(AuthorizerEnv.dpopReplayTableName),
   };
 }
 

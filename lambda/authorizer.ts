@@ -9,6 +9,7 @@ import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
+import { SigV4DynamoDbProofReplayTable } from './adapters/sigv4-dynamodb-proof-replay-table.ts';
 import {
   type AwsCredentials,
   credentialsFromEnvironment,
@@ -18,9 +19,11 @@ import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from '.
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import { DependencyError, isDependencyError } from './core/dependency-error.ts';
+import { DpopProofVerifier } from './core/dpop-proof.ts';
 import type { JsonWebKeySet } from './core/jwk-set.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
+import { LayeredProofReplayGuard, MemoryProofReplayCache, type ProofReplayGuard } from './core/proof-replay.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
 import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
@@ -51,6 +54,11 @@ export interface AuthorizerDependencies {
   readonly crypto?: JoseCrypto;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
   readonly functionName?: string;
+  /**
+   * The DPoP replay guard every instance shares, when the configuration names a replay table.
+   * @default a SigV4-signed conditional PutItem on that table ({@link SigV4DynamoDbProofReplayTable})
+   */
+  readonly sharedProofReplayGuard?: ProofReplayGuard;
 }
 
 /** An authorizer for any API Gateway event format: the answer, or an exception API Gateway maps. */
@@ -102,6 +110,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     maxHeaderLength: config.maxHeaderLength,
     clock,
     crypto,
+    ...(config.dpop ? { dpop: dpopVerifier(config, dependencies, clock, crypto) } : {}),
   });
 
   const failClosed = (error: unknown, route: string): never => {
@@ -135,6 +144,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         tokenId: decision.tokenId,
         error: decision.error,
         reason: decision.reason,
+        ...(decision.detail === undefined ? {} : { detail: decision.detail }),
       });
     }
     return answers.answer(request, decision);
@@ -160,6 +170,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         authorization: request.authorization,
         targets: request.targets,
         sourceAddress: sourceAddressOf(event),
+        dpopProof: request.dpopProof,
+        method: request.method,
+        requestUri: request.requestUri,
+        clientCertificatePem: request.clientCertificatePem,
       };
       const decision = resolver.resolveNow(authorization);
       if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
@@ -204,6 +218,46 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
       ? new ReplicaFallbackTokenStore(local, storeIn(config.tokenTableHomeRegion))
       : local;
   return { store, hashAlgorithm: config.tokenHashAlgorithm };
+}
+
+/**
+ * The DPoP proof checks: per-instance replay memory, and with a replay table a conditional put
+ * every instance shares (its own failure is a 500, never an accepted replay).
+ */
+function dpopVerifier(
+  config: AuthorizerConfig,
+  dependencies: AuthorizerDependencies,
+  clock: Clock,
+  crypto: JoseCrypto,
+): DpopProofVerifier {
+  const dpop = config.dpop as NonNullable<AuthorizerConfig['dpop']>;
+  const memory = new MemoryProofReplayCache({ maxEntries: dpop.replayCacheMaxEntries, clock });
+  let replay: ProofReplayGuard = memory;
+  if (dpop.replayTableName !== undefined) {
+    const region = dependencies.awsRegion ?? process.env.AWS_REGION;
+    if (dependencies.sharedProofReplayGuard === undefined && !region) {
+      throw new ConfigurationError('AWS_REGION is required to write the DPoP replay table');
+    }
+    const shared =
+      dependencies.sharedProofReplayGuard ??
+      new SigV4DynamoDbProofReplayTable({
+        tableName: dpop.replayTableName,
+        region: region as string,
+        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+        credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
+        timeoutMs: config.dynamoDbTimeoutMs,
+        clock,
+      });
+    replay = new LayeredProofReplayGuard(memory, shared);
+  }
+  return new DpopProofVerifier({
+    allowedAlgorithms: dpop.allowedAlgorithms,
+    maxAgeSeconds: dpop.proofMaxAgeSeconds,
+    clockSkewSeconds: config.clockSkewSeconds,
+    replay,
+    crypto,
+    clock,
+  });
 }
 
 function phantomSettings(

@@ -5,7 +5,9 @@ export type ExampleIntegration =
   /** The example backend function (AWS) or the demo backend (local): verifies the JWT, shows its claims. */
   | 'claims'
   /** An HTTP integration that receives the verified JWT in a header (AWS: an echo service; local: the demo backend). */
-  | 'echo';
+  | 'echo'
+  /** The RFC 9728 metadata document, answered by the gateway itself (REST: a mock integration). */
+  | 'protected-resource-metadata';
 
 /** One route of an API, as both API types declare it. */
 export interface ApiRoute {
@@ -25,7 +27,7 @@ export interface ApiRoute {
 /**
  * The example API's routes, the same on the REST API, the HTTP API and the local gateway (which
  * reads this very list), so local and deployed cannot drift. Every route goes through the token
- * authorizer. Kept apart from the scope rules ({@link EXAMPLE_ROUTE_SCOPES}): rules may be finer
+ * authorizer but the public metadata route, which has its own integration. Kept apart from the scope rules ({@link EXAMPLE_ROUTE_SCOPES}): rules may be finer
  * than routes, and often are.
  */
 export const EXAMPLE_API_ROUTES: readonly ApiRoute[] = [
@@ -33,6 +35,13 @@ export const EXAMPLE_API_ROUTES: readonly ApiRoute[] = [
   { method: 'ANY', path: '/orders', integration: 'echo' },
   { method: 'GET', path: '/orders/{id}', integration: 'echo' },
   { method: 'ANY', path: '/{proxy+}', integration: 'echo' },
+  // RFC 9728: OAuth and MCP clients read it before they hold a token.
+  {
+    method: 'GET',
+    path: '/.well-known/oauth-protected-resource',
+    integration: 'protected-resource-metadata',
+    authorization: 'none',
+  },
 ];
 
 /**

@@ -49,6 +49,20 @@ export interface ExampleAppConfig {
   readonly defaultScopes: readonly string[];
   readonly restCacheTtlSeconds: number;
   readonly httpCacheTtlSeconds: number;
+  /** DPoP and certificate-bound tokens accepted with their proofs; API Gateway's result cache off. */
+  readonly senderConstrainedTokens: boolean;
+  /** With sender-constrained tokens: a replay table every authorizer instance shares. */
+  readonly dpopReplayTable: boolean;
+  /** The REST API on a custom domain with mutual TLS (certificate-bound tokens); undefined: none. */
+  readonly restMtls:
+    | {
+        readonly domainName: string;
+        readonly certificateArn: string;
+        /** `s3://bucket/key` of the truststore PEM. */
+        readonly truststoreUri: string;
+        readonly truststoreVersion: string | undefined;
+      }
+    | undefined;
   /** Target of the demo HTTP integrations (an echo service shows the forwarded JWT header). */
   readonly echoUrl: string;
   /** The token endpoint proxy in the home region, or undefined when off. */
@@ -112,6 +126,12 @@ export const CONTEXT_DEFAULTS = {
   defaultScopes: '(none)',
   restCacheTtlSeconds: String(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS),
   httpCacheTtlSeconds: String(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS),
+  senderConstrainedTokens: "false ('true': DPoP and certificate-bound tokens, result caches off)",
+  dpopReplayTable: 'false',
+  restMtlsDomainName: '(no mutual TLS domain)',
+  restMtlsCertificateArn: '(required with restMtlsDomainName)',
+  restMtlsTruststoreUri: '(required with restMtlsDomainName: s3://bucket/key)',
+  restMtlsTruststoreVersion: '(the latest version)',
   echoUrl: 'https://httpbin.org/anything',
   upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
   upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
@@ -165,6 +185,11 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
   if (jwtValidationEnabled && jwtClientIds.length === 0) {
     throw new Error('context jwtClientIds: required with jwtValidation=true (the clients meant to hold JWTs)');
   }
+  const senderConstrainedTokens = ctx.boolean('senderConstrainedTokens', false);
+  const dpopReplayTable = ctx.boolean('dpopReplayTable', false);
+  if (dpopReplayTable && !senderConstrainedTokens) {
+    throw new Error('context dpopReplayTable: requires senderConstrainedTokens=true');
+  }
   const issuerPrincipalArn = ctx.optional('issuerPrincipalArn');
   if (issuerPrincipalArn !== undefined) assertArn('issuerPrincipalArn', issuerPrincipalArn, 'iam');
 
@@ -195,6 +220,9 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     defaultScopes: ctx.list('defaultScopes', []),
     restCacheTtlSeconds: ctx.integer('restCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
     httpCacheTtlSeconds: ctx.integer('httpCacheTtlSeconds', DEFAULT_GATEWAY_RESULTS_TTL_SECONDS, 0, 3600),
+    senderConstrainedTokens,
+    dpopReplayTable,
+    restMtls: readRestMtls(ctx),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
     tokenEndpointProxy:
       isOff(upstreamTokenEndpoint) && front === undefined
@@ -212,6 +240,21 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     apiGatewayCloudWatchRole: ctx.boolean('apiGatewayCloudWatchRole', true),
     logRetentionDays: ctx.integer('logRetentionDays', 30, 1, 3653),
   };
+}
+
+function readRestMtls(ctx: ContextReader): ExampleAppConfig['restMtls'] {
+  const domainName = ctx.optional('restMtlsDomainName');
+  if (domainName === undefined) return undefined;
+  const certificateArn = ctx.optional('restMtlsCertificateArn');
+  const truststoreUri = ctx.optional('restMtlsTruststoreUri');
+  if (certificateArn === undefined || truststoreUri === undefined) {
+    throw new Error('context restMtlsCertificateArn and restMtlsTruststoreUri: required with restMtlsDomainName');
+  }
+  assertArn('restMtlsCertificateArn', certificateArn, 'acm');
+  if (!/^s3:\/\/[^/]+\/.+$/.test(truststoreUri)) {
+    throw new Error(`context restMtlsTruststoreUri: expected s3://bucket/key, got '${truststoreUri}'`);
+  }
+  return { domainName, certificateArn, truststoreUri, truststoreVersion: ctx.optional('restMtlsTruststoreVersion') };
 }
 
 function readFront(ctx: ContextReader, domainName: string, issuer: string, homeRegion: string): ExampleFrontConfig {

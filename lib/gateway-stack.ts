@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { fileURLToPath } from 'node:url';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -8,6 +9,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -21,10 +23,19 @@ import {
 import { ExampleBackend } from './example-backend.ts';
 import { arnInRegion, type ExampleAppConfig } from './example-config.ts';
 import { FLUSH_OUTPUTS } from './flush-outputs.ts';
+import { functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { GatewayMonitoring } from './monitoring.ts';
+import { MutualTlsRestDomain } from './mutual-tls-rest-domain.ts';
+import { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata } from './protected-resource-metadata.ts';
 import { restGatewayResponses } from './rest-gateway-responses.ts';
 import { SplitTokenTable } from './split-token-table.ts';
 import { TokenAuthorizer } from './token-authorizer.ts';
+
+/** The HTTP API's metadata function's source (HTTP APIs have no mock integration). */
+export const PROTECTED_RESOURCE_METADATA_ENTRY = fileURLToPath(
+  new URL('../lambda/protected-resource-metadata-handler.ts', import.meta.url),
+);
+
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
 /** Properties of a {@link GatewayStack}. */
@@ -85,6 +96,8 @@ export class GatewayStack extends Stack {
   public readonly httpApi: apigatewayv2.HttpApi;
   public readonly httpApiStage: apigatewayv2.HttpStage;
   public readonly monitoring: GatewayMonitoring;
+  /** The REST API's custom domain with mutual TLS, when configured. */
+  public readonly restMtlsDomain?: MutualTlsRestDomain;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -177,8 +190,13 @@ export class GatewayStack extends Stack {
       jwtClientIds: config.jwtValidationEnabled ? config.jwtClientIds : undefined,
       routeScopes: config.routeScopes,
       defaultScopes: config.defaultScopes,
-      restResultsCacheTtl: Duration.seconds(config.restCacheTtlSeconds),
-      httpResultsCacheTtl: Duration.seconds(config.httpCacheTtlSeconds),
+      // Sender-constrained tokens turn API Gateway's result cache off (a cached answer would skip the proof).
+      ...(config.senderConstrainedTokens
+        ? { senderConstrainedTokens: { replayTable: config.dpopReplayTable } }
+        : {
+            restResultsCacheTtl: Duration.seconds(config.restCacheTtlSeconds),
+            httpResultsCacheTtl: Duration.seconds(config.httpCacheTtlSeconds),
+          }),
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
     });
 
@@ -214,7 +232,7 @@ export class GatewayStack extends Stack {
         : [],
     });
 
-    new CfnOutput(this, 'RestApiUrl', { value: this.restApi.url });
+    new CfnOutput(this, 'RestApiUrl', { value: this.restMtlsDomain?.url ?? this.restApi.url });
     new CfnOutput(this, 'HttpApiUrl', { value: stage.url });
     // What `npm run flush-caches -- --stack <name>` reads (ops/flush-authorizer-caches.ts).
     new CfnOutput(this, FLUSH_OUTPUTS.restApiId, { value: this.restApi.restApiId });
@@ -294,6 +312,41 @@ export class GatewayStack extends Stack {
         timeout: Duration.seconds(10),
       },
     });
+    // The mutual TLS custom domain (certificate-bound tokens), when configured: the API's URL is then on it.
+    const mtls = config.restMtls;
+    if (mtls !== undefined) {
+      const { bucket, key } = parseS3Uri(mtls.truststoreUri);
+      (this as { restMtlsDomain?: MutualTlsRestDomain }).restMtlsDomain = new MutualTlsRestDomain(
+        this,
+        'RestMtlsDomain',
+        {
+          restApi: api,
+          domainName: mtls.domainName,
+          certificate: acm.Certificate.fromCertificateArn(this, 'RestMtlsCertificate', mtls.certificateArn),
+          truststoreBucket: s3.Bucket.fromBucketName(this, 'RestMtlsTruststore', bucket),
+          truststoreKey: key,
+          ...(mtls.truststoreVersion === undefined ? {} : { truststoreVersion: mtls.truststoreVersion }),
+        },
+      );
+    }
+    // Built from the API's id, not its deployment stage, so the gateway responses do not depend on the stage.
+    const restUrl =
+      this.restMtlsDomain?.url ??
+      `https://${api.restApiId}.execute-api.${this.region}.${Aws.URL_SUFFIX}/${REST_STAGE_NAME}`;
+    const metadata = this.metadataDocument(config, this.restMtlsDomain !== undefined);
+    // RFC 9728 on REST: a mock integration answers the document; resource is the URL the client used.
+    const metadataIntegration = new apigateway.MockIntegration({
+      requestTemplates: { 'application/json': '{"statusCode": 200}' },
+      integrationResponses: [
+        {
+          statusCode: '200',
+          responseParameters: { 'method.response.header.Cache-Control': "'max-age=300'" },
+          responseTemplates: {
+            'application/json': JSON.stringify({ ...metadata, resource: restUrl }),
+          },
+        },
+      ],
+    });
     for (const route of EXAMPLE_API_ROUTES) {
       const resource = route.path
         .split('/')
@@ -302,10 +355,35 @@ export class GatewayStack extends Stack {
           (parent, segment) => parent.getResource(segment) ?? parent.addResource(segment),
           api.root,
         );
+      if (route.authorization === 'none') {
+        const method = resource.addMethod(route.method, metadataIntegration, {
+          authorizationType: apigateway.AuthorizationType.NONE,
+          methodResponses: [
+            { statusCode: '200', responseParameters: { 'method.response.header.Cache-Control': true } },
+          ],
+        });
+        Validations.of(method).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
+              'authorization server to get one from. A mock integration answers a fixed document; nothing else is reached.',
+          },
+          {
+            id: 'AwsSolutions-COG4',
+            reason: 'Public by design (RFC 9728 metadata, answered by a mock integration); see AwsSolutions-APIG4.',
+          },
+        );
+        continue;
+      }
       resource.addMethod(route.method, route.integration === 'claims' ? claims : echo, methodOptions);
     }
 
-    for (const response of restGatewayResponses({ realm: api.restApiName })) {
+    for (const response of restGatewayResponses({
+      realm: api.restApiName,
+      resourceMetadataUrl: `${restUrl}${PROTECTED_RESOURCE_METADATA_PATH}`,
+      ...(this.authorizer.dpopAlgorithms ? { dpopAlgorithms: this.authorizer.dpopAlgorithms } : {}),
+    })) {
       api.addGatewayResponse(response.type, {
         type: apigateway.ResponseType.of(response.type),
         statusCode: String(response.statusCode),
@@ -378,6 +456,24 @@ export class GatewayStack extends Stack {
       parameterMapping: mapping,
     });
     for (const route of EXAMPLE_API_ROUTES) {
+      if (route.authorization === 'none') {
+        // RFC 9728 on the HTTP API: no authorizer, its own integration (HTTP APIs have no mock).
+        const routes = api.addRoutes({
+          path: route.path,
+          methods: [route.method as apigatewayv2.HttpMethod],
+          integration: new HttpLambdaIntegration('MetadataIntegration', this.metadataFunction(config, retention)),
+          authorizer: new apigatewayv2.HttpNoneAuthorizer(),
+        });
+        for (const publicRoute of routes) {
+          Validations.of(publicRoute).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
+              'authorization server to get one from. Its function answers a fixed document and reaches nothing.',
+          });
+        }
+        continue;
+      }
       api.addRoutes({
         path: route.path,
         methods: [route.method as apigatewayv2.HttpMethod],
@@ -386,6 +482,42 @@ export class GatewayStack extends Stack {
     }
     return { api, stage };
   }
+
+  /** The RFC 9728 document without `resource` (each API adds the URL the client used). */
+  private metadataDocument(config: ExampleAppConfig, certificateBound: boolean): Record<string, unknown> {
+    const { resource: _resource, ...document } = protectedResourceMetadata({
+      resource: '',
+      authorizationServers: [config.issuer],
+      routeScopes: config.routeScopes,
+      defaultScopes: config.defaultScopes,
+      ...(this.authorizer.dpopAlgorithms ? { dpopAlgorithms: this.authorizer.dpopAlgorithms } : {}),
+      certificateBoundAccessTokens: certificateBound,
+    });
+    return document;
+  }
+
+  /** The HTTP API's metadata function: answers the document, may write its own logs and nothing else. */
+  private metadataFunction(config: ExampleAppConfig, retention: logs.RetentionDays) {
+    const logGroup = functionLogGroup(this, 'MetadataLogGroup', 'ProtectedResourceMetadata', {
+      logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
+    });
+    return nodeFunction(this, 'MetadataFunction', {
+      entry: PROTECTED_RESOURCE_METADATA_ENTRY,
+      description: 'RFC 9728 protected-resource metadata of the HTTP API (public route)',
+      memorySize: 128,
+      timeout: Duration.seconds(3),
+      role: functionRole(this, 'MetadataRole', logGroup, 'Protected-resource metadata: writes its own logs only'),
+      logGroup,
+      environment: { PROTECTED_RESOURCE_METADATA: JSON.stringify(this.metadataDocument(config, false)) },
+    });
+  }
+}
+
+/** `s3://bucket/key` into its parts. */
+function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match === null) throw new Error(`restMtlsTruststoreUri must be s3://bucket/key, got '${uri}'`);
+  return { bucket: match[1] as string, key: match[2] as string };
 }
 
 function retentionDays(days: number): logs.RetentionDays {

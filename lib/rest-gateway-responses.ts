@@ -34,6 +34,16 @@ export interface RestGatewayResponse {
 export interface RestChallengeOptions {
   /** The `realm` of the challenges (RFC 6750 section 3): the API's name. */
   readonly realm: string;
+  /**
+   * The API's protected-resource metadata URL (RFC 9728 section 5.1: `resource_metadata`), how an
+   * OAuth or MCP client that got a 401 finds the authorization server. @default not named
+   */
+  readonly resourceMetadataUrl?: string;
+  /**
+   * The DPoP proof algorithms the authorizer accepts: the 401 then also carries a `DPoP` challenge
+   * with them as `algs` (RFC 9449 section 7.1). @default no DPoP challenge
+   */
+  readonly dpopAlgorithms?: readonly string[];
 }
 
 /**
@@ -45,13 +55,24 @@ export interface RestChallengeOptions {
  */
 export function restGatewayResponses(options: RestChallengeOptions): readonly RestGatewayResponse[] {
   const realm = quoted(options.realm);
+  const metadata =
+    options.resourceMetadataUrl === undefined ? '' : `, resource_metadata=${quoted(options.resourceMetadataUrl)}`;
+  const dpop = options.dpopAlgorithms;
+  // One header, two challenges (RFC 9110 section 11.6.1): Bearer, and DPoP with its algorithms.
+  const dpopChallenge =
+    dpop === undefined || dpop.length === 0
+      ? ''
+      : `, DPoP realm=${realm}, error="invalid_token", algs=${quoted(dpop.join(' '))}${metadata}`;
   const common = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
   const serverError = JSON.stringify({ error: 'server_error' });
   return [
     {
       type: 'UNAUTHORIZED',
       statusCode: 401,
-      headers: { ...common, 'WWW-Authenticate': `Bearer realm=${realm}, error="invalid_token"` },
+      headers: {
+        ...common,
+        'WWW-Authenticate': `Bearer realm=${realm}, error="invalid_token"${metadata}${dpopChallenge}`,
+      },
       bodyTemplate: JSON.stringify({
         error: 'invalid_token',
         error_description: 'The access token is missing, invalid, expired or revoked',
@@ -60,11 +81,14 @@ export function restGatewayResponses(options: RestChallengeOptions): readonly Re
     {
       type: 'ACCESS_DENIED',
       statusCode: 403,
-      headers: { ...common, 'WWW-Authenticate': `Bearer realm=${realm}, error="insufficient_scope"` },
-      // The Deny's context says which scopes the request needed (never token material).
+      headers: { ...common, 'WWW-Authenticate': `Bearer realm=${realm}, error="insufficient_scope"${metadata}` },
+      // The Deny's context says what the request needed (never token material): the scopes, or for
+      // a step-up denial (RFC 9470, error insufficient_user_authentication) the acr values and max_age.
+      // The header is a literal and cannot say which; the body's error is the one that holds.
       bodyTemplate:
         '{"error":"$context.authorizer.error","error_description":"The access token does not allow this request",' +
-        '"scope":"$context.authorizer.scope"}',
+        '"scope":"$context.authorizer.scope","acr_values":"$context.authorizer.acr_values",' +
+        '"max_age":"$context.authorizer.max_age"}',
     },
     { type: 'AUTHORIZER_FAILURE', statusCode: 500, headers: common, bodyTemplate: serverError },
     { type: 'AUTHORIZER_CONFIGURATION_ERROR', statusCode: 500, headers: common, bodyTemplate: serverError },

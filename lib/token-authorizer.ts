@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,7 +9,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AuthorizerEnv } from '../lambda/authorizer-config.ts';
+import { ProofReplayAttributes } from '../lambda/adapters/proof-replay-attributes.ts';
+import { AuthorizerEnv, DEFAULT_DPOP_ALGORITHMS } from '../lambda/authorizer-config.ts';
 import {
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   DEFAULT_CLOCK_SKEW_SECONDS,
@@ -161,8 +162,53 @@ export interface TokenIntrospectionProps {
   readonly extensionVersion?: lambda.ParamsAndSecretsVersions;
 }
 
+/**
+ * Sender-constrained tokens: DPoP (RFC 9449) and certificate-bound (RFC 8705) access tokens
+ * accepted with their proofs, which are checked on every request.
+ */
+export interface SenderConstrainedTokensProps {
+  /**
+   * Asymmetric JWS algorithms DPoP proofs may use.
+   *
+   * @default - the handler's default: ES256, EdDSA, Ed25519, RS256, PS256
+   */
+  readonly dpopAlgorithms?: readonly string[];
+
+  /**
+   * How old a DPoP proof's `iat` may be (at most 5 minutes); its `jti` is remembered this long.
+   *
+   * @default - the handler's default: 60 seconds
+   */
+  readonly proofMaxAge?: Duration;
+
+  /**
+   * A DynamoDB table in this region where every instance records each proof it accepts
+   * (conditional `PutItem`, TTL), so that no instance accepts a proof another has seen. The role
+   * may only `PutItem` on it. Without it each instance remembers its own proofs: a replay that
+   * reaches another warm instance within the proof window is accepted there.
+   *
+   * @default false
+   */
+  readonly replayTable?: boolean;
+}
+
 /** Properties of a {@link TokenAuthorizer}. */
 export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerificationProps {
+  /**
+   * Accept sender-constrained tokens: DPoP-bound tokens with a valid proof (the `DPoP` scheme)
+   * and certificate-bound tokens with their client certificate (REST APIs on a custom domain with
+   * mutual TLS). A proof is unique per request and no cached answer may skip it, so API Gateway's
+   * result cache is turned off for both APIs (`restResultsCacheTtl`, `httpResultsCacheTtl` 0;
+   * setting either is an error): every request invokes the function, which keeps resolved tokens
+   * in memory and checks the proof. A `DPoP` identity source is not used: API Gateway would
+   * answer 401 without calling the authorizer whenever the header is absent, breaking Bearer
+   * requests. Certificate-bound tokens need no setting but arrive only through a mutual TLS
+   * domain. REST TOKEN authorizers see no DPoP header and refuse every bound token.
+   *
+   * @default - off: every bound token is refused
+   */
+  readonly senderConstrainedTokens?: boolean | SenderConstrainedTokensProps;
+
   /**
    * Tolerance on `exp`, `nbf` and the record's `expiration` (whole seconds, at most 300).
    *
@@ -391,6 +437,10 @@ export class TokenAuthorizer extends Construct {
   public readonly introspectionClientSecret?: secretsmanager.ISecret;
   /** The table ARNs the role may `GetItem` on (local replica, and home region if configured). */
   public readonly tokenTableReadArns: readonly string[];
+  /** The DPoP proof algorithms accepted, when sender-constrained tokens are on. */
+  public readonly dpopAlgorithms?: readonly string[];
+  /** The shared DPoP replay table, when asked for. */
+  public readonly proofReplayTable?: dynamodb.TableV2;
 
   private readonly restResultsCacheTtl: Duration;
   private readonly httpResultsCacheTtl: Duration;
@@ -405,8 +455,16 @@ export class TokenAuthorizer extends Construct {
     const region = Stack.of(this).region;
 
     const off = Duration.seconds(0);
-    this.restResultsCacheTtl = props.strictCaching ? off : (props.restResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
-    this.httpResultsCacheTtl = props.strictCaching ? off : (props.httpResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
+    const senderConstrained =
+      props.senderConstrainedTokens === true
+        ? {}
+        : props.senderConstrainedTokens === false
+          ? undefined
+          : props.senderConstrainedTokens;
+    // A proof is unique per request: a result API Gateway cached would skip it (invariant 10).
+    const gatewayCacheOff = props.strictCaching || senderConstrained !== undefined;
+    this.restResultsCacheTtl = gatewayCacheOff ? off : (props.restResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
+    this.httpResultsCacheTtl = gatewayCacheOff ? off : (props.httpResultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL);
     const cacheTtl = props.strictCaching ? off : props.cacheTtl;
     this.authorizerCacheTtlSeconds = cacheTtl?.toSeconds() ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS;
     this.clockSkewSeconds = props.clockSkew?.toSeconds() ?? DEFAULT_CLOCK_SKEW_SECONDS;
@@ -439,6 +497,12 @@ export class TokenAuthorizer extends Construct {
     optional(AuthorizerEnv.jwksCooldownMs, millis(props.jwksCooldown));
     optional(AuthorizerEnv.jwksMaxAgeSeconds, seconds(props.jwksMaxAge));
     optional(AuthorizerEnv.logLevel, props.logLevel);
+    if (senderConstrained !== undefined) {
+      env[AuthorizerEnv.dpopEnabled] = 'true';
+      optional(AuthorizerEnv.dpopAlgorithms, senderConstrained.dpopAlgorithms?.join(','));
+      optional(AuthorizerEnv.dpopProofMaxAgeSeconds, seconds(senderConstrained.proofMaxAge));
+      this.dpopAlgorithms = senderConstrained.dpopAlgorithms ?? DEFAULT_DPOP_ALGORITHMS;
+    }
 
     // Split-token table: GetItem on the replica in this region (and the home region if asked).
     const readArns: string[] = [];
@@ -472,6 +536,24 @@ export class TokenAuthorizer extends Construct {
       );
     }
     this.tokenTableReadArns = readArns;
+
+    if (senderConstrained?.replayTable) {
+      // Single-use proof ids, each kept until its proof's iat leaves the window: nothing to back up.
+      this.proofReplayTable = new dynamodb.TableV2(this, 'ProofReplayTable', {
+        partitionKey: { name: ProofReplayAttributes.proofId, type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: ProofReplayAttributes.expiresAt,
+        billing: dynamodb.Billing.onDemand(),
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      env[AuthorizerEnv.dpopReplayTableName] = this.proofReplayTable.tableName;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'RecordDpopProofs',
+          actions: ['dynamodb:PutItem'],
+          resources: [this.proofReplayTable.tableArn],
+        }),
+      );
+    }
 
     // Phantom-token fallback: the client secret stays in Secrets Manager.
     let paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion | undefined;
@@ -649,6 +731,20 @@ function validateProps(props: TokenAuthorizerProps): void {
     ['httpResultsCacheTtl', props.httpResultsCacheTtl],
   ] as const) {
     if (ttl !== undefined && ttl.toSeconds() > 3600) fail(`${name} must be at most one hour.`);
+  }
+  const constrained = props.senderConstrainedTokens !== undefined && props.senderConstrainedTokens !== false;
+  if (
+    constrained &&
+    ((props.restResultsCacheTtl?.toSeconds() ?? 0) > 0 || (props.httpResultsCacheTtl?.toSeconds() ?? 0) > 0)
+  ) {
+    fail(
+      "senderConstrainedTokens turns API Gateway's result cache off (a cached answer would skip the proof); do not set restResultsCacheTtl or httpResultsCacheTtl.",
+    );
+  }
+  const maxAge =
+    typeof props.senderConstrainedTokens === 'object' ? props.senderConstrainedTokens.proofMaxAge : undefined;
+  if (maxAge !== undefined && (maxAge.toSeconds() < 1 || maxAge.toSeconds() > 300)) {
+    fail('senderConstrainedTokens.proofMaxAge must be from 1 second to 5 minutes.');
   }
   if (
     props.strictCaching &&

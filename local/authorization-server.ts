@@ -16,6 +16,20 @@ import {
 /** The roles of the fixed clients registered at the local authorization server. */
 export type ClientRole = 'split' | 'jwt' | 'phantom' | 'introspector';
 
+/**
+ * Clients whose access tokens are bound to their mutual TLS client certificate (RFC 8705
+ * `tls_client_certificate_bound_access_tokens`), one per way a token reaches the gateway; they
+ * authenticate with their role's secret and must present a certificate on every token request.
+ */
+export const MTLS_CLIENT_IDS = {
+  split: 'split-mtls-client',
+  phantom: 'phantom-mtls-client',
+  jwt: 'jwt-mtls-client',
+} as const;
+
+/** The header the front passes a client's certificate in (URL-encoded PEM). */
+export const CLIENT_CERTIFICATE_HEADER_NAME = 'x-client-certificate';
+
 /** Fixed, readable client ids per role. */
 export const CLIENT_IDS: Readonly<Record<ClientRole, string>> = {
   split: 'split-client',
@@ -111,6 +125,12 @@ export interface AuthorizationServerOptions {
    * @default none: the server is its own issuer at `http://127.0.0.1:PORT` and trusts no forwarding header
    */
   readonly front?: AuthorizationServerFrontSettings;
+  /**
+   * Certificate-bound access tokens (RFC 8705, oidc-provider's `features.mTLS`): the
+   * {@link MTLS_CLIENT_IDS} clients get tokens bound to the certificate the front passes on in
+   * {@link CLIENT_CERTIFICATE_HEADER_NAME}. @default off
+   */
+  readonly certificateBoundTokens?: boolean;
 }
 
 /** How the server sits behind its front (see {@link AuthorizationServerOptions.front}). */
@@ -182,7 +202,15 @@ const ROUTES = {
 } as const;
 
 /** Clients that get RFC 9068 JWT access tokens for the API without asking for a resource. */
-const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.split, CLIENT_IDS.jwt, PRIVATE_KEY_JWT_CLIENT_ID]);
+const JWT_CLIENT_IDS: ReadonlySet<string> = new Set([
+  CLIENT_IDS.split,
+  CLIENT_IDS.jwt,
+  PRIVATE_KEY_JWT_CLIENT_ID,
+  MTLS_CLIENT_IDS.split,
+  MTLS_CLIENT_IDS.jwt,
+]);
+/** Clients that get opaque (phantom) tokens for the API. */
+const PHANTOM_CLIENT_IDS: ReadonlySet<string> = new Set([CLIENT_IDS.phantom, MTLS_CLIENT_IDS.phantom]);
 
 /**
  * Starts oidc-provider on 127.0.0.1 with client credentials, introspection (RFC 7662 and RFC 9701
@@ -252,6 +280,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           jwks: { keys: [publicJwkOf(privateKeyJwtClientKey)] },
           scope: ['openid', ...scopes].join(' '),
         },
+        ...(options.certificateBoundTokens
+          ? (['split', 'phantom', 'jwt'] as const).map((role) => ({
+              client_id: MTLS_CLIENT_IDS[role],
+              client_secret: clientSecrets[role],
+              grant_types: ['client_credentials'],
+              response_types: [],
+              redirect_uris: [],
+              token_endpoint_auth_method: 'client_secret_basic',
+              tls_client_certificate_bound_access_tokens: true,
+              scope: ['openid', ...scopes].join(' '),
+            }))
+          : []),
         {
           client_id: BROWSER_CLIENT.clientId,
           client_secret: browserClientSecret,
@@ -285,6 +325,15 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           },
         },
         clientCredentials: { enabled: true },
+        mTLS: {
+          enabled: options.certificateBoundTokens ?? false,
+          certificateBoundAccessTokens: options.certificateBoundTokens ?? false,
+          // The front passes the certificate it saw (it drops any client's header of this name).
+          getCertificate: (ctx: { get(name: string): string }) => {
+            const value = ctx.get(CLIENT_CERTIFICATE_HEADER_NAME);
+            return value ? decodeURIComponent(value) : undefined;
+          },
+        },
         ciba: {
           enabled: true,
           deliveryModes: ['poll'],
@@ -334,7 +383,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
             if (JWT_CLIENT_IDS.has(client.clientId)) return audience;
             const requested = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope.split(' ') : [];
             const forApi = requested.length === 0 || requested.some((scope) => apiScopes.has(scope));
-            return client.clientId === CLIENT_IDS.phantom && forApi ? audience : undefined;
+            return PHANTOM_CLIENT_IDS.has(client.clientId) && forApi ? audience : undefined;
           },
           useGrantedResource: async () => false,
           getResourceServerInfo: async (_ctx: unknown, resource: string, client: ProviderClient) => {
@@ -342,7 +391,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
             if (JWT_CLIENT_IDS.has(client.clientId)) {
               return { ...apiServer, accessTokenFormat: 'jwt', jwt: { sign: { alg: accessTokenAlgorithm } } };
             }
-            if (client.clientId === CLIENT_IDS.phantom) return { ...apiServer, accessTokenFormat: 'opaque' };
+            if (PHANTOM_CLIENT_IDS.has(client.clientId)) return { ...apiServer, accessTokenFormat: 'opaque' };
             throw new errors.InvalidTarget('client may not ask for this resource');
           },
         },
@@ -417,6 +466,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       storage,
       privateKeyJwtClientKey,
       ...(options.front === undefined ? {} : { front: options.front }),
+      ...(options.certificateBoundTokens ? { certificateBoundTokens: true } : {}),
     },
     outage: outageSwitchFor(server, port),
     stop: () => {

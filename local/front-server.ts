@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AuthorizationServerFront, FrontResponse } from '../lambda/authorization-server-front.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
@@ -16,6 +18,12 @@ export interface FrontServerOptions {
   readonly maxBodyBytes?: number;
   /** Token-free access log, one line per request. @default none */
   readonly log?: DecisionLog;
+  /**
+   * Serve HTTPS with mutual TLS, as an HTTP API custom domain with mutual TLS does (RFC 8705's
+   * `mtls_endpoint_aliases` are such a host): a client certificate chaining to `clientCa` is
+   * required, and the front passes it on to the authorization server. @default plain HTTP
+   */
+  readonly mutualTls?: { readonly key: string; readonly cert: string; readonly clientCa: string };
 }
 
 /** The authorization server front served over HTTP on 127.0.0.1. */
@@ -43,7 +51,8 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
   let front: AuthorizationServerFront | undefined;
   let host = '';
 
-  const server = createServer((incoming, outgoing) => {
+  const mutualTls = options.mutualTls;
+  const onRequest = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     answer(incoming)
       .catch((error: unknown) => {
         if (error instanceof BodyTooLargeError) return jsonAnswer(413, 'invalid_request', 'request too large');
@@ -54,7 +63,20 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
         send(outgoing, response);
         options.log?.info('front request', { method: incoming.method, status: response.status });
       });
-  });
+  };
+  const server: Server =
+    mutualTls === undefined
+      ? createServer(onRequest)
+      : (createHttpsServer(
+          {
+            key: mutualTls.key,
+            cert: mutualTls.cert,
+            ca: mutualTls.clientCa,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          onRequest,
+        ) as unknown as Server);
 
   async function answer(incoming: IncomingMessage): Promise<FrontResponse> {
     const body = await readBytes(incoming, maxBodyBytes);
@@ -67,7 +89,12 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
       query: queryAt === -1 ? '' : target.slice(queryAt + 1),
       headers: joinedHeaders(incoming.rawHeaders),
       body,
-      seen: { clientAddress: incoming.socket.remoteAddress, protocol: 'http', host },
+      seen: {
+        clientAddress: incoming.socket.remoteAddress,
+        protocol: mutualTls === undefined ? 'http' : 'https',
+        host,
+        ...(mutualTls === undefined ? {} : peerCertificate(incoming.socket as TLSSocket)),
+      },
     });
   }
 
@@ -75,7 +102,7 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
   host = `${LOOPBACK_HOST}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
-    origin: `http://${host}`,
+    origin: `${mutualTls === undefined ? 'http' : 'https'}://${host}`,
     port,
     serve: (next) => {
       front = next;
@@ -85,6 +112,14 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
       return stopping;
     },
   };
+}
+
+/** The peer's certificate as PEM, as API Gateway hands it on (`clientCertPem`). */
+function peerCertificate(socket: TLSSocket): { clientCertificatePem?: string } {
+  const raw = socket.getPeerCertificate?.()?.raw;
+  if (raw === undefined || raw.length === 0) return {};
+  const lines = raw.toString('base64').match(/.{1,64}/g) ?? [];
+  return { clientCertificatePem: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n` };
 }
 
 /** Lower-case names; repeats joined as HTTP allows: `cookie` with `; ` (RFC 6265 section 5.4), others with `, `. */

@@ -1,8 +1,16 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { X509Certificate } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import type { ContextHeaderMapping } from '../lib/example-api.ts';
 import type { RestGatewayResponse, RestGatewayResponseType } from '../lib/rest-gateway-responses.ts';
-import type { GatewayEventFormat, GatewayRequest, MethodArnPath } from './api-gateway/authorizer-events.ts';
+import type {
+  ClientCertificateFields,
+  GatewayEventFormat,
+  GatewayRequest,
+  MethodArnPath,
+} from './api-gateway/authorizer-events.ts';
 import {
   type AuthorizationOutcome,
   type AuthorizerFunction,
@@ -45,6 +53,18 @@ export interface LocalGatewayOptions {
   readonly routes: readonly LocalGatewayRoute[];
   /** Base URL per integration name (HTTP proxy integrations; the request path after the stage is appended). */
   readonly integrations: Readonly<Record<string, string>>;
+  /**
+   * Fixed answers per integration name, given the gateway's invoke URL: REST mock integrations, or
+   * an HTTP API route whose integration always answers the same (the protected-resource metadata).
+   * @default none
+   */
+  readonly staticIntegrations?: (gatewayUrl: string) => Readonly<Record<string, HttpAnswer>>;
+  /**
+   * Serve HTTPS as a custom domain with mutual TLS does: a client certificate is required and must
+   * chain to `clientCa` (API Gateway "fail[s] the TLS handshake" otherwise), and the authorizer
+   * event carries its `clientCert` fields. @default plain HTTP, no client certificates
+   */
+  readonly mutualTls?: { readonly key: string; readonly cert: string; readonly clientCa: string };
   /** The authorizer, invoked as API Gateway invokes the Lambda. */
   readonly authorizer: AuthorizerFunction;
   /** The authorizer's identity sources (the constructs' constants). */
@@ -53,8 +73,11 @@ export interface LocalGatewayOptions {
   readonly resultsTtlSeconds: number;
   /** Headers the integrations get from the authorizer context (the constructs' mappings). */
   readonly contextHeaders: readonly ContextHeaderMapping[];
-  /** REST: the gateway responses the stack deploys. */
-  readonly restGatewayResponses?: readonly RestGatewayResponse[];
+  /**
+   * REST: the gateway responses the stack deploys, given the gateway's invoke URL (they may name
+   * it, as API Gateway resolves its own id into them at deploy).
+   */
+  readonly restGatewayResponses?: (gatewayUrl: string) => readonly RestGatewayResponse[];
   /** REST: what method ARNs hold for non-canonical paths (undocumented). @default 'as-sent' */
   readonly methodArnPath?: MethodArnPath;
   /** Largest request body accepted. @default 1048576 */
@@ -112,9 +135,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const responses = new Map((options.restGatewayResponses ?? []).map((response) => [response.type, response]));
+  // The invoke URL, known once the gateway listens (before any request).
+  let invokeUrl = '';
+  // Read per answer: the stack names the gateway's own URL in them.
+  const responseOf = (type: RestGatewayResponseType) =>
+    (options.restGatewayResponses?.(invokeUrl) ?? []).find((response) => response.type === type);
 
-  const server = createServer((incoming, outgoing) => {
+  const mutualTls = options.mutualTls;
+  const onRequest = (incoming: IncomingMessage, outgoing: import('node:http').ServerResponse) => {
     const started = Date.now();
     handle(incoming)
       .catch((error: unknown) => {
@@ -131,7 +159,20 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           latencyMs: Date.now() - started,
         });
       });
-  });
+  };
+  const server: Server =
+    mutualTls === undefined
+      ? createServer(onRequest)
+      : (createHttpsServer(
+          {
+            key: mutualTls.key,
+            cert: mutualTls.cert,
+            ca: mutualTls.clientCa,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          onRequest,
+        ) as unknown as Server);
 
   async function handle(incoming: IncomingMessage): Promise<HttpAnswer> {
     const target = incoming.url ?? '/';
@@ -145,11 +186,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       (options.flush ?? (() => authorization.flush()))();
       return { status: 204, headers: {}, body: '' };
     }
+    const clientCertificate = mutualTls === undefined ? undefined : clientCertificateOf(incoming.socket as TLSSocket);
     const routed = routeRequest(format, stage, options.routes, {
       method,
       target,
       rawHeaders: incoming.rawHeaders,
       sourceIp: incoming.socket.remoteAddress ?? LOOPBACK_HOST,
+      scheme: mutualTls === undefined ? 'http' : 'https',
+      port: incoming.socket.localPort ?? 0,
+      ...(clientCertificate === undefined ? {} : { clientCertificate }),
     });
     if ('unrouted' in routed) {
       // REST: a stage the API lacks is 403; no resource or method is the MISSING_AUTHENTICATION_TOKEN
@@ -191,7 +236,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     context: Readonly<Record<string, unknown>>,
     fallback: HttpAnswer,
   ): HttpAnswer {
-    const response = responses.get(type);
+    const response = responseOf(type);
     if (response === undefined) return fallback;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
@@ -208,6 +253,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     body: string,
     context: Readonly<Record<string, unknown>>,
   ): Promise<HttpAnswer> {
+    const fixed = options.staticIntegrations?.(invokeUrl)[route.integration];
+    if (fixed !== undefined) return fixed;
     const base = options.integrations[route.integration];
     if (base === undefined) return json(500, { message: 'Internal Server Error' });
     const headers: Record<string, string> = {};
@@ -239,10 +286,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   const port = await listenOnLoopback(server, options.port ?? 0);
-  const origin = `http://${LOOPBACK_HOST}:${port}`;
+  const origin = `${mutualTls === undefined ? 'http' : 'https'}://${LOOPBACK_HOST}:${port}`;
+  invokeUrl = stage === '$default' ? origin : `${origin}/${stage}`;
   let stopping: Promise<void> | undefined;
   return {
-    url: stage === '$default' ? origin : `${origin}/${stage}`,
+    url: invokeUrl,
     origin,
     port,
     authorization,
@@ -250,6 +298,22 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       stopping ??= closeServer(server);
       return stopping;
     },
+  };
+}
+
+/** The `clientCert` fields of the peer's certificate, as API Gateway documents them. */
+function clientCertificateOf(socket: TLSSocket): ClientCertificateFields | undefined {
+  const raw = socket.getPeerCertificate?.()?.raw;
+  if (raw === undefined || raw.length === 0) return undefined;
+  const certificate = new X509Certificate(raw);
+  const base64 = raw.toString('base64');
+  const pem = `-----BEGIN CERTIFICATE-----\n${base64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  return {
+    clientCertPem: pem,
+    subjectDN: certificate.subject.split('\n').join(','),
+    issuerDN: certificate.issuer.split('\n').join(','),
+    serialNumber: (certificate.serialNumber.toLowerCase().match(/../g) ?? []).join(':'),
+    validity: { notBefore: certificate.validFrom, notAfter: certificate.validTo },
   };
 }
 

@@ -10,7 +10,7 @@ import type { OutageSwitch } from './loopback-http.ts';
 import { createTokenTable } from './token-table.ts';
 
 /** The gateway settings every region shares: everything but the port, the authorizer and the flush. */
-export type RegionGatewayOptions = Omit<LocalGatewayOptions, 'port' | 'authorizer' | 'flush'>;
+export type RegionGatewayOptions = Omit<LocalGatewayOptions, 'port' | 'authorizer' | 'flush' | 'mutualTls'>;
 
 /** Options for {@link startLocalRegion}. */
 export interface LocalRegionOptions {
@@ -25,8 +25,13 @@ export interface LocalRegionOptions {
    * with {@link homeTable}) is this function's to set.
    */
   readonly authorizerConfig: AuthorizerConfig;
-  /** The gateway's settings. */
-  readonly gateway: RegionGatewayOptions;
+  /** The gateway's settings, given whether it asks for client certificates. */
+  readonly gateway: (mutualTls: boolean) => RegionGatewayOptions;
+  /**
+   * A second gateway for the same API over HTTPS that asks for client certificates (a custom domain
+   * with mutual TLS), invoking the same authorizer. @default none
+   */
+  readonly mutualTlsGateway?: { readonly key: string; readonly cert: string; readonly clientCa: string };
   /**
    * The home region's table, read after a miss in this region's replica (`TOKEN_TABLE_HOME_REGION`,
    * the `ReplicaFallbackTokenStore`). Not for the home region itself.
@@ -41,6 +46,8 @@ export interface LocalRegion {
   readonly region: string;
   /** The gateway (its `url` is the API's invoke URL in this region). */
   readonly gateway: LocalGateway;
+  /** The mutual TLS gateway, when one was asked for. */
+  readonly mutualTlsGateway?: LocalGateway;
   /** This region's replica of the token table: a dynalite of its own, in memory. */
   readonly table: {
     /** `http://127.0.0.1:PORT` of the replica itself (writes here are not replicated). */
@@ -99,21 +106,30 @@ export async function startLocalRegion(options: LocalRegionOptions): Promise<Loc
     const newAuthorizer = () =>
       createAuthorizer(config, { log, awsCredentials: LOCAL_CREDENTIALS, awsRegion: region, tokenStoreFor });
     let authorizer = newAuthorizer();
+    const gateways: LocalGateway[] = [];
     const flushAuthorizerCaches = (): void => {
-      gateway.authorization.flush();
+      for (const started of gateways) started.authorization.flush();
       authorizer = newAuthorizer();
     };
-    const gateway: LocalGateway = await startLocalGateway({
-      ...options.gateway,
-      port: options.port ?? 0,
-      authorizer: (event) => authorizer(event),
-      flush: () => flushAuthorizerCaches(),
-    });
-    stoppers.push(() => gateway.stop());
+    const startGateway = async (port: number, mutualTls?: LocalRegionOptions['mutualTlsGateway']) => {
+      const started: LocalGateway = await startLocalGateway({
+        ...options.gateway(mutualTls !== undefined),
+        port,
+        authorizer: (event) => authorizer(event),
+        flush: () => flushAuthorizerCaches(),
+        ...(mutualTls ? { mutualTls } : {}),
+      });
+      stoppers.push(() => started.stop());
+      gateways.push(started);
+      return started;
+    };
+    const gateway = await startGateway(options.port ?? 0);
+    const mutualTlsGateway = options.mutualTlsGateway ? await startGateway(0, options.mutualTlsGateway) : undefined;
     let stopping: Promise<void> | undefined;
     return {
       region,
       gateway,
+      ...(mutualTlsGateway ? { mutualTlsGateway } : {}),
       table: { endpoint: db.endpoint, outage: db.outage },
       flushAuthorizerCaches,
       stop: () => {

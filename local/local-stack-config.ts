@@ -12,6 +12,8 @@ export const LocalStackEnv = {
   jwtValidation: 'JWT_VALIDATION',
   eventFormat: 'GATEWAY_EVENT_FORMAT',
   cacheTtlSeconds: 'CACHE_TTL_SECONDS',
+  senderConstrained: 'SENDER_CONSTRAINED',
+  mutualTls: 'MUTUAL_TLS',
   logLevel: 'LOG_LEVEL',
   regions: 'LOCAL_REGIONS',
   replicationLagMs: 'REPLICATION_LAG_MS',
@@ -34,7 +36,10 @@ export class LocalStackConfigError extends Error {
  * free port), `ISSUER_PORT` (the authorization server's front, whose origin is the issuer; default
  * `PORT` + 1, or a free port when `PORT` is 0), `GATEWAY_EVENT_FORMAT` (`rest` or `http`, default
  * `rest`), `CACHE_TTL_SECONDS` (default 10), `JWT_VALIDATION` (default `true`; `false` runs the
- * authorizer as deployed by default), `LOG_LEVEL` (default `info`). The demo clients get the fixed
+ * authorizer as deployed by default), `SENDER_CONSTRAINED` (default `true`: DPoP and
+ * certificate-bound tokens accepted with their proofs, the gateway's result cache off),
+ * `MUTUAL_TLS` (default `false`; `true` adds the API and the token endpoint on mutual TLS hosts,
+ * certificates from the openssl command line), `LOG_LEVEL` (default `info`). The demo clients get the fixed
  * {@link DEMO_CLIENT_SECRETS}, so the README walkthrough works as written.
  *
  * Several regions: `LOCAL_REGIONS` (comma-separated, the home region first; unset: one region, and a
@@ -73,6 +78,8 @@ export function readLocalStackOptions(env: Readonly<Record<string, string | unde
     jwtValidation,
     eventFormat: oneOf<GatewayEventFormat>(LocalStackEnv.eventFormat, ['rest', 'http'], 'rest'),
     cacheTtlSeconds: integer(LocalStackEnv.cacheTtlSeconds, 10, 3600),
+    senderConstrained: oneOf(LocalStackEnv.senderConstrained, ['true', 'false'], 'true') === 'true',
+    ...(oneOf(LocalStackEnv.mutualTls, ['true', 'false'], 'false') === 'true' ? { mutualTls: true } : {}),
     logLevel: oneOf<LogLevel>(LocalStackEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
     clientSecrets: DEMO_CLIENT_SECRETS,
     ...readRegions(value, integer, oneOf, port, issuerPort),

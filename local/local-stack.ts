@@ -4,7 +4,11 @@ import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
 import { AuthorizationServerFront } from '../lambda/authorization-server-front.ts';
-import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
+import {
+  type AuthorizerConfig,
+  DEFAULT_DPOP_ALGORITHMS,
+  DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
+} from '../lambda/authorizer-config.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
@@ -20,11 +24,13 @@ import {
   REST_CONTEXT_HEADERS,
   REST_STAGE_NAME,
 } from '../lib/example-api.ts';
+import { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata } from '../lib/protected-resource-metadata.ts';
 import { restGatewayResponses } from '../lib/rest-gateway-responses.ts';
 import type { GatewayEventFormat, MethodArnPath } from './api-gateway/authorizer-events.ts';
 import {
   AUTHORIZATION_SERVER_PATHS,
   type ClientCredentials,
+  MTLS_CLIENT_IDS,
   OPAQUE_TOKEN_SHAPE,
   startAuthorizationServer,
 } from './authorization-server.ts';
@@ -35,6 +41,7 @@ import { listenFrontServer } from './front-server.ts';
 import type { LocalGateway } from './local-gateway.ts';
 import { type LocalRegion, type RegionGatewayOptions, startLocalRegion } from './local-region.ts';
 import type { OutageSwitch } from './loopback-http.ts';
+import { type CertifiedKey, createLocalCertificateAuthority } from './mutual-tls-certificates.ts';
 import { TableReplicator } from './table-replicator.ts';
 
 /** The scopes the local authorization server offers: every scope the example rules name. */
@@ -93,6 +100,24 @@ export interface LocalStackOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Secrets of the demo clients. @default 32 random bytes each (see {@link DEMO_CLIENT_SECRETS}) */
   readonly clientSecrets?: Partial<Readonly<Record<'split' | 'phantom' | 'jwt', string>>>;
+  /**
+   * Sender-constrained tokens: the authorizer accepts DPoP (RFC 9449) and certificate-bound tokens
+   * (RFC 8705) with their proofs, and the gateway's result cache is off, as the constructs'
+   * `senderConstrainedTokens` deploys it (a cached answer would skip the proof).
+   * @default false
+   */
+  readonly senderConstrained?: boolean;
+  /** How old a DPoP proof may be. @default {@link DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS} */
+  readonly dpopProofMaxAgeSeconds?: number;
+  /**
+   * Certificate-bound tokens (RFC 8705) as on AWS with mutual TLS custom domains: the same API on a
+   * second gateway over HTTPS that requires a client certificate, the front on a second HTTPS host
+   * (the server's mTLS endpoint alias) passing the certificate on, and oidc-provider binding the
+   * mTLS clients' tokens to it. Certificates come from the openssl command line. @default false
+   */
+  readonly mutualTls?: boolean;
+  /** The scope rules. @default the example API's ({@link EXAMPLE_ROUTE_SCOPES}) */
+  readonly routeScopes?: readonly RouteScopeRule[];
   /** @default 'info' */
   readonly logLevel?: LogLevel;
   /** Where log lines go. @default standard error */
@@ -154,6 +179,26 @@ export interface ReadyLine {
   readonly regions?: readonly ReadyRegion[];
   /** How long after the home table accepted a write the other replicas get it (only with {@link regions}). */
   readonly replicationLagMs?: number;
+  /** The API's RFC 9728 metadata, served without a token. */
+  readonly protectedResourceMetadata: string;
+  /** DPoP proof algorithms accepted, when sender-constrained tokens are on. */
+  readonly dpopAlgorithms?: readonly string[];
+  /** With mutual TLS: the API and the token endpoint on hosts that require a client certificate. */
+  readonly mutualTls?: {
+    readonly gateway: string;
+    readonly tokenEndpoint: string;
+    /** The local CA (PEM file) the servers' and clients' certificates chain to. */
+    readonly caFile: string;
+    /** A client certificate and key for the walkthrough (curl `--cert`, `--key`). */
+    readonly clientCertFile: string;
+    readonly clientKeyFile: string;
+    /** Clients whose tokens are bound to their certificate. */
+    readonly clients: {
+      readonly split: ClientCredentials;
+      readonly phantom: ClientCredentials;
+      readonly jwt: ClientCredentials;
+    };
+  };
 }
 
 /** One region of a running local stack. */
@@ -209,6 +254,8 @@ export interface LocalStack {
     /** The replicator: "down" is paused, applying nothing and losing nothing (only with several regions). */
     readonly replicator?: OutageSwitch;
   };
+  /** With mutual TLS: a new client certificate from the local CA. */
+  issueClientCertificate(commonName: string): CertifiedKey;
   /** Stops every part, the replication and the gateways before what they call. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -227,7 +274,14 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const eventFormat = options.eventFormat ?? 'rest';
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 10;
-  const gatewayCacheTtlSeconds = options.gatewayCacheTtlSeconds ?? cacheTtlSeconds;
+  const senderConstrained = options.senderConstrained ?? false;
+  if (senderConstrained && (options.gatewayCacheTtlSeconds ?? 0) !== 0) {
+    throw new TypeError(
+      'senderConstrained runs the gateway without its result cache: leave gatewayCacheTtlSeconds unset',
+    );
+  }
+  const gatewayCacheTtlSeconds = senderConstrained ? 0 : (options.gatewayCacheTtlSeconds ?? cacheTtlSeconds);
+  const routeScopes = options.routeScopes ?? EXAMPLE_ROUTE_SCOPES;
   const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const regionNames = regionsOf(options.regions);
   const [homeRegionName, ...otherRegionNames] = regionNames as [string, ...string[]];
@@ -243,6 +297,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const certificateAuthority = options.mutualTls ? createLocalCertificateAuthority() : undefined;
+    if (certificateAuthority) stoppers.push(() => certificateAuthority.remove());
     // The front's origin is the issuer, so it listens before the server that takes it as such.
     const frontServer = await listenFrontServer({ port: options.issuerPort ?? 0 });
     stoppers.push(() => frontServer.stop());
@@ -253,6 +309,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       scopes: DEMO_SCOPES,
       ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
       ...(options.clientSecrets === undefined ? {} : { clientSecrets: options.clientSecrets }),
+      ...(certificateAuthority ? { certificateBoundTokens: true } : {}),
     });
     stoppers.push(() => as.stop());
 
@@ -271,7 +328,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // One list feeds both sides, so they cannot drift: the proxy hands these clients their JWTs
     // unsplit, and the authorizer accepts plain JWTs from these clients only (never a split token's).
-    const jwtClientIds = [as.clients.jwt.clientId];
+    const jwtClientIds = [as.clients.jwt.clientId, ...(certificateAuthority ? [MTLS_CLIENT_IDS.jwt] : [])];
     const jwtValidation = options.jwtValidation ?? true;
     // Every region's authorizer; where it reads the table is each region's (local/local-region.ts).
     const config: AuthorizerConfig = {
@@ -308,7 +365,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       jwtValidationEnabled: jwtValidation,
       jwtClientIds: jwtValidation ? jwtClientIds : [],
-      routeScopes: EXAMPLE_ROUTE_SCOPES,
+      routeScopes,
       defaultScopes: [],
       cacheTtlSeconds,
       cacheMaxEntries: 10_000,
@@ -319,9 +376,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpApiResponseFormat: 'simple',
       httpApiRequireExactCacheKey: true,
       logLevel: options.logLevel ?? 'info',
+      ...(senderConstrained
+        ? {
+            dpop: {
+              allowedAlgorithms: DEFAULT_DPOP_ALGORITHMS,
+              proofMaxAgeSeconds: options.dpopProofMaxAgeSeconds ?? DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
+              replayCacheMaxEntries: 100_000,
+              replayTableName: undefined,
+            },
+          }
+        : {}),
     };
-    // Every region's gateway: the example API as the CDK app deploys it.
-    const gatewayOptions: RegionGatewayOptions = {
+    const dpopAlgorithms = config.dpop?.allowedAlgorithms;
+    // Every region's gateway: the example API as the CDK app deploys it. The metadata and the 401 name
+    // the gateway's own URL, which each gateway passes in (API Gateway resolves its own id into them).
+    const gatewayOptions = (mutualTls: boolean): RegionGatewayOptions => ({
       format: eventFormat,
       stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
       routes: EXAMPLE_API_ROUTES,
@@ -330,9 +399,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
       resultsTtlSeconds: gatewayCacheTtlSeconds,
       contextHeaders: eventFormat === 'rest' ? REST_CONTEXT_HEADERS : HTTP_CONTEXT_HEADERS,
-      restGatewayResponses: restGatewayResponses({ realm: 'opaque-token-gateway (local)' }),
+      staticIntegrations: (gatewayUrl) => ({
+        'protected-resource-metadata': {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(
+            protectedResourceMetadata({
+              resource: gatewayUrl,
+              authorizationServers: [issuer],
+              routeScopes,
+              ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+              certificateBoundAccessTokens: mutualTls,
+            }),
+          ),
+        },
+      }),
+      restGatewayResponses: (gatewayUrl) =>
+        restGatewayResponses({
+          realm: 'opaque-token-gateway (local)',
+          resourceMetadataUrl: `${gatewayUrl}${PROTECTED_RESOURCE_METADATA_PATH}`,
+          ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
+        }),
       ...(options.methodArnPath ? { methodArnPath: options.methodArnPath } : {}),
       log,
+    });
+    const serverTls = certificateAuthority && {
+      key: certificateAuthority.server.keyPem,
+      cert: certificateAuthority.server.certPem,
+      clientCa: certificateAuthority.caPem,
     };
     const regionSettings = { table: { tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }, authorizerConfig: config };
 
@@ -341,6 +435,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: homeRegionName,
       port: options.port ?? 0,
       gateway: gatewayOptions,
+      // Certificate-bound tokens: the same API on a custom domain with mutual TLS (home region only).
+      ...(serverTls ? { mutualTlsGateway: serverTls } : {}),
       log,
     });
     stoppers.push(() => home.stop());
@@ -395,16 +491,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
       crypto: nodeJoseCrypto,
     });
-    frontServer.serve(
-      new AuthorizationServerFront({
-        upstreamOrigin: as.origin,
-        tokenEndpointProxy,
-        tokenPath: AUTHORIZATION_SERVER_PATHS.token,
-        revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
-        upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
-        log,
-      }),
-    );
+    const front = new AuthorizationServerFront({
+      upstreamOrigin: as.origin,
+      tokenEndpointProxy,
+      tokenPath: AUTHORIZATION_SERVER_PATHS.token,
+      revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
+      upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
+      log,
+    });
+    frontServer.serve(front);
+
+    let mutualTlsReady: ReadyLine['mutualTls'];
+    if (certificateAuthority !== undefined && serverTls && home.mutualTlsGateway) {
+      // RFC 8705 section 5's mtls_endpoint_aliases: the same front on a host that asks for certificates.
+      const mtlsFront = await listenFrontServer({ port: 0, mutualTls: serverTls });
+      stoppers.push(() => mtlsFront.stop());
+      mtlsFront.serve(front);
+      const demoClient = certificateAuthority.issueClient('demo-client');
+      mutualTlsReady = {
+        gateway: home.mutualTlsGateway.url,
+        tokenEndpoint: `${mtlsFront.origin}${AUTHORIZATION_SERVER_PATHS.token}`,
+        caFile: certificateAuthority.caFile,
+        clientCertFile: demoClient.certFile,
+        clientKeyFile: demoClient.keyFile,
+        clients: {
+          split: { clientId: MTLS_CLIENT_IDS.split, clientSecret: as.clients.split.clientSecret },
+          phantom: { clientId: MTLS_CLIENT_IDS.phantom, clientSecret: as.clients.phantom.clientSecret },
+          jwt: { clientId: MTLS_CLIENT_IDS.jwt, clientSecret: as.clients.jwt.clientSecret },
+        },
+      };
+    }
 
     const cacheTimes = {
       authorizerCacheTtlSeconds: cacheTtlSeconds,
@@ -421,11 +537,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       revocationEndpoint: publicUrl(AUTHORIZATION_SERVER_PATHS.revocation),
       jwksUri,
       clients: { split: as.clients.split, phantom: as.clients.phantom, jwt: as.clients.jwt },
-      routes: EXAMPLE_ROUTE_SCOPES,
+      routes: routeScopes,
       staleness: {
         afterRevocation: revocationBoundSeconds(cacheTimes),
         afterExpiry: expiryBoundSeconds(cacheTimes),
       },
+      protectedResourceMetadata: `${home.gateway.url}${PROTECTED_RESOURCE_METADATA_PATH}`,
+      ...(mutualTlsReady ? { mutualTls: mutualTlsReady } : {}),
+      ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
       ...(options.regions === undefined
         ? {}
         : {
@@ -465,6 +584,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         authorizationServer: as.outage,
         replicas: Object.fromEntries(regions.map((region) => [region.region, region.table.outage])),
         ...(replicator ? { replicator: replicator.outage } : {}),
+      },
+      issueClientCertificate: (commonName) => {
+        if (certificateAuthority === undefined) throw new Error('the local stack runs without mutual TLS');
+        return certificateAuthority.issueClient(commonName);
       },
       stop: () => {
         stopping ??= stopAll();

@@ -1,5 +1,6 @@
 import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
 import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
+import type { DpopProofVerifier } from '../../lambda/core/dpop-proof.ts';
 import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import type { TokenStore } from '../../lambda/core/ports.ts';
 import { TokenBucket } from '../../lambda/core/rate-limiter.ts';
@@ -18,6 +19,8 @@ export interface BenchResolverOptions {
   readonly introspection: boolean;
   /** 0 turns the cache off (every call is a miss). */
   readonly cacheMaxEntries: number;
+  /** DPoP proof checks; undefined refuses DPoP-bound tokens, as the handler does by default. */
+  readonly dpop?: DpopProofVerifier;
 }
 
 /**
@@ -61,6 +64,7 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
     maxHeaderLength: 4096,
     clock: Date.now,
     crypto: nodeJoseCrypto,
+    ...(options.dpop ? { dpop: options.dpop } : {}),
   });
 }
 

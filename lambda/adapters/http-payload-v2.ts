@@ -15,6 +15,8 @@ export interface HttpPayloadV2Event {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly requestContext?: {
     readonly domainName?: string;
+    /** Mutual TLS on the custom domain: the client certificate (empty strings without mutual TLS). */
+    readonly authentication?: { readonly clientCert?: { readonly clientCertPem?: string } };
     readonly http?: { readonly method?: string; readonly path?: string; readonly sourceIp?: string };
   };
   readonly body?: string;
@@ -52,11 +54,19 @@ export function resultFromProxyResponse(response: ProxyResponse): HttpPayloadV2R
  * `requestContext.domainName` (the custom domain the client reached), and the scheme is https
  * (HTTP APIs serve HTTPS only).
  */
+function certificateOf(pem: unknown): { clientCertificatePem?: string } {
+  // A PEM certificate only (AWS's documentation samples carry a placeholder there).
+  return typeof pem === 'string' && pem.startsWith('-----BEGIN CERTIFICATE-----') ? { clientCertificatePem: pem } : {};
+}
+
 export function frontRequestFromEvent(event: HttpPayloadV2Event): FrontRequest {
   const seen: ConnectionSeen = {
     clientAddress: sourceAddressOf({ ...event, version: '2.0' }),
     protocol: 'https',
     host: validHost(event.requestContext?.domainName),
+    // An HTTP API custom domain with mutual TLS hands the certificate to the integration; a function
+    // URL cannot do mutual TLS at all.
+    ...certificateOf(event.requestContext?.authentication?.clientCert?.clientCertPem),
   };
   return {
     method: event.requestContext?.http?.method ?? 'GET',

@@ -65,3 +65,27 @@ function sextet(text: string, index: number): number {
   const code = text.charCodeAt(index);
   return code < 128 ? (SEXTETS[code] as number) : -1;
 }
+
+/** Unpadded base64url (RFC 7515 section 2) of `bytes`; runtime-neutral (no Buffer). */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const triple = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      ALPHABET.charAt(triple >> 18) +
+      ALPHABET.charAt((triple >> 12) & 63) +
+      ALPHABET.charAt((triple >> 6) & 63) +
+      ALPHABET.charAt(triple & 63);
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const a = bytes[i] as number;
+    out += ALPHABET.charAt(a >> 2) + ALPHABET.charAt((a & 3) << 4);
+  } else if (rest === 2) {
+    const a = bytes[i] as number;
+    const b = bytes[i + 1] as number;
+    out += ALPHABET.charAt(a >> 2) + ALPHABET.charAt(((a & 3) << 4) | (b >> 4)) + ALPHABET.charAt((b & 15) << 2);
+  }
+  return out;
+}

@@ -9,6 +9,10 @@ export type BearerCredential =
   | { readonly ok: false; readonly problem: CredentialProblem };
 
 const SCHEME = 'bearer';
+const DPOP_SCHEME = 'dpop';
+
+/** The authentication schemes an access token may come in: RFC 6750 Bearer, RFC 9449 DPoP. */
+export type AuthorizationScheme = 'bearer' | 'dpop';
 
 /**
  * Reads the bearer token from an Authorization header value. Total over its input: any value,
@@ -40,6 +44,26 @@ export function readBearerScheme(
   let start = separator;
   while (headerValue.charCodeAt(start) === 0x20) start++;
   return { ok: true, token: headerValue.slice(start) };
+}
+
+/**
+ * {@link readBearerScheme} for both schemes a resource server with DPoP accepts: `Bearer` and
+ * `DPoP` (RFC 9449 section 7.1; both take a token68, schemes compared without regard to case).
+ */
+export function readAuthorizationScheme(
+  headerValue: unknown,
+  maxHeaderLength: number,
+):
+  | { readonly ok: true; readonly scheme: AuthorizationScheme; readonly token: string }
+  | { readonly ok: false; readonly problem: CredentialProblem } {
+  if (typeof headerValue !== 'string' || headerValue.length === 0) return { ok: false, problem: 'missing' };
+  if (headerValue.length > maxHeaderLength) return { ok: false, problem: 'too_long' };
+  const separator = headerValue.indexOf(' ');
+  const scheme = separator < 0 ? '' : headerValue.slice(0, separator).toLowerCase();
+  if (scheme !== SCHEME && scheme !== DPOP_SCHEME) return { ok: false, problem: 'wrong_scheme' };
+  let start = separator;
+  while (headerValue.charCodeAt(start) === 0x20) start++;
+  return { ok: true, scheme, token: headerValue.slice(start) };
 }
 
 /**

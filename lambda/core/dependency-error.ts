@@ -7,7 +7,11 @@ export type DependencyErrorCode =
   | 'jwks_unavailable'
   | 'secret_unavailable'
   /** API Gateway's cache key (the identity sources) would reuse an answer on other requests. */
-  | 'cache_key_not_exact';
+  | 'cache_key_not_exact'
+  /** The per-instance DPoP replay memory is full of live proofs. */
+  | 'proof_replay_cache_full'
+  /** The shared DPoP replay table could not be written. */
+  | 'proof_replay_store_unavailable';
 
 /**
  * A dependency could not give an answer. It is never a statement about the token: adapters turn it

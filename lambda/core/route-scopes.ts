@@ -10,6 +10,26 @@ export interface RouteScopeRule {
    */
   readonly path: string;
   readonly scopes: readonly string[];
+  /**
+   * Step-up (RFC 9470): the token's `acr` must be one of these. Applies with the same
+   * most-specific-rule selection as `scopes`. @default any authentication level
+   */
+  readonly acrValues?: readonly string[];
+  /**
+   * Step-up (RFC 9470): the user must have authenticated at most this many seconds ago (the
+   * token's `auth_time`). @default no limit
+   */
+  readonly maxAgeSeconds?: number;
+}
+
+/**
+ * What a request needs of the user's authentication (RFC 9470): every set in `acrSets` must hold
+ * the token's `acr` (one set per applicable rule that names values), and `auth_time` must be at
+ * most `maxAgeSeconds` old.
+ */
+export interface RequiredAuthentication {
+  readonly acrSets: readonly (readonly string[])[];
+  readonly maxAgeSeconds: number | undefined;
 }
 
 /**
@@ -31,6 +51,8 @@ interface CompiledRule {
   readonly segments: readonly TemplateSegment[];
   readonly greedy: boolean;
   readonly scopes: readonly string[];
+  readonly acrValues: readonly string[] | undefined;
+  readonly maxAgeSeconds: number | undefined;
 }
 
 /** How well a rule matched: per path segment 3 literal, 2 parameter, 1 greedy; then the tie-breaks. */
@@ -60,6 +82,18 @@ export function routeRuleProblem(rule: RouteScopeRule): string | undefined {
   }
   if (!Array.isArray(rule.scopes) || !rule.scopes.every((scope) => typeof scope === 'string' && scope.length > 0)) {
     return 'scopes must be non-empty strings';
+  }
+  const { acrValues, maxAgeSeconds } = rule;
+  if (
+    acrValues !== undefined &&
+    (!Array.isArray(acrValues) ||
+      acrValues.length === 0 ||
+      !acrValues.every((value) => typeof value === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(value)))
+  ) {
+    return 'acrValues must be a non-empty list of values without spaces, quotes or backslashes';
+  }
+  if (maxAgeSeconds !== undefined && (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0)) {
+    return 'maxAgeSeconds must be a whole number of seconds';
   }
   return undefined;
 }
@@ -99,6 +133,8 @@ export class RouteScopePolicy {
         segments,
         greedy: segments.at(-1)?.kind === 'greedy',
         scopes: rule.scopes,
+        acrValues: rule.acrValues,
+        maxAgeSeconds: rule.maxAgeSeconds,
       };
     });
   }
@@ -110,6 +146,55 @@ export class RouteScopePolicy {
     const union = new Set<string>();
     for (const target of list) for (const scope of this.requiredFor(target)) union.add(scope);
     return [...union];
+  }
+
+  /**
+   * What the user's authentication must be for `targets` (RFC 9470 step-up): a lookup beside
+   * {@link requiredScopes} over the same readings, methods and most-specific-rule selection, so
+   * the rule whose scopes apply is the rule whose `acrValues` and `maxAgeSeconds` apply. No rule
+   * matching a reading adds nothing (default scopes carry no step-up).
+   */
+  requiredAuthentication(targets: readonly RequestTarget[]): RequiredAuthentication | undefined {
+    if (!this.hasStepUp) return undefined;
+    const acrSets: (readonly string[])[] = [];
+    let maxAgeSeconds: number | undefined;
+    for (const target of targets) {
+      const method = target.method.toUpperCase();
+      for (const reading of pathReadings(target.path)) {
+        for (const candidate of method === 'HEAD' ? ['HEAD', 'GET'] : [method]) {
+          for (const rule of this.mostSpecificRules(candidate, reading)) {
+            if (rule.acrValues !== undefined) acrSets.push(rule.acrValues);
+            if (rule.maxAgeSeconds !== undefined)
+              maxAgeSeconds = Math.min(maxAgeSeconds ?? Infinity, rule.maxAgeSeconds);
+          }
+        }
+      }
+    }
+    return acrSets.length === 0 && maxAgeSeconds === undefined ? undefined : { acrSets, maxAgeSeconds };
+  }
+
+  private get hasStepUp(): boolean {
+    return this.compiled.some((rule) => rule.acrValues !== undefined || rule.maxAgeSeconds !== undefined);
+  }
+
+  /** The rules {@link scopesForReading} takes its scopes from: the most specific matches, ties included. */
+  private mostSpecificRules(method: string, reading: PathReading): CompiledRule[] {
+    let best: Rank | undefined;
+    let rules: CompiledRule[] = [];
+    for (const rule of this.compiled) {
+      if (rule.method !== 'ANY' && rule.method !== method) continue;
+      const perSegment = matchSegments(rule.segments, reading);
+      if (perSegment === undefined) continue;
+      const rank: Rank = { perSegment, withoutGreedy: !rule.greedy, exactMethod: rule.method !== 'ANY' };
+      const order = best === undefined ? 1 : compareRanks(rank, best);
+      if (order > 0) {
+        best = rank;
+        rules = [rule];
+      } else if (order === 0) {
+        rules.push(rule);
+      }
+    }
+    return rules;
   }
 
   private requiredFor(target: RequestTarget): readonly string[] {

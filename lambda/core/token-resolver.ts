@@ -1,16 +1,35 @@
 import type { JWTPayload } from 'jose';
-import { type CredentialShape, readBearerScheme, shapeOf } from './bearer-credential.ts';
+import {
+  type AuthorizationScheme,
+  type CredentialShape,
+  readAuthorizationScheme,
+  shapeOf,
+} from './bearer-credential.ts';
 import type { JoseCrypto } from './crypto-port.ts';
 import { DependencyError } from './dependency-error.ts';
+import type { DpopProofVerifier } from './dpop-proof.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
+import { certificateThumbprint } from './key-thumbprints.ts';
 import { hasOpaqueTokenShape, type OpaqueTokenShape } from './opaque-token-shape.ts';
 import type { Clock, Introspector, TokenStore } from './ports.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-token.ts';
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
-import { hasScopes, type RequestTarget, type RouteScopePolicy, scopesOf } from './route-scopes.ts';
+import {
+  hasScopes,
+  type RequestTarget,
+  type RequiredAuthentication,
+  type RouteScopePolicy,
+  scopesOf,
+} from './route-scopes.ts';
 import type { SourceRateLimiter } from './source-rate-limiter.ts';
-import { carriesBinding, introspectedTokenType } from './token-binding.ts';
+import {
+  type BindingReading,
+  bindingOf,
+  introspectedBindingOf,
+  introspectedTokenType,
+  type TokenBinding,
+} from './token-binding.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId, tokenLogIdOf } from './token-hash.ts';
 import { webJoseCrypto } from './web-crypto.ts';
 
@@ -74,6 +93,11 @@ export interface TokenResolverOptions {
   readonly clock: Clock;
   /** Digests for split-token record keys and log ids; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
   readonly crypto?: JoseCrypto;
+  /**
+   * DPoP (RFC 9449): the `DPoP` scheme is accepted and DPoP-bound tokens are accepted with a valid
+   * proof. @default off: the `DPoP` scheme is refused and so is every DPoP-bound token
+   */
+  readonly dpop?: DpopProofVerifier;
 }
 
 /** The request as the core sees it, whatever API Gateway format it came in. */
@@ -90,6 +114,21 @@ export interface AuthorizationRequest {
    * carries one; introspection is budgeted per source. @default none (REST TOKEN events)
    */
   readonly sourceAddress?: string | undefined;
+  /**
+   * The `DPoP` header: its one value; `null` when it was sent more than once (RFC 9449 section
+   * 4.3: "not more than one DPoP HTTP request header field"). @default none
+   */
+  readonly dpopProof?: string | null | undefined;
+  /** The method the client sent, which a proof's `htm` must name. @default the first target's */
+  readonly method?: string | undefined;
+  /**
+   * The URL the client addressed, without query (scheme, the host it used, the path with stage or
+   * base path), which a proof's `htu` must name; undefined when the event cannot tell it (REST
+   * TOKEN events), and then no proof can be accepted. @default none
+   */
+  readonly requestUri?: string | undefined;
+  /** The client certificate API Gateway passed (PEM), with mutual TLS only. @default none */
+  readonly clientCertificatePem?: string | undefined;
 }
 
 type Verified =
@@ -132,18 +171,20 @@ export class TokenResolver {
    */
   resolveNow(request: AuthorizationRequest): Decision | Promise<Decision> {
     const { cache, clock, maxHeaderLength } = this.options;
-    const bearer = readBearerScheme(request.authorization, maxHeaderLength);
-    if (!bearer.ok) return deny(bearer.problem);
+    const credential = readAuthorizationScheme(request.authorization, maxHeaderLength);
+    if (!credential.ok) return deny(credential.problem);
+    if (credential.scheme === 'dpop' && this.options.dpop === undefined) return deny('wrong_scheme');
     // Only credentials that were verified are cached, so an exact hit needs no grammar check.
-    const cached = cache.get(bearer.token, clock());
-    if (cached) return this.authorize(cached, request.targets, true);
-    const shape = shapeOf(bearer.token);
+    const cached = cache.get(credential.token, clock());
+    if (cached) return this.checkBinding(cached, credential.scheme, credential.token, request, true);
+    const shape = shapeOf(credential.token);
     if (shape === undefined) return deny('malformed');
-    return this.resolveUncached(bearer.token, shape, request);
+    return this.resolveUncached(credential.token, credential.scheme, shape, request);
   }
 
   private async resolveUncached(
     token: string,
+    scheme: AuthorizationScheme,
     shape: CredentialShape,
     request: AuthorizationRequest,
   ): Promise<Decision> {
@@ -152,11 +193,76 @@ export class TokenResolver {
     const lookedUpAtMs = this.options.clock();
     const verified = await this.verifyCredential(token, shape, request.sourceAddress);
     if (!verified.ok) return deny(verified.reason, await this.digestId(token));
-    // DESIGN invariant 10, on every path: a token bound to a key is only as good as a verified proof
-    // of that key, and the gateway verifies none yet, so a bound token presented as Bearer is refused.
-    if (carriesBinding(verified.token.claims)) return deny('binding_not_verified', verified.token.tokenId);
-    this.options.cache.set(token, verified.token, lookedUpAtMs);
-    return this.authorize(verified.token, request.targets, false);
+    const bound = this.withBinding(verified.token);
+    // DESIGN invariant 10, on every path: a token bound in a way the gateway cannot prove is refused,
+    // and never cached (it could never be accepted).
+    if (bound === undefined) return deny('binding_not_verified', verified.token.tokenId);
+    this.options.cache.set(token, bound, lookedUpAtMs);
+    return this.checkBinding(bound, scheme, token, request, false);
+  }
+
+  /** The token with its binding, or undefined when that binding cannot be proven here. */
+  private withBinding(token: ResolvedToken & { readonly reading?: BindingReading }): ResolvedToken | undefined {
+    const { reading, ...resolved } = token;
+    const binding = reading ?? bindingOf(token.claims);
+    if (binding.kind === 'unverifiable') return undefined;
+    if (binding.kind === 'none') return resolved;
+    if (binding.binding.jkt !== undefined && this.options.dpop === undefined) return undefined;
+    return { ...resolved, binding: binding.binding };
+  }
+
+  /**
+   * The binding proven on every request, cached token or not (a proof is unique per request; a
+   * certificate is the connection's): a Bearer token with the Bearer scheme needs nothing; a
+   * DPoP-bound token needs the DPoP scheme and a valid proof of its key (RFC 9449 sections 7.1 and
+   * 7.2); a certificate-bound token needs the certificate it names (RFC 8705 section 3).
+   */
+  private checkBinding(
+    token: ResolvedToken,
+    scheme: AuthorizationScheme,
+    credential: string,
+    request: AuthorizationRequest,
+    cached: boolean,
+  ): Decision | Promise<Decision> {
+    const binding = token.binding;
+    if (binding === undefined) {
+      return scheme === 'dpop'
+        ? deny('dpop_token_not_bound', token.tokenId)
+        : this.authorize(token, request.targets, cached);
+    }
+    if (binding.jkt !== undefined && scheme !== 'dpop') return deny('bound_token_as_bearer', token.tokenId);
+    if (binding.jkt === undefined && scheme === 'dpop') return deny('dpop_token_not_bound', token.tokenId);
+    return this.proveBinding(token, binding, credential, request, cached);
+  }
+
+  private async proveBinding(
+    token: ResolvedToken,
+    binding: TokenBinding,
+    credential: string,
+    request: AuthorizationRequest,
+    cached: boolean,
+  ): Promise<Decision> {
+    const tokenId = token.tokenId;
+    const crypto = this.crypto;
+    if (binding.x5tS256 !== undefined) {
+      const pem = request.clientCertificatePem;
+      if (typeof pem !== 'string' || pem.length === 0) return deny('certificate_missing', tokenId);
+      if ((await certificateThumbprint(pem, crypto)) !== binding.x5tS256) return deny('certificate_mismatch', tokenId);
+    }
+    if (binding.jkt !== undefined) {
+      const dpop = this.options.dpop as DpopProofVerifier;
+      const proof = request.dpopProof;
+      if (typeof proof !== 'string' || proof.length === 0) return proofDenial('dpop_proof_missing', tokenId);
+      const method = request.method ?? request.targets[0]?.method;
+      const uri = request.requestUri;
+      if (method === undefined || uri === undefined) return proofDenial('dpop_proof_invalid', tokenId, 'htu');
+      const result = await dpop.verify({ proof, method, uri, accessToken: credential, jkt: binding.jkt });
+      if (!result.ok) {
+        const reason = result.problem === 'replayed' ? 'dpop_proof_replayed' : 'dpop_proof_invalid';
+        return proofDenial(reason, tokenId, result.problem);
+      }
+    }
+    return this.authorize(token, request.targets, cached);
   }
 
   /** The route rules, evaluated afresh on every request: only the token is ever cached, never a decision. */
@@ -172,7 +278,30 @@ export class TokenResolver {
         requiredScopes,
       };
     }
+    const authentication = this.options.routes.requiredAuthentication(targets);
+    if (authentication !== undefined && !this.meetsAuthentication(token, authentication)) {
+      return {
+        effect: 'deny',
+        error: 'insufficient_user_authentication',
+        reason: 'insufficient_user_authentication',
+        token,
+        tokenId: token.tokenId,
+        requiredAuthentication: challengeOf(authentication),
+      };
+    }
     return { effect: 'allow', token, cached };
+  }
+
+  /** RFC 9470: `acr` in every set the route names, `auth_time` no older than its `max_age`. */
+  private meetsAuthentication(token: ResolvedToken, required: RequiredAuthentication): boolean {
+    const { acr, auth_time: authTime } = token.claims as { acr?: unknown; auth_time?: unknown };
+    for (const set of required.acrSets) if (typeof acr !== 'string' || !set.includes(acr)) return false;
+    if (required.maxAgeSeconds !== undefined) {
+      if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return false;
+      const nowSeconds = this.options.clock() / 1000;
+      if (nowSeconds - authTime > required.maxAgeSeconds + this.options.clockSkewSeconds) return false;
+    }
+    return true;
   }
 
   private async verifyCredential(
@@ -274,7 +403,7 @@ export class TokenResolver {
     envelope: JWTPayload,
     tokenId: string,
     requireAudience: boolean,
-  ): Verified {
+  ): Verified | { readonly ok: true; readonly token: ResolvedToken & { readonly reading: BindingReading } } {
     const claims = envelope.token_introspection;
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
       return { ok: false, reason: 'invalid_claims' };
@@ -298,8 +427,9 @@ export class TokenResolver {
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf - this.options.clockSkewSeconds > nowSeconds)) {
       return { ok: false, reason: 'invalid_claims' };
     }
-    if (tokenType === 'bound') return { ok: false, reason: 'binding_not_verified' };
-    return { ok: true, token: toResolvedToken('phantom', jwt, introspected, tokenId) };
+    // RFC 9449 section 6.2, RFC 8705 section 3.2: the answer's cnf, checked against its token_type.
+    const reading = introspectedBindingOf(introspected, tokenType);
+    return { ok: true, token: { ...toResolvedToken('phantom', jwt, introspected, tokenId), reading } };
   }
 
   private digestId(credential: string): Promise<string> {
@@ -309,6 +439,21 @@ export class TokenResolver {
 
 function deny(reason: DenyReason, tokenId?: string): Decision {
   return { effect: 'deny', error: 'invalid_token', reason, tokenId };
+}
+
+function proofDenial(reason: DenyReason, tokenId: string, detail?: string): Decision {
+  return { effect: 'deny', error: 'invalid_dpop_proof', reason, tokenId, ...(detail === undefined ? {} : { detail }) };
+}
+
+/** RFC 9470's challenge values: the `acr` values every set allows (else the first set's), the shortest `max_age`. */
+function challengeOf(required: RequiredAuthentication): { acrValues?: readonly string[]; maxAgeSeconds?: number } {
+  const [first, ...others] = required.acrSets;
+  const common = first?.filter((value) => others.every((set) => set.includes(value)));
+  const acrValues = common !== undefined && common.length > 0 ? common : first;
+  return {
+    ...(acrValues === undefined ? {} : { acrValues }),
+    ...(required.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: required.maxAgeSeconds }),
+  };
 }
 
 function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {

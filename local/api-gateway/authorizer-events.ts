@@ -45,8 +45,26 @@ export interface GatewayRequest {
   /** Header names and values as received, in order (Node's `rawHeaders`). */
   readonly rawHeaders: readonly string[];
   readonly sourceIp: string;
-  /** The `Host` the client used. */
+  /** The `Host` the client used: `requestContext.domainName`. */
   readonly host: string;
+  /** The client certificate, on a mutual TLS connection only. */
+  readonly clientCertificate?: ClientCertificateFields;
+}
+
+/**
+ * `clientCert` as AWS documents it for REST (`requestContext.identity.clientCert`) and HTTP APIs
+ * (`requestContext.authentication.clientCert`): "Present when a client accesses an API by using a
+ * custom domain name that has mutual TLS enabled"
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html),
+ * shaped as the input format samples: the PEM, the DNs, the serial in colon hex, validity dates as
+ * `May 28 12:30:02 2019 GMT`.
+ */
+export interface ClientCertificateFields {
+  readonly clientCertPem: string;
+  readonly subjectDN: string;
+  readonly issuerDN: string;
+  readonly serialNumber: string;
+  readonly validity: { readonly notBefore: string; readonly notAfter: string };
 }
 
 /** `arn:aws:execute-api:region:account:api/stage/METHOD/path` with the concrete path. */
@@ -137,6 +155,7 @@ export function restRequestAuthorizerEvent(
         userArn: null,
         userAgent: lastHeader(request.rawHeaders, 'user-agent') ?? null,
         user: null,
+        ...(request.clientCertificate === undefined ? {} : { clientCert: request.clientCertificate }),
       },
       domainName: request.host,
       deploymentId: 'local1',
@@ -183,6 +202,8 @@ export function httpApiAuthorizerEvent(
     requestContext: {
       accountId: LOCAL_API.accountId,
       apiId: LOCAL_API.apiId,
+      // The captured authorizer events without mutual TLS carry no `authentication` at all.
+      ...(request.clientCertificate === undefined ? {} : { authentication: { clientCert: request.clientCertificate } }),
       domainName: request.host,
       domainPrefix: LOCAL_API.apiId,
       http: {

@@ -1,4 +1,9 @@
-import { decodeHttpApiPath, type GatewayEventFormat, type GatewayRequest } from './authorizer-events.ts';
+import {
+  type ClientCertificateFields,
+  decodeHttpApiPath,
+  type GatewayEventFormat,
+  type GatewayRequest,
+} from './authorizer-events.ts';
 import { type RouteDefinition, selectHttpRoute, selectRestRoute } from './route-selection.ts';
 
 /** An incoming request before API Gateway has looked at it. */
@@ -9,6 +14,12 @@ export interface IncomingRequest {
   /** Header names and values as received, in order (Node's `rawHeaders`). */
   readonly rawHeaders: readonly string[];
   readonly sourceIp: string;
+  /** The scheme the client used. @default 'http' */
+  readonly scheme?: 'http' | 'https';
+  /** The port the client connected to. @default the scheme's default */
+  readonly port?: number;
+  /** The client certificate of a mutual TLS connection. @default none */
+  readonly clientCertificate?: ClientCertificateFields;
 }
 
 /** Why a request never reaches a route. */
@@ -48,11 +59,34 @@ export function routeRequest<R extends RouteDefinition>(
       resource: route.path,
       pathParameters,
       rawQueryString,
-      rawHeaders: incoming.rawHeaders,
+      rawHeaders: withForwardingHeaders(incoming),
       sourceIp: incoming.sourceIp,
       host: hostOf(incoming.rawHeaders),
+      ...(incoming.clientCertificate === undefined ? {} : { clientCertificate: incoming.clientCertificate }),
     },
   };
+}
+
+/**
+ * The headers API Gateway hands on: the client's, with `X-Forwarded-For` ending in the address it
+ * saw (appended to a client's own, as the captures show behind CloudFront: `"15.248.3.126,
+ * 130.176.209.37"`), and `X-Forwarded-Port` and `X-Forwarded-Proto` set to the connection's (every
+ * capture: `443`, `https`), replacing any the client sent. HTTP APIs reserve all three.
+ */
+function withForwardingHeaders(incoming: IncomingRequest): readonly string[] {
+  const scheme = incoming.scheme ?? 'http';
+  const port = incoming.port ?? (scheme === 'https' ? 443 : 80);
+  const kept: string[] = [];
+  let forwardedFor: string | undefined;
+  for (let i = 0; i < incoming.rawHeaders.length; i += 2) {
+    const name = incoming.rawHeaders[i] as string;
+    const value = incoming.rawHeaders[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+    else if (lower !== 'x-forwarded-port' && lower !== 'x-forwarded-proto') kept.push(name, value);
+  }
+  const chain = forwardedFor === undefined ? incoming.sourceIp : `${forwardedFor}, ${incoming.sourceIp}`;
+  return [...kept, 'X-Forwarded-For', chain, 'X-Forwarded-Port', String(port), 'X-Forwarded-Proto', scheme];
 }
 
 /** The path after the stage, or undefined when the request names no stage this API has. */

@@ -26,6 +26,13 @@ const CONTEXTS: Record<string, Record<string, string>> = {
     introspectionSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-client-AbCdEf',
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms',
   },
+  'sender-constrained tokens, a replay table and a mutual TLS domain': {
+    senderConstrainedTokens: 'true',
+    dpopReplayTable: 'true',
+    restMtlsDomainName: 'api.example.com',
+    restMtlsCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
+    restMtlsTruststoreUri: 's3://truststore-bucket/ca.pem',
+  },
   'the authorization server front on a custom domain': {
     frontDomainName: 'login.example.com',
     frontUpstreamOrigin: 'https://as.internal.example.com',

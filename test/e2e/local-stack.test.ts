@@ -132,22 +132,25 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
     expect(body.route).toBe('GET /hello');
   });
 
-  // REST: one static UNAUTHORIZED gateway response; HTTP APIs have no gateway responses.
-  const unauthorizedChallenge =
-    eventFormat === 'rest' ? 'Bearer realm="opaque-token-gateway (local)", error="invalid_token"' : null;
+  // REST: one static UNAUTHORIZED gateway response naming the RFC 9728 metadata; HTTP APIs have no
+  // gateway responses. (This stack runs without sender-constrained tokens: no DPoP challenge.)
+  const unauthorizedChallenge = () =>
+    eventFormat === 'rest'
+      ? `Bearer realm="opaque-token-gateway (local)", error="invalid_token", resource_metadata="${ready.protectedResourceMetadata}"`
+      : null;
 
   it('refuses a missing token with 401', async () => {
     const { status, wwwAuthenticate } = await call(ready, 'GET', '/hello');
 
     expect(status).toBe(401);
-    expect(wwwAuthenticate).toBe(unauthorizedChallenge);
+    expect(wwwAuthenticate).toBe(unauthorizedChallenge());
   });
 
   it('refuses an unknown token with 401 invalid_token', async () => {
     const { status, wwwAuthenticate } = await call(ready, 'GET', '/hello', 'A'.repeat(342));
 
     expect(status).toBe(401);
-    expect(wwwAuthenticate).toBe(unauthorizedChallenge);
+    expect(wwwAuthenticate).toBe(unauthorizedChallenge());
   });
 
   it('refuses a split token with one character changed with 401', async () => {
@@ -264,8 +267,10 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('local stack with %s events'
 
     expect(status).toBe(403);
     if (eventFormat === 'rest') {
-      expect(wwwAuthenticate).toBe('Bearer realm="opaque-token-gateway (local)", error="insufficient_scope"');
-      expect(body).toMatchObject({ error: 'insufficient_scope', scope: 'orders:write' });
+      expect(wwwAuthenticate).toBe(
+        `Bearer realm="opaque-token-gateway (local)", error="insufficient_scope", resource_metadata="${ready.protectedResourceMetadata}"`,
+      );
+      expect(body).toMatchObject({ error: 'insufficient_scope', scope: 'orders:write', acr_values: '', max_age: '' });
     } else {
       expect(wwwAuthenticate).toBeNull();
       expect(body).toEqual({ message: 'Forbidden' });
@@ -352,6 +357,8 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
       'clients',
       'routes',
       'staleness',
+      'protectedResourceMetadata',
+      'dpopAlgorithms',
     ]);
     expect(ready.event).toBe('ready');
     // The issuer is the front's origin; discovery there names the endpoints the ready line names.

@@ -135,13 +135,26 @@ describe('example app with demo defaults', () => {
     });
   });
 
-  it('protects every REST method with the authorizer', () => {
+  it('protects every REST method with the authorizer but the public RFC 9728 metadata, a mock integration', () => {
     const methods = Object.values(homeTemplate.findResources('AWS::ApiGateway::Method'));
-    expect(methods.length).toBeGreaterThan(0);
-    for (const method of methods) {
+    const [publicMethods, protectedMethods] = [
+      methods.filter((method) => method.Properties.AuthorizationType === 'NONE'),
+      methods.filter((method) => method.Properties.AuthorizationType !== 'NONE'),
+    ];
+    expect(protectedMethods.length).toBeGreaterThan(0);
+    for (const method of protectedMethods) {
       expect(method.Properties.AuthorizationType).toBe('CUSTOM');
       expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/RestAuthorizer/) });
     }
+    expect(publicMethods).toHaveLength(1);
+    expect(publicMethods[0]?.Properties).toMatchObject({ HttpMethod: 'GET', Integration: { Type: 'MOCK' } });
+    const document = JSON.parse(
+      JSON.stringify(
+        publicMethods[0]?.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json'],
+      ),
+    );
+    expect(JSON.stringify(document)).toContain('\\"authorization_servers\\":[\\"https://login.example.test\\"]');
+    expect(JSON.stringify(document)).toContain('\\"bearer_methods_supported\\":[\\"header\\"]');
   });
 
   it('serves the example routes on the REST API: a catch-all, an ANY route and a path parameter', () => {
@@ -152,8 +165,15 @@ describe('example app with demo defaults', () => {
       (method) => method.Properties.HttpMethod,
     );
 
-    expect(resources.sort()).toEqual(['claims', 'orders', '{id}', '{proxy+}']);
-    expect(methods.sort()).toEqual(['ANY', 'ANY', 'GET', 'GET']);
+    expect(resources.sort()).toEqual([
+      '.well-known',
+      'claims',
+      'oauth-protected-resource',
+      'orders',
+      '{id}',
+      '{proxy+}',
+    ]);
+    expect(methods.sort()).toEqual(['ANY', 'ANY', 'GET', 'GET', 'GET']);
   });
 
   it('replaces Authorization with the JWT from the context on the REST HTTP integration', () => {
@@ -183,7 +203,18 @@ describe('example app with demo defaults', () => {
         ResponseType: type,
         StatusCode: status,
         ResponseParameters: Match.objectLike({
-          'gatewayresponse.header.WWW-Authenticate': `'Bearer realm="OpaqueTokenGateway-rest", error="${error}"'`,
+          'gatewayresponse.header.WWW-Authenticate': {
+            'Fn::Join': [
+              '',
+              [
+                `'Bearer realm="OpaqueTokenGateway-rest", error="${error}", resource_metadata="https://`,
+                { Ref: Match.stringLikeRegexp('^RestApi') },
+                '.execute-api.us-east-1.',
+                { Ref: 'AWS::URLSuffix' },
+                `/v1/.well-known/oauth-protected-resource"'`,
+              ],
+            ],
+          },
           'gatewayresponse.header.Content-Type': "'application/json'",
         }),
       });
@@ -214,15 +245,63 @@ describe('example app with demo defaults', () => {
     expect(formats).not.toMatch(/authorizer\.(jwt|authorization)/);
   });
 
-  it('puts every HTTP API route behind the authorizer', () => {
+  it('puts every HTTP API route behind the authorizer but the public RFC 9728 metadata, with its own integration', () => {
     const routes = Object.values(homeTemplate.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
       'ANY /orders',
       'ANY /{proxy+}',
+      'GET /.well-known/oauth-protected-resource',
       'GET /claims',
       'GET /orders/{id}',
     ]);
-    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+    for (const route of routes) {
+      const isPublic = route.Properties.RouteKey === 'GET /.well-known/oauth-protected-resource';
+      expect(route.Properties.AuthorizationType).toBe(isPublic ? 'NONE' : 'CUSTOM');
+    }
+  });
+
+  it('with senderConstrainedTokens, turns both result caches off, names DPoP in the 401 and may add a replay table it can only PutItem on', () => {
+    const { home } = exampleApp({ senderConstrainedTokens: 'true', dpopReplayTable: 'true' });
+    const template = Template.fromStack(home);
+
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DPOP_ENABLED: 'true', DPOP_REPLAY_TABLE_NAME: Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'proof_id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('TokenAuthorizerRole'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Sid?: string; Action: unknown }[]);
+    expect(statements.find((statement) => statement.Sid === 'RecordDpopProofs')?.Action).toBe('dynamodb:PutItem');
+    const unauthorized = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).find(
+      (response) => response.Properties.ResponseType === 'UNAUTHORIZED',
+    );
+    expect(JSON.stringify(unauthorized)).toContain(
+      'DPoP realm=\\"OpaqueTokenGateway-rest\\", error=\\"invalid_token\\", algs=\\"ES256 EdDSA Ed25519 RS256 PS256\\"',
+    );
+  });
+
+  it('with a mutual TLS domain: regional, TLS 1.2, the truststore, the API mapped, its execute-api endpoint off', () => {
+    const { home } = exampleApp({
+      restMtlsDomainName: 'api.example.test',
+      restMtlsCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
+      restMtlsTruststoreUri: 's3://truststore-bucket/clients/ca.pem',
+      restMtlsTruststoreVersion: 'v3',
+    });
+    const template = Template.fromStack(home);
+
+    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'api.example.test',
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      MutualTlsAuthentication: { TruststoreUri: 's3://truststore-bucket/clients/ca.pem', TruststoreVersion: 'v3' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { DomainName: Match.anyValue() });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
   });
 
   it('maps the JWT into a dedicated header on the HTTP API HTTP integration', () => {

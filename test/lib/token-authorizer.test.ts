@@ -593,6 +593,36 @@ describe('TokenAuthorizer API Gateway authorizers', () => {
     );
   });
 
+  it('with senderConstrainedTokens, turns API Gateway’s result cache off, keeps the in-memory cache and configures DPoP', () => {
+    const { stack, authorizer, template } = build((s) => ({
+      ...withTable(s),
+      senderConstrainedTokens: { dpopAlgorithms: ['ES256'], proofMaxAge: Duration.seconds(30) },
+    }));
+    const rest = new apigateway.RestApi(stack, 'Rest');
+    rest.root.addMethod('GET', new apigateway.MockIntegration(), { authorizer: authorizer.restAuthorizer });
+    const t = template();
+
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    expect(environmentOf(t)).toMatchObject({
+      DPOP_ENABLED: 'true',
+      DPOP_ALGORITHMS: 'ES256',
+      DPOP_PROOF_MAX_AGE_SECONDS: '30',
+    });
+    expect(environmentOf(t).CACHE_TTL_SECONDS).toBeUndefined();
+    expect(environmentOf(t).DPOP_REPLAY_TABLE_NAME).toBeUndefined();
+    expect(statementsOf(t).map((statement) => statement.Sid)).not.toContain('RecordDpopProofs');
+    expect(authorizer.dpopAlgorithms).toEqual(['ES256']);
+  });
+
+  it('refuses senderConstrainedTokens with a result cache time, or a proof window over five minutes', () => {
+    expect(() =>
+      build((s) => ({ ...withTable(s), senderConstrainedTokens: true, restResultsCacheTtl: Duration.seconds(5) })),
+    ).toThrow(/result cache off/);
+    expect(() =>
+      build((s) => ({ ...withTable(s), senderConstrainedTokens: { proofMaxAge: Duration.minutes(6) } })),
+    ).toThrow(/proofMaxAge/);
+  });
+
   it('creates further authorizers for more APIs', () => {
     const { stack, authorizer, template } = build(withTable);
     for (const id of ['A', 'B']) {

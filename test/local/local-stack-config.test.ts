@@ -3,16 +3,22 @@ import { DEMO_CLIENT_SECRETS } from '../../local/local-stack.ts';
 import { LocalStackConfigError, readLocalStackOptions } from '../../local/local-stack-config.ts';
 
 describe('readLocalStackOptions', () => {
-  it('defaults to port 3000 (the issuer on 3001), REST events, a 10 s cache, JWT validation and the demo client secrets', () => {
+  it('defaults to port 3000 (the issuer on 3001), REST events, a 10 s cache, JWT validation, sender-constrained tokens and the demo client secrets', () => {
     expect(readLocalStackOptions({})).toEqual({
       port: 3000,
       issuerPort: 3001,
       jwtValidation: true,
       eventFormat: 'rest',
       cacheTtlSeconds: 10,
+      senderConstrained: true,
       logLevel: 'info',
       clientSecrets: DEMO_CLIENT_SECRETS,
     });
+  });
+
+  it('reads SENDER_CONSTRAINED=false and MUTUAL_TLS=true', () => {
+    expect(readLocalStackOptions({ SENDER_CONSTRAINED: 'false' })).toMatchObject({ senderConstrained: false });
+    expect(readLocalStackOptions({ MUTUAL_TLS: 'true' })).toMatchObject({ mutualTls: true });
   });
 
   it('reads PORT=0 (a free port), HTTP API events, the cache time and the log level', () => {

@@ -32,11 +32,18 @@ export type AuthorizerAnswer = PolicyAnswer | SimpleAnswer;
  * which builds the RFC 6750 challenge from it. Never token material.
  */
 export interface DenialContext {
-  readonly [key: string]: string;
-  /** `insufficient_scope`, or `invalid_request` for a path no policy can name exactly. */
+  readonly [key: string]: string | undefined;
+  /**
+   * `insufficient_scope`, `insufficient_user_authentication` (RFC 9470 step-up), or `invalid_request`
+   * for a path no policy can name exactly.
+   */
   readonly error: string;
   /** The scopes the request needs, space-separated, for the challenge's `scope` attribute. */
   readonly scope: string;
+  /** Step-up only: the `acr` values the route accepts, space-separated (RFC 9470 `acr_values`). */
+  readonly acr_values?: string;
+  /** Step-up only: the route's `max_age` in seconds (RFC 9470), when it has one. */
+  readonly max_age?: string;
 }
 
 /**
@@ -56,7 +63,10 @@ export class AuthorizerAnswers {
   }
 
   answer(request: AuthorizerRequest, decision: Decision): AuthorizerAnswer {
-    if (decision.effect === 'deny' && decision.error === 'invalid_token') throw new UnauthorizedError();
+    // RFC 6750 invalid_token and RFC 9449 invalid_dpop_proof are 401s: one static answer on REST.
+    if (decision.effect === 'deny' && (decision.error === 'invalid_token' || decision.error === 'invalid_dpop_proof')) {
+      throw new UnauthorizedError();
+    }
     const allowed = decision.effect === 'allow';
     if (request.format === 'http-v2' && this.httpApiResponseFormat === 'simple') {
       return allowed ? { isAuthorized: true, context: this.contextFor(decision.token) } : DENIED;
@@ -70,7 +80,7 @@ export class AuthorizerAnswers {
       principalId: token === undefined ? 'anonymous' : principalOf(token),
       policyDocument: document,
       // An allowed request whose ARN no policy can name exactly is refused for its path, not its scopes.
-      context: decision.effect === 'deny' ? denialContext(decision.requiredScopes) : INEXPRESSIBLE,
+      context: decision.effect === 'deny' ? denialContext(decision) : INEXPRESSIBLE,
     };
   }
 
@@ -86,8 +96,21 @@ export class AuthorizerAnswers {
 
 const DENIED: SimpleAnswer = Object.freeze({ isAuthorized: false });
 
-function denialContext(requiredScopes: readonly string[] | undefined): DenialContext {
-  return { error: 'insufficient_scope', scope: (requiredScopes ?? []).join(' ') };
+/**
+ * A Deny's context: `insufficient_scope` with the scopes the request needed, or (RFC 9470) a token
+ * whose authentication is below the route's, with the `acr` values and `max_age` it needs. Only a
+ * REST API's 403 body can show it (its `ACCESS_DENIED` gateway response template).
+ */
+function denialContext(decision: (Decision & { effect: 'deny' }) | undefined): DenialContext {
+  const scope = (decision?.requiredScopes ?? []).join(' ');
+  if (decision?.error !== 'insufficient_user_authentication') return { error: 'insufficient_scope', scope };
+  const stepUp = decision.requiredAuthentication;
+  return {
+    error: 'insufficient_user_authentication',
+    scope,
+    acr_values: (stepUp?.acrValues ?? []).join(' '),
+    ...(stepUp?.maxAgeSeconds === undefined ? {} : { max_age: String(stepUp.maxAgeSeconds) }),
+  };
 }
 
 /** The Deny's context when the token may make the request but IAM cannot name its ARN (`*`, `?`, too long). */

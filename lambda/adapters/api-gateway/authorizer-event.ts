@@ -21,6 +21,14 @@ export interface AuthorizerRequest {
    * reused for this request. Undefined where the event does not tell (REST events).
    */
   readonly cacheKeyCoversRequest?: boolean | undefined;
+  /** The `DPoP` header (RFC 9449): undefined when absent, `null` when sent more than once. */
+  readonly dpopProof: string | null | undefined;
+  /** The method the client sent; undefined in TOKEN events. */
+  readonly method: string | undefined;
+  /** The URL the client addressed, without query (see {@link requestUriOf}); undefined when the event cannot tell. */
+  readonly requestUri: string | undefined;
+  /** The client certificate (PEM) API Gateway passes with mutual TLS; undefined without one. */
+  readonly clientCertificatePem: string | undefined;
 }
 
 type UnknownRecord = Readonly<Record<string, unknown>>;
@@ -46,11 +54,17 @@ export function readAuthorizerEvent(event: unknown): AuthorizerRequest {
 
 function readRestToken(event: UnknownRecord): AuthorizerRequest {
   const methodArn = stringOr(event.methodArn, '');
+  // A TOKEN event carries the token and the method ARN only: no DPoP header, no URL, no certificate,
+  // so a bound token can never be proven here and is refused.
   return {
     format: 'rest-token',
     authorization: typeof event.authorizationToken === 'string' ? event.authorizationToken : undefined,
     targets: [targetFromArn(methodArn)],
     resourceArn: methodArn,
+    dpopProof: undefined,
+    method: undefined,
+    requestUri: undefined,
+    clientCertificatePem: undefined,
   };
 }
 
@@ -62,11 +76,20 @@ function readRestRequest(event: UnknownRecord): AuthorizerRequest {
     typeof event.httpMethod === 'string' && typeof event.path === 'string'
       ? { method: event.httpMethod, path: event.path }
       : undefined;
+  const context = isRecord(event.requestContext) ? event.requestContext : {};
+  const identity = isRecord(context.identity) ? context.identity : {};
+  // requestContext.path is the path the client sent after the host: the stage on the execute-api
+  // domain (/v1/orders), the base path on a custom domain; percent-encoding kept.
+  const clientPath = typeof context.path === 'string' ? context.path : undefined;
   return {
     format: 'rest-request',
-    authorization: singleHeader(event.headers, event.multiValueHeaders),
+    authorization: singleHeader(event.headers, event.multiValueHeaders, 'authorization'),
     targets: targetsOf(fromArn, fromEvent),
     resourceArn: methodArn,
+    dpopProof: proofHeader(event.headers, event.multiValueHeaders),
+    method: typeof event.httpMethod === 'string' ? event.httpMethod : undefined,
+    requestUri: requestUriOf(context.domainName, clientPath, event.headers, event.multiValueHeaders),
+    clientCertificatePem: certificateOf(identity.clientCert),
   };
 }
 
@@ -79,14 +102,21 @@ function readHttpV2(event: UnknownRecord): AuthorizerRequest {
   // On a named stage of the execute-api domain, rawPath starts with the stage: /dev/orders.
   const fromEvent =
     typeof http.method === 'string' ? { method: http.method, path: withoutStage(rawPath, context.stage) } : undefined;
+  const authentication = isRecord(context.authentication) ? context.authentication : {};
   return {
     format: 'http-v2',
     // Payload 2.0 lower-cases header names and joins repeated headers with commas; a comma is not
     // token68, so a doubled header is refused by the core.
-    authorization: singleHeader(event.headers, undefined),
+    authorization: singleHeader(event.headers, undefined, 'authorization'),
     targets: targetsOf(fromArn, fromEvent),
     resourceArn: routeArn,
     cacheKeyCoversRequest: coversRequest(event.identitySource, fromEvent ?? fromArn, rawPath),
+    dpopProof: proofHeader(event.headers, undefined),
+    method: typeof http.method === 'string' ? http.method : undefined,
+    // rawPath holds a named stage, and is percent-decoded by HTTP APIs (see requestUriOf).
+    requestUri: requestUriOf(context.domainName, rawPath, event.headers, undefined),
+    // Present with empty strings when the domain has no mutual TLS (captured integration events).
+    clientCertificatePem: certificateOf(authentication.clientCert),
   };
 }
 
@@ -104,6 +134,52 @@ function coversRequest(identitySource: unknown, request: RequestTarget, rawPath:
     (value) => value === rawPath || (request.path.length > 1 ? value.endsWith(request.path) : value.endsWith('/')),
   );
   return hasMethod && hasPath;
+}
+
+/**
+ * The `DPoP` header: a JWS has no comma, so a value with one is several headers joined (payload
+ * 2.0 joins repeats with commas) and counts as sent more than once (`null`).
+ */
+function proofHeader(headers: unknown, multiValueHeaders: unknown): string | null | undefined {
+  const count = headerCount(headers, multiValueHeaders, 'dpop');
+  if (count === 0) return undefined;
+  const value = singleHeader(headers, multiValueHeaders, 'dpop');
+  return value === undefined || value.includes(',') ? null : value;
+}
+
+/**
+ * The URL the client addressed, as RFC 9449's `htu` names it: `X-Forwarded-Proto` (API Gateway
+ * sets it, `https`), `requestContext.domainName` (the host the client used: the execute-api
+ * domain or the custom domain), `:X-Forwarded-Port` when it is not the scheme's default and the
+ * domain carries none, and the path the client sent after the host (REST `requestContext.path`,
+ * which holds the stage or the custom domain's base path; HTTP API `rawPath`). HTTP APIs hand the
+ * path on percent-decoded, so a path whose escapes were reserved characters (`%2F`, `%3F`, `%23`)
+ * cannot be rebuilt and its proofs are refused. Undefined when any part is missing or not plain.
+ */
+export function requestUriOf(
+  domainName: unknown,
+  path: unknown,
+  headers: unknown,
+  multiValueHeaders: unknown,
+): string | undefined {
+  if (typeof domainName !== 'string' || !/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(domainName)) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/')) return undefined;
+  const proto = singleHeader(headers, multiValueHeaders, 'x-forwarded-proto')?.trim().toLowerCase();
+  if (proto !== 'https' && proto !== 'http') return undefined;
+  const port = singleHeader(headers, multiValueHeaders, 'x-forwarded-port')?.trim();
+  const defaultPort = proto === 'https' ? '443' : '80';
+  const withPort =
+    domainName.includes(':') || port === undefined || !/^\d{1,5}$/.test(port) || port === defaultPort
+      ? domainName
+      : `${domainName}:${port}`;
+  return `${proto}://${withPort}${path}`;
+}
+
+/** `clientCert.clientCertPem` when it holds something (absent, null or "" without mutual TLS). */
+function certificateOf(clientCert: unknown): string | undefined {
+  if (!isRecord(clientCert)) return undefined;
+  const pem = clientCert.clientCertPem;
+  return typeof pem === 'string' && pem.length > 0 ? pem : undefined;
 }
 
 /**
@@ -129,12 +205,12 @@ function withoutStage(rawPath: string, stage: unknown): string {
   return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
 }
 
-/** The one Authorization header, looked up without regard to case; undefined if absent or repeated. */
-function singleHeader(headers: unknown, multiValueHeaders: unknown): string | undefined {
+/** The one header `lowerCaseName`, looked up without regard to case; undefined if absent or repeated. */
+function singleHeader(headers: unknown, multiValueHeaders: unknown, lowerCaseName: string): string | undefined {
   if (isRecord(multiValueHeaders)) {
     let count = 0;
     for (const [name, values] of Object.entries(multiValueHeaders)) {
-      if (isAuthorizationName(name)) count += Array.isArray(values) ? values.length : 1;
+      if (isHeaderName(name, lowerCaseName)) count += Array.isArray(values) ? values.length : 1;
     }
     if (count > 1) return undefined;
   }
@@ -142,16 +218,29 @@ function singleHeader(headers: unknown, multiValueHeaders: unknown): string | un
   let found: string | undefined;
   let count = 0;
   for (const [name, value] of Object.entries(headers)) {
-    if (!isAuthorizationName(name)) continue;
+    if (!isHeaderName(name, lowerCaseName)) continue;
     count++;
     if (typeof value === 'string') found = value;
   }
   return count === 1 ? found : undefined;
 }
 
+/** How many times a header was sent, by either map (the larger count). */
+function headerCount(headers: unknown, multiValueHeaders: unknown, lowerCaseName: string): number {
+  let fromMulti = 0;
+  if (isRecord(multiValueHeaders)) {
+    for (const [name, values] of Object.entries(multiValueHeaders)) {
+      if (isHeaderName(name, lowerCaseName)) fromMulti += Array.isArray(values) ? values.length : 1;
+    }
+  }
+  let fromSingle = 0;
+  if (isRecord(headers)) for (const name of Object.keys(headers)) if (isHeaderName(name, lowerCaseName)) fromSingle++;
+  return Math.max(fromMulti, fromSingle);
+}
+
 /** Header names are case-insensitive; the length check spares a lower-casing of every other name. */
-function isAuthorizationName(name: string): boolean {
-  return name.length === 13 && name.toLowerCase() === 'authorization';
+function isHeaderName(name: string, lowerCaseName: string): boolean {
+  return name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName;
 }
 
 /**

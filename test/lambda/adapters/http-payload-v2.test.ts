@@ -135,3 +135,21 @@ describe('the Lambda handler as the front (UPSTREAM_ORIGIN set)', () => {
     }
   });
 });
+
+describe('payload 2.0 events on an HTTP API custom domain with mutual TLS', () => {
+  it('hands the front the client certificate API Gateway passed, and nothing for empty strings', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const event = (clientCertPem: string) => ({
+      version: '2.0',
+      rawPath: '/token',
+      requestContext: {
+        domainName: 'login.example.test',
+        http: { method: 'POST', sourceIp: '198.51.100.7' },
+        authentication: { clientCert: { clientCertPem } },
+      },
+    });
+
+    expect(frontRequestFromEvent(event(pem)).seen.clientCertificatePem).toBe(pem);
+    expect(frontRequestFromEvent(event('')).seen.clientCertificatePem).toBeUndefined();
+  });
+});

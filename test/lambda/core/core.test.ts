@@ -2,12 +2,14 @@ import { describe, it } from 'vitest';
 import { webJoseCrypto } from '../../../lambda/core/web-crypto.ts';
 import { buildingBlockScenarios } from './scenarios/building-blocks.scenarios.ts';
 import { webCryptoPortScenarios } from './scenarios/crypto-port.scenarios.ts';
+import { dpopProofScenarios } from './scenarios/dpop-proof.scenarios.ts';
 import { floodGuardScenarios } from './scenarios/flood-guards.scenarios.ts';
 import { jwtVerifierScenarios } from './scenarios/jwt-verifier.scenarios.ts';
 import { base64UrlScenarios, jwtVerifierEdgeCaseScenarios } from './scenarios/jwt-verifier-edge-cases.scenarios.ts';
 import { keySetScenarios } from './scenarios/jwt-verifier-key-set.scenarios.ts';
 import { remoteJwksScenarios } from './scenarios/remote-jwks.scenarios.ts';
 import { routeScopeScenarios } from './scenarios/route-scopes.scenarios.ts';
+import { tokenBindingScenarios } from './scenarios/token-binding.scenarios.ts';
 import { tokenCheckScenarios } from './scenarios/token-checks.scenarios.ts';
 import { tokenResolverScenarios } from './scenarios/token-resolver.scenarios.ts';
 
@@ -44,4 +46,10 @@ describe('token type, audience and binding checks', () => {
 });
 describe('flood guards', () => {
   for (const scenario of floodGuardScenarios) it(scenario.name, scenario.run);
+});
+describe('DPoP proofs', () => {
+  for (const scenario of dpopProofScenarios) it(scenario.name, scenario.run);
+});
+describe('token bindings and step-up', () => {
+  for (const scenario of tokenBindingScenarios) it(scenario.name, scenario.run);
 });

@@ -33,8 +33,15 @@ const routed = (
   method: string,
   target: string,
   headers: string[],
+  connection: Partial<Parameters<typeof routeRequest>[3]> = {},
 ) => {
-  const result = routeRequest(format, stage, routes, { method, target, rawHeaders: headers, sourceIp: '198.51.100.7' });
+  const result = routeRequest(format, stage, routes, {
+    method,
+    target,
+    rawHeaders: headers,
+    sourceIp: '198.51.100.7',
+    ...connection,
+  });
   if ('unrouted' in result) throw new Error(`${method} ${target} is not routed`);
   return result.request;
 };
@@ -117,5 +124,52 @@ describeWithSharedFixtures('local authorizer events against captured ones', 'api
     expect(String(event.routeArn).split('/').slice(1)).toEqual(String(real.routeArn).split('/').slice(1));
     expect(context.stage).toBe(realContext.stage);
     expect((context.http as Json).path).toBe((realContext.http as Json).path);
+  });
+
+  it('sets X-Forwarded-For, -Port and -Proto as the captures show them, the client’s own proto and port replaced', () => {
+    const headers = ['Host', 'localapi01.execute-api.us-east-1.amazonaws.com', 'X-Forwarded-Proto', 'http'];
+    const rest = restRequestAuthorizerEvent(
+      routed('rest', 'prod', [{ method: 'POST', path: '/lambda-request' }], 'POST', '/prod/lambda-request', headers, {
+        scheme: 'https',
+        port: 443,
+      }),
+    ) as Json & { headers: Json };
+    const http = httpApiAuthorizerEvent(
+      routed('http', '$default', [{ method: 'POST', path: '/lambda' }], 'POST', '/lambda', headers, {
+        scheme: 'https',
+        port: 443,
+      }),
+      [],
+    ) as Json & { headers: Json };
+    const restCapture = capture('rest-request.powertools-ts.json').headers as Json;
+    const httpCapture = capture('http-v2.powertools-ts.json').headers as Json;
+
+    for (const name of ['X-Forwarded-Port', 'X-Forwarded-Proto']) expect(rest.headers[name]).toBe(restCapture[name]);
+    for (const name of ['x-forwarded-port', 'x-forwarded-proto']) expect(http.headers[name]).toBe(httpCapture[name]);
+    expect(rest.headers['X-Forwarded-For']).toBe('198.51.100.7');
+    expect(http.headers['x-forwarded-for']).toBe('198.51.100.7');
+  });
+
+  it('puts a mutual TLS client certificate where AWS’s samples have it, with the same fields and types', () => {
+    const clientCertificate = {
+      clientCertPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      subjectDN: 'CN=alice',
+      issuerDN: 'CN=local CA',
+      serialNumber: '01',
+      validity: { notBefore: 'May 28 12:30:02 2019 GMT', notAfter: 'Aug  5 09:36:04 2021 GMT' },
+    };
+    const rest = restRequestAuthorizerEvent(
+      routed('rest', 'prod', [{ method: 'GET', path: '/a' }], 'GET', '/prod/a', [], { clientCertificate }),
+    ) as { requestContext: { identity: Json } };
+    const http = httpApiAuthorizerEvent(
+      routed('http', '$default', [{ method: 'GET', path: '/a' }], 'GET', '/a', [], { clientCertificate }),
+      [],
+    ) as { requestContext: Json };
+    const v1Sample = (capture('http-v1.aws-docs.json').requestContext as { identity: Json }).identity.clientCert;
+    const v2Sample = (capture('http-v2.powertools-python.json').requestContext as { authentication: Json })
+      .authentication;
+
+    expect(shapeOf(rest.requestContext.identity.clientCert)).toEqual(shapeOf(v1Sample));
+    expect(shapeOf(http.requestContext.authentication)).toEqual(shapeOf(v2Sample));
   });
 });

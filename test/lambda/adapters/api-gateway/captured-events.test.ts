@@ -229,3 +229,41 @@ describeWithSharedFixtures('captured API Gateway authorizer events', 'apigw-even
     });
   }
 });
+
+/**
+ * The URL a DPoP proof's `htu` must name, rebuilt from captured events: the scheme from
+ * X-Forwarded-Proto, the domain the client used, the path after it as each format carries it
+ * (REST `requestContext.path` with the stage, HTTP API `rawPath` with a named stage). Expected
+ * values are the requests' URLs as the captures show them, written by hand.
+ */
+describeWithSharedFixtures('the addressed URL in captured events', 'apigw-events', (directory) => {
+  const captured = readSharedJsonFiles(directory);
+  const URLS: Readonly<Record<string, string | undefined>> = {
+    'rest-request.powertools-ts.json': 'https://puhdx84jy9.execute-api.eu-west-1.amazonaws.com/prod/lambda-request',
+    'http-v2.powertools-ts.json': 'https://lsw1ro4ipb.execute-api.eu-west-1.amazonaws.com/lambda',
+    'http-v2.default-stage-greedy.json': 'https://f51uq07z1g.execute-api.us-west-2.amazonaws.com/api/v1/nodes',
+    'http-v2.named-stage-greedy.json': 'https://8lk68m9h25.execute-api.eu-west-2.amazonaws.com/dev/',
+    // AWS's samples: no X-Forwarded-Proto (HTTP v2 sample), or no domainName (REST and HTTP v1 samples).
+    'http-v2.aws-docs.json': undefined,
+    'rest-request.aws-docs.json': undefined,
+    'http-v1.aws-docs.json': undefined,
+    // TOKEN events carry no URL, no DPoP header and no certificate: bound tokens are refused there.
+    'rest-token.powertools-ts.json': undefined,
+    'rest-token.aws-docs-console.json': undefined,
+  };
+
+  for (const [name, url] of Object.entries(URLS)) {
+    it(`${name}: ${url ?? 'no URL to check a proof against'}`, () => {
+      expect(readAuthorizerEvent(captured.get(name)).requestUri).toBe(url);
+    });
+  }
+
+  it('reads AWS’s sample client certificates (a placeholder PEM) from both places, and none from captures without mTLS', () => {
+    expect(readAuthorizerEvent(captured.get('http-v1.aws-docs.json')).clientCertificatePem).toBe('CERT_CONTENT');
+    expect(readAuthorizerEvent(captured.get('http-v2.powertools-python.json')).clientCertificatePem).toBe(
+      'CERT_CONTENT',
+    );
+    expect(readAuthorizerEvent(captured.get('http-v2.default-stage-greedy.json')).clientCertificatePem).toBeUndefined();
+    expect(readAuthorizerEvent(captured.get('rest-request.powertools-ts.json')).clientCertificatePem).toBeUndefined();
+  });
+});

@@ -101,16 +101,16 @@ export const tokenCheckScenarios: Scenario[] = [
     },
   },
   {
-    name: 'an introspected Bearer token with a cnf (certificate-bound, RFC 8705) is refused',
+    name: 'an introspected Bearer token with a cnf (certificate-bound, RFC 8705) is refused without a client certificate',
     async run() {
       const fixture = await ResolverFixture.create();
       fixture.answerIntrospection(fixture.activeAccessToken({ cnf: { 'x5t#S256': SOME_JKT } }));
 
-      assert.equal(reasonOf(await fixture.resolve('mtls-bound-token')), 'binding_not_verified');
+      assert.equal(reasonOf(await fixture.resolve('mtls-bound-token')), 'certificate_missing');
     },
   },
   {
-    name: 'a split token, a plain JWT and an application/jwt answer carrying cnf are refused and never cached',
+    name: 'with DPoP off, a split token, a plain JWT and an application/jwt answer carrying cnf.jkt are refused and never cached',
     async run() {
       const split = await ResolverFixture.create({ phantom: false });
       const { opaque } = await split.issueSplitToken(await split.issuer.mint({ cnf: { jkt: SOME_JKT } }));
