@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -25,9 +23,6 @@ import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis, numeric } from './prop-values.ts';
 import { resolveTokenTable, SplitTokenTable } from './split-token-table.ts';
-
-/** The authorizer handler's source, bundled with esbuild at synth time. */
-export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer-handler.ts', import.meta.url));
 
 /** Default time API Gateway caches an authorizer answer (per token, method and path). */
 export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS);
@@ -428,7 +423,7 @@ export interface TokenAuthorizerProps extends FunctionLogGroupOptions, JwtVerifi
  */
 export class TokenAuthorizer extends Construct {
   /** The authorizer function. */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** Its execution role. */
   public readonly role: iam.Role;
   /** Its log group. */
@@ -604,7 +599,7 @@ export class TokenAuthorizer extends Construct {
     assertEnvironmentSize(env);
 
     this.function = nodeFunction(this, 'Function', {
-      entry: AUTHORIZER_ENTRY,
+      asset: 'authorizer',
       description: 'Resolves opaque access tokens to verified JWTs for API Gateway',
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -8,7 +7,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
@@ -17,11 +15,6 @@ import { TokenEndpointProxyEnv } from '../lambda/token-endpoint-proxy-config.ts'
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { isHttpsUrl, millis } from './prop-values.ts';
 import { resolveTokenTable, SplitTokenTable, TOKEN_WRITE_ACTIONS } from './split-token-table.ts';
-
-/** The token endpoint proxy handler's source, bundled with esbuild at synth time. */
-export const TOKEN_ENDPOINT_PROXY_ENTRY = fileURLToPath(
-  new URL('../lambda/token-endpoint-proxy-handler.ts', import.meta.url),
-);
 
 /**
  * The proxy as the authorization server's front: an HTTP API on a custom domain, the domain the
@@ -281,7 +274,7 @@ export interface TokenEndpointProxyProps extends FunctionLogGroupOptions {
  */
 export class TokenEndpointProxy extends Construct {
   /** The proxy function. */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** Its execution role. */
   public readonly role: iam.Role;
   /** Its log group. */
@@ -352,7 +345,7 @@ export class TokenEndpointProxy extends Construct {
     optional(E.logLevel, props.logLevel);
 
     this.function = nodeFunction(this, 'Function', {
-      entry: TOKEN_ENDPOINT_PROXY_ENTRY,
+      asset: 'token-endpoint-proxy',
       description: 'Token endpoint proxy: splits JWT access tokens into opaque tokens and DynamoDB records',
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(15),
