@@ -8,6 +8,7 @@ import { sourceAddressOf } from './adapters/api-gateway/source-address.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
+import { NodeHttpClient } from './adapters/node-http-client.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
 import {
   type AwsCredentials,
@@ -18,10 +19,13 @@ import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from '.
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import { isDependencyError } from './core/dependency-error.ts';
+import type { HttpClient } from './core/http-client.ts';
 import type { JsonWebKeySet } from './core/jwk-set.ts';
+import type { JwksSource } from './core/jwks-source.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
+import { RemoteJwks } from './core/remote-jwks.ts';
 import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
 import { RouteScopePolicy } from './core/route-scopes.ts';
@@ -34,8 +38,11 @@ export interface AuthorizerDependencies {
   readonly log?: JsonLog;
   /** @default Date.now */
   readonly clock?: Clock;
-  /** @default global fetch */
-  readonly fetch?: typeof fetch;
+  /**
+   * How introspection and the JWKS reach HTTP.
+   * @default a {@link NodeHttpClient} of this authorizer's own (node:https, keep-alive)
+   */
+  readonly http?: HttpClient;
   /**
    * Makes the token store reading the table in a region (undefined: the function's own).
    * @default a SigV4-signed GetItem store with {@link awsCredentials}
@@ -47,6 +54,12 @@ export interface AuthorizerDependencies {
   readonly awsRegion?: string;
   /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
   readonly jwks?: JsonWebKeySet;
+  /**
+   * The issuer's remote JWKS, made beforehand ({@link remoteJwksFor}) so that its first fetch can
+   * start before the rest of the authorizer exists (Lambda init). Ignored when {@link jwks} is given.
+   * @default one made here, fetched on first use
+   */
+  readonly jwksSource?: JwksSource;
   /** Digests and signature checks. @default node:crypto ({@link nodeJoseCrypto}) */
   readonly crypto?: JoseCrypto;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
@@ -68,6 +81,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
   const answers = new AuthorizerAnswers(config.httpApiResponseFormat);
   const functionName = dependencies.functionName ?? 'local';
+  const http = dependencies.http ?? new NodeHttpClient();
   const metricDimensions = (code: string) => ({ [AuthorizerMetrics.functionDimension]: functionName, code });
   const resolver = new TokenResolver({
     verifier: new JwtVerifier({
@@ -79,7 +93,9 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       jwksCooldownMs: config.jwksCooldownMs,
       clock,
       crypto,
-      ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
+      ...(dependencies.jwks
+        ? { jwks: dependencies.jwks }
+        : { keySource: dependencies.jwksSource ?? remoteJwksFor(config, http, clock) }),
       onKeySetProblem: ({ kid, reason }) =>
         log.warn('issuer key set problem', {
           kid,
@@ -93,7 +109,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     requiredTokenType: config.requiredTokenType,
     clockSkewSeconds: config.clockSkewSeconds,
     split: splitSettings(config, dependencies),
-    phantom: phantomSettings(config, dependencies),
+    phantom: phantomSettings(config, http),
     jwtValidationEnabled: config.jwtValidationEnabled,
     jwtClientIds: config.jwtClientIds,
     routes,
@@ -161,6 +177,25 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   };
 }
 
+/**
+ * The issuer's JWKS as the configuration describes it, fetched through `http`. A composition root
+ * may make it before {@link createAuthorizer} and start its first fetch early (`keys()`): a failed
+ * fetch is not cached, the next verification fetches again.
+ */
+export function remoteJwksFor(
+  config: Pick<AuthorizerConfig, 'jwksUri' | 'jwksTimeoutMs' | 'jwksCooldownMs'>,
+  http: HttpClient,
+  clock: Clock = Date.now,
+): RemoteJwks {
+  return new RemoteJwks({
+    url: config.jwksUri,
+    timeoutMs: config.jwksTimeoutMs,
+    cooldownMs: config.jwksCooldownMs,
+    http,
+    clock,
+  });
+}
+
 /** The request for logs: paths are client input, so bounded (a path is not token material). */
 function routeLabel(request: AuthorizerRequest): string {
   const target = request.targets[0];
@@ -193,10 +228,7 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
   return { store, hashAlgorithm: config.tokenHashAlgorithm };
 }
 
-function phantomSettings(
-  config: AuthorizerConfig,
-  dependencies: AuthorizerDependencies,
-): PhantomTokenSettings | undefined {
+function phantomSettings(config: AuthorizerConfig, http: HttpClient): PhantomTokenSettings | undefined {
   const introspection = config.introspection;
   if (!introspection) return undefined;
   return {
@@ -207,7 +239,7 @@ function phantomSettings(
       clientAuthMethod: introspection.clientAuthMethod,
       responseFormat: introspection.responseFormat,
       timeoutMs: introspection.timeoutMs,
-      ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
+      http,
     }),
     responseAudience: introspection.responseAudience,
     rateLimiter: new TokenBucket({ ratePerSecond: introspection.ratePerSecond, burst: introspection.burst }),

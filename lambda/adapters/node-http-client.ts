@@ -1,0 +1,176 @@
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
+import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as httpsRequest } from 'node:https';
+import {
+  type HttpAnswer,
+  type HttpClient,
+  HttpClientError,
+  type HttpRequest,
+  isIdempotent,
+  REDIRECT_STATUSES,
+} from '../core/http-client.ts';
+
+/** Settings of {@link NodeHttpClient}. */
+export interface NodeHttpClientOptions {
+  /**
+   * TLS settings of the https agent beside keep-alive, e.g. `ca` for a private certificate
+   * authority in tests. @default Node's (the runtime's trusted CAs, `NODE_EXTRA_CA_CERTS`)
+   */
+  readonly tls?: Pick<HttpsAgentOptions, 'ca' | 'servername'>;
+}
+
+/** Errors of a reused keep-alive connection the server had already closed: nothing was answered. */
+const DEAD_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * {@link HttpClient} over node:http and node:https with one keep-alive agent each, for the Lambda
+ * adapters: a loopback TLS round trip costs about half what `fetch` costs here, and nothing is
+ * loaded on first use (the first `fetch` in a Node process spends tens of milliseconds setting
+ * undici up). Connections are kept and reused per origin, TLS sessions resumed.
+ *
+ * The body is counted as it streams and the connection closed as soon as it passes the limit (or
+ * before reading when `Content-Length` already says it will); a body framed by `Content-Length` ends
+ * where it says, whatever follows. Redirects are never followed. One deadline covers the whole
+ * exchange. A request that meets a dead reused connection (reset or closed before any answer: the
+ * server dropped it while the Lambda instance was frozen) is sent once more on another connection,
+ * when it is idempotent ({@link HttpRequest.idempotent}).
+ */
+export class NodeHttpClient implements HttpClient {
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+
+  constructor(options: NodeHttpClientOptions = {}) {
+    this.httpAgent = new HttpAgent({ keepAlive: true });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...options.tls });
+  }
+
+  request(request: HttpRequest): Promise<HttpAnswer> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch (error) {
+      return Promise.reject(new HttpClientError('connection_failed', 'invalid URL', { cause: error }));
+    }
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') {
+      return Promise.reject(new HttpClientError('connection_failed', 'not an http(s) URL'));
+    }
+    const send = secure ? httpsRequest : httpRequest;
+    const agent = secure ? this.httpsAgent : this.httpAgent;
+    const method = request.method ?? 'GET';
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+    const maxBodyBytes = request.maxBodyBytes;
+    const refuseRedirects = (request.redirect ?? 'error') === 'error';
+
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      let current: ClientRequest | undefined;
+      const fail = (error: HttpClientError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // Closes the connection: nothing more is read from it, and it is never reused.
+        current?.destroy();
+        reject(error);
+      };
+      const succeed = (answer: HttpAnswer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const timer = setTimeout(
+        () => fail(new HttpClientError('timeout', `after ${request.timeoutMs} ms`)),
+        request.timeoutMs,
+      );
+
+      const attempt = (mayResend: boolean): void => {
+        let answered = false;
+        const outgoing = send(url, { method, headers, agent }, (response: IncomingMessage) => {
+          answered = true;
+          const status = response.statusCode ?? 0;
+          if (refuseRedirects && REDIRECT_STATUSES.has(status)) {
+            fail(new HttpClientError('redirect_refused', `status ${status}`));
+            return;
+          }
+          const declared = response.headers['content-length'];
+          if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
+            fail(new HttpClientError('body_too_large', `declared over ${maxBodyBytes} bytes`));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let ended = false;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+              fail(new HttpClientError('body_too_large', `over ${maxBodyBytes} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () => {
+            ended = true;
+            succeed({ status, headers: headersOf(response.headers), body: textOf(chunks, size) });
+          });
+          response.on('error', (error) => fail(connectionFailure(error)));
+          response.on('close', () => {
+            if (!ended) fail(new HttpClientError('connection_failed', 'closed before the end of the body'));
+          });
+        });
+        current = outgoing;
+        outgoing.on('error', (error: Error) => {
+          if (settled) return;
+          if (mayResend && !answered && outgoing.reusedSocket && DEAD_CONNECTION_CODES.has(codeOf(error) ?? '')) {
+            attempt(false);
+            return;
+          }
+          fail(connectionFailure(error));
+        });
+        outgoing.end(request.body);
+      };
+      attempt(isIdempotent(request));
+    });
+  }
+
+  /** Closes every kept-alive connection (tests, a local stack shutting down). */
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function headersOf(incoming: IncomingHttpHeaders): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** UTF-8 with malformed sequences replaced and a leading BOM dropped, as `Response.text()` decodes. */
+function textOf(chunks: readonly Buffer[], size: number): string {
+  let bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  if (bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2]) bytes = bytes.subarray(3);
+  return bytes.toString('utf8');
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code.slice(0, 64) : undefined;
+}
+
+function connectionFailure(error: unknown): HttpClientError {
+  if (error instanceof HttpClientError) return error;
+  return new HttpClientError('connection_failed', codeOf(error) ?? (error instanceof Error ? error.name : 'unknown'), {
+    cause: error,
+  });
+}
