@@ -92,9 +92,9 @@ export class NodeHttpClient implements HttpClient {
       );
 
       const attempt = (mayResend: boolean): void => {
-        let answered = false;
+        let answer: IncomingMessage | undefined;
         const outgoing = send(url, { method, headers, agent }, (response: IncomingMessage) => {
-          answered = true;
+          answer = response;
           const status = response.statusCode ?? 0;
           if (refuseRedirects && REDIRECT_STATUSES.has(status)) {
             fail(new HttpClientError('redirect_refused', `status ${status}`));
@@ -127,8 +127,15 @@ export class NodeHttpClient implements HttpClient {
         });
         current = outgoing;
         outgoing.on('error', (error: Error) => {
-          if (settled) return;
-          if (mayResend && !answered && outgoing.reusedSocket && DEAD_CONNECTION_CODES.has(codeOf(error) ?? '')) {
+          // Bytes after a whole answer (more than its Content-Length said): they belong to no message,
+          // and the answer stands (RFC 9112 section 6.3), as with fetch.
+          if (settled || answer?.complete) return;
+          if (
+            mayResend &&
+            answer === undefined &&
+            outgoing.reusedSocket &&
+            DEAD_CONNECTION_CODES.has(codeOf(error) ?? '')
+          ) {
             attempt(false);
             return;
           }
