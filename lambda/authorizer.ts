@@ -39,7 +39,7 @@ export interface AuthorizerDependencies {
   /** @default Date.now */
   readonly clock?: Clock;
   /**
-   * How introspection and the JWKS reach HTTP.
+   * How introspection, the JWKS and DynamoDB reach HTTP.
    * @default a {@link NodeHttpClient} of this authorizer's own (node:https, keep-alive)
    */
   readonly http?: HttpClient;
@@ -108,7 +108,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     audiences: config.audiences,
     requiredTokenType: config.requiredTokenType,
     clockSkewSeconds: config.clockSkewSeconds,
-    split: splitSettings(config, dependencies),
+    split: splitSettings(config, dependencies, http),
     phantom: phantomSettings(config, http),
     jwtValidationEnabled: config.jwtValidationEnabled,
     jwtClientIds: config.jwtClientIds,
@@ -202,7 +202,11 @@ function routeLabel(request: AuthorizerRequest): string {
   return target === undefined ? '' : `${target.method} ${target.path}`.slice(0, 256);
 }
 
-function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {
+function splitSettings(
+  config: AuthorizerConfig,
+  dependencies: AuthorizerDependencies,
+  http: HttpClient,
+): SplitTokenSettings | undefined {
   if (!config.tokenTableName) return undefined;
   const functionRegion = dependencies.awsRegion ?? process.env.AWS_REGION;
   const storeIn =
@@ -218,6 +222,7 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
         ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
         credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
         timeoutMs: config.dynamoDbTimeoutMs,
+        http,
       });
     });
   const local = storeIn(config.tokenTableRegion);

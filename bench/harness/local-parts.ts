@@ -10,6 +10,8 @@ import {
   lambdaRuntimeEnvironment,
   startSecretsExtensionEmulator,
 } from '../../test/support/secrets-extension-emulator.ts';
+import type { SelfSignedCertificate } from '../../test/support/self-signed-certificate.ts';
+import { BENCH_CA_FILE, type LoopbackFront, startLoopbackFront } from './loopback-front.ts';
 
 /** Region every local part pretends to be in. */
 export const BENCH_REGION = 'us-east-1';
@@ -30,10 +32,21 @@ export interface SplitToken {
   readonly jwt: string;
 }
 
+/** Where the Lambda reaches each dependency: as on AWS, TLS to the AS and DynamoDB, http to the extension. */
+export interface LambdaEndpoints {
+  readonly jwksUri: string;
+  readonly introspectionEndpoint: string;
+  readonly dynamoDb: string;
+}
+
 /** The real local dependencies of the authorizer, all on 127.0.0.1, in this process. */
 export interface LocalParts {
   readonly dynamo: DynamoDbServer;
   readonly as: AuthorizationServer;
+  /** The AS and dynalite behind TLS fronts. */
+  readonly endpoints: LambdaEndpoints;
+  /** Counting fronts: connections opened to the AS, DynamoDB and the secrets extension. */
+  readonly fronts: { readonly as: LoopbackFront; readonly dynamoDb: LoopbackFront; readonly extension: LoopbackFront };
   /**
    * The environment the authorizer Lambda would have, pointing at these parts: the handler's
    * settings, dummy AWS credentials, the secrets extension's port and session token.
@@ -46,7 +59,12 @@ export interface LocalParts {
   stop(): Promise<void>;
 }
 
-export async function startLocalParts(): Promise<LocalParts> {
+/**
+ * dynalite, oidc-provider and the secrets-extension emulator, each behind a counting front: TLS in
+ * front of the AS and dynalite (with `certificate`, which every bench process trusts), plain http
+ * in front of the extension, as on Lambda.
+ */
+export async function startLocalParts(certificate: SelfSignedCertificate): Promise<LocalParts> {
   const dynamo = await startDynamoDbServer();
   await createTokenTable({ endpoint: dynamo.endpoint, tableName: TABLE_NAME, region: BENCH_REGION });
   // Long-lived tokens: a run takes minutes and must not see them expire.
@@ -56,16 +74,26 @@ export async function startLocalParts(): Promise<LocalParts> {
     SESSION_TOKEN,
   );
   const db = createLocalDynamoDbClient({ endpoint: dynamo.endpoint, region: BENCH_REGION });
+  const fronts = {
+    as: await startLoopbackFront(Number(new URL(as.issuer).port), certificate),
+    dynamoDb: await startLoopbackFront(dynamo.port, certificate),
+    extension: await startLoopbackFront(extension.port),
+  };
+  const endpoints: LambdaEndpoints = {
+    jwksUri: `${fronts.as.endpoint}${new URL(as.jwksUri).pathname}`,
+    introspectionEndpoint: `${fronts.as.endpoint}${new URL(as.introspectionEndpoint).pathname}`,
+    dynamoDb: fronts.dynamoDb.endpoint,
+  };
 
   const lambdaEnv: Record<string, string> = {
     ISSUER: as.issuer,
-    JWKS_URI: as.jwksUri,
+    JWKS_URI: endpoints.jwksUri,
     AUDIENCE: as.audience,
     REQUIRED_TOKEN_TYPE: 'at+jwt',
     TOKEN_TABLE_NAME: TABLE_NAME,
     TOKEN_TABLE_REGION: BENCH_REGION,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    INTROSPECTION_ENDPOINT: as.introspectionEndpoint,
+    DYNAMODB_ENDPOINT: endpoints.dynamoDb,
+    INTROSPECTION_ENDPOINT: endpoints.introspectionEndpoint,
     INTROSPECTION_CLIENT_ID: as.clients.introspector.clientId,
     INTROSPECTION_CLIENT_SECRET_ARN: SECRET_ARN,
     // The bench calls introspection far above any sane production rate; the limiter is not measured.
@@ -74,7 +102,9 @@ export async function startLocalParts(): Promise<LocalParts> {
     ROUTE_SCOPES: JSON.stringify(ROUTE_SCOPES),
     HTTP_API_RESPONSE_FORMAT: 'simple',
     LOG_LEVEL: 'warn',
-    ...lambdaRuntimeEnvironment(extension, SESSION_TOKEN),
+    ...lambdaRuntimeEnvironment({ port: fronts.extension.port }, SESSION_TOKEN),
+    // Lambda's Node runtimes trust a CA bundle the same way (NODE_EXTRA_CA_CERTS).
+    NODE_EXTRA_CA_CERTS: BENCH_CA_FILE,
     // Lambda runs Node 22+, where the SDK prints no Node 20 deprecation warning.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -82,6 +112,8 @@ export async function startLocalParts(): Promise<LocalParts> {
   return {
     dynamo,
     as,
+    endpoints,
+    fronts,
     lambdaEnv,
     async issueSplitToken(scope = 'orders:read') {
       const { access_token: jwt } = await requestClientCredentialsToken({
@@ -114,7 +146,12 @@ export async function startLocalParts(): Promise<LocalParts> {
     },
     async stop() {
       db.destroy();
-      await Promise.all([as.stop(), dynamo.stop(), extension.stop()]);
+      await Promise.all([
+        ...Object.values(fronts).map((front) => front.stop()),
+        as.stop(),
+        dynamo.stop(),
+        extension.stop(),
+      ]);
     },
   };
 }
@@ -124,7 +161,7 @@ export function benchTokenStore(parts: LocalParts): SigV4DynamoDbTokenStore {
   return new SigV4DynamoDbTokenStore({
     tableName: TABLE_NAME,
     region: BENCH_REGION,
-    endpoint: parts.dynamo.endpoint,
+    endpoint: parts.endpoints.dynamoDb,
     credentials: LOCAL_CREDENTIALS,
     timeoutMs: 1000,
   });

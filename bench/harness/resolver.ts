@@ -1,36 +1,42 @@
 import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
 import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
+import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
+import type { HttpClient } from '../../lambda/core/http-client.ts';
 import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import type { TokenStore } from '../../lambda/core/ports.ts';
 import { TokenBucket } from '../../lambda/core/rate-limiter.ts';
 import { ResolvedTokenCache } from '../../lambda/core/resolved-token-cache.ts';
 import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
 import { TokenResolver } from '../../lambda/core/token-resolver.ts';
-import type { AuthorizationServer } from '../../local/authorization-server.ts';
-import { ROUTE_SCOPES } from './local-parts.ts';
+import { type LocalParts, ROUTE_SCOPES } from './local-parts.ts';
 
 /** Which parts of the resolver to wire, and whether it caches. */
 export interface BenchResolverOptions {
-  readonly as: AuthorizationServer;
+  readonly parts: LocalParts;
   /** Split-token store; undefined turns the split path off. */
   readonly store?: TokenStore;
   /** Phantom fallback through the authorization server's introspection endpoint. */
   readonly introspection: boolean;
   /** 0 turns the cache off (every call is a miss). */
   readonly cacheMaxEntries: number;
+  /** How introspection and the JWKS reach HTTP. @default a NodeHttpClient, as the Lambda wires it */
+  readonly http?: HttpClient;
 }
 
 /**
  * A {@link TokenResolver} wired as `createAuthorizer` wires it from the handler's defaults: remote
- * JWKS, the node:crypto port, default algorithms, 30 s skew, `at+jwt`, the bench routes.
+ * JWKS and introspection over one NodeHttpClient (TLS to the AS through its front), the
+ * node:crypto port, default algorithms, 30 s skew, `at+jwt`, the bench routes.
  * Only the introspection rate limit is lifted: the bench calls far above any production rate.
  */
 export function createBenchResolver(options: BenchResolverOptions): TokenResolver {
-  const { as } = options;
+  const { as, endpoints } = options.parts;
+  const http = options.http ?? new NodeHttpClient();
   return new TokenResolver({
     verifier: new JwtVerifier({
       issuer: as.issuer,
-      jwksUri: as.jwksUri,
+      jwksUri: endpoints.jwksUri,
+      http,
       allowedAlgorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clockSkewSeconds: 30,
       jwksTimeoutMs: 3000,
@@ -44,7 +50,8 @@ export function createBenchResolver(options: BenchResolverOptions): TokenResolve
     phantom: options.introspection
       ? {
           introspector: new HttpIntrospector({
-            endpoint: as.introspectionEndpoint,
+            endpoint: endpoints.introspectionEndpoint,
+            http,
             clientId: as.clients.introspector.clientId,
             clientSecret: as.clients.introspector.clientSecret,
             responseFormat: 'token-introspection+jwt',

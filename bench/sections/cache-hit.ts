@@ -20,7 +20,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
   const { parts } = context;
   const token = await parts.issueSplitToken();
   const resolver = createBenchResolver({
-    as: parts.as,
+    parts,
     store: benchTokenStore(parts),
     introspection: false,
     cacheMaxEntries: 10_000,

@@ -1,18 +1,11 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
 import { DependencyError } from '../core/dependency-error.ts';
+import { type HttpAnswer, type HttpClient, isHttpClientError } from '../core/http-client.ts';
 import type { SplitTokenRecord, TokenStore } from '../core/ports.ts';
+import { NodeHttpClient } from './node-http-client.ts';
+import { type AwsCredentials, SigV4Signer } from './sigv4-signer.ts';
 import { RecordAttributes } from './token-record-attributes.ts';
 
-/** AWS credentials as Lambda hands them to a function. Never logged. */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+export type { AwsCredentials };
 
 /** Settings of {@link SigV4DynamoDbTokenStore}. */
 export interface SigV4DynamoDbTokenStoreOptions {
@@ -34,6 +27,8 @@ export interface SigV4DynamoDbTokenStoreOptions {
   readonly maxAttempts?: number;
   /** First retry waits up to this long (full jitter, doubling per attempt). @default 25 */
   readonly retryBaseDelayMs?: number;
+  /** How DynamoDB is reached. @default a {@link NodeHttpClient} of its own (node:https, keep-alive) */
+  readonly http?: HttpClient;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,54 +61,47 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 const TARGET = 'DynamoDB_20120810.GetItem';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
-
 type DynamoDbItem = Readonly<Record<string, { readonly S?: unknown; readonly N?: unknown } | undefined>>;
 
 /**
- * Reads split-token records with one eventually consistent `GetItem`, signed with SigV4
- * (`@smithy/signature-v4`, the AWS SDK's own signer, over `node:crypto` hashes) and sent over a
- * keep-alive `node:http(s)` agent. It does not load the AWS SDK,
- * whose client, middleware and credential chain were most of the authorizer's cold start (see the
- * README's Performance section).
- * Faults throw {@link DependencyError} (`token_store_unavailable`); messages hold no token material.
+ * Reads split-token records with one eventually consistent `GetItem`, signed with SigV4 on
+ * node:crypto ({@link SigV4Signer}) and sent through an {@link HttpClient} (on Lambda the
+ * function's `NodeHttpClient`: node:https, keep-alive). It does not load the AWS SDK, whose
+ * client, middleware and credential chain were most of the authorizer's cold start (see the
+ * README's Performance section). Throttling, 5xx answers and connection faults are tried again with
+ * backoff within the one deadline. Faults throw {@link DependencyError} (`token_store_unavailable`);
+ * messages hold no token material.
  */
 export class SigV4DynamoDbTokenStore implements TokenStore {
-  private readonly url: URL;
+  private readonly url: string;
+  private readonly host: string;
   private readonly tableName: string;
   private readonly keyAttribute: string;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseDelayMs: number;
-  private readonly signer: SignatureV4;
-  private readonly agent: HttpAgent;
-  private readonly send: typeof httpRequest;
+  private readonly signer: SigV4Signer;
+  private readonly http: HttpClient;
 
   constructor(options: SigV4DynamoDbTokenStoreOptions) {
     if (!options.region) throw new Error('A region is required to sign DynamoDB requests');
-    this.url = new URL(options.endpoint ?? regionalEndpoint(options.region));
-    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') {
+    const url = new URL(options.endpoint ?? regionalEndpoint(options.region));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new Error('The DynamoDB endpoint must be an http(s) URL');
     }
+    this.url = url.href;
+    this.host = url.host;
     this.tableName = options.tableName;
     this.keyAttribute = options.keyAttribute ?? RecordAttributes.hashedSignature;
     this.timeoutMs = options.timeoutMs;
     this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
     this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 25);
-    const credentials = options.credentials ?? credentialsFromEnvironment(process.env);
-    this.signer = new SignatureV4({
-      service: 'dynamodb',
+    this.signer = new SigV4Signer({
+      credentials: options.credentials ?? credentialsFromEnvironment(process.env),
       region: options.region,
-      credentials,
-      sha256: NodeSha256,
-      applyChecksum: false,
+      service: 'dynamodb',
     });
-    const https = this.url.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    this.send = https ? httpsRequest : httpRequest;
+    this.http = options.http ?? new NodeHttpClient();
   }
 
   async getRecord(hashedSignature: string): Promise<SplitTokenRecord | undefined> {
@@ -123,21 +111,35 @@ export class SigV4DynamoDbTokenStore implements TokenStore {
       ProjectionExpression: '#hb, #exp',
       ExpressionAttributeNames: { '#hb': RecordAttributes.headAndBody, '#exp': RecordAttributes.expiration },
     });
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let answer: Answer | undefined;
-    let failure = 'unknown error';
+    const deadline = Date.now() + this.timeoutMs;
+    let answer: HttpAnswer | undefined;
+    let failure = 'timeout';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.backOff(attempt, signal);
+      if (attempt > 1) await this.backOff(attempt, deadline);
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
+        failure = 'timeout';
+        break;
+      }
       let retryable: boolean;
       try {
-        answer = await this.post(body, signal);
+        answer = await this.http.request({
+          url: this.url,
+          method: 'POST',
+          headers: this.signer.signJsonPost({ host: this.host, target: TARGET, contentType: CONTENT_TYPE, body }),
+          body,
+          timeoutMs: remainingMs,
+          maxBodyBytes: MAX_RESPONSE_BYTES,
+          // A read: sending it again on a fresh connection does no harm.
+          idempotent: true,
+        });
         if (answer.status === 200) break;
         const type = errorTypeOf(answer.body);
         failure = type ?? `status ${answer.status}`;
         retryable = answer.status >= 500 || (type !== undefined && RETRYABLE_ERROR_TYPES.has(type));
       } catch (error) {
-        failure = nameOf(error, signal);
-        retryable = !signal.aborted && !(error instanceof ResponseTooLarge);
+        failure = failureOf(error);
+        retryable = isHttpClientError(error) && error.code === 'connection_failed';
       }
       answer = undefined;
       if (!retryable) break;
@@ -148,71 +150,16 @@ export class SigV4DynamoDbTokenStore implements TokenStore {
     return recordOf(answer.body);
   }
 
-  private async post(body: string, signal: AbortSignal): Promise<Answer> {
-    const { url } = this;
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': CONTENT_TYPE,
-        'content-length': String(Buffer.byteLength(body)),
-        'x-amz-target': TARGET,
-      },
-      body,
-    });
-    signal.throwIfAborted();
-    return new Promise<Answer>((resolve, reject) => {
-      const request = this.send(
-        url,
-        { method: 'POST', agent: this.agent, headers: signed.headers, signal },
-        (response: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) {
-              response.destroy(new ResponseTooLarge());
-              return;
-            }
-            chunks.push(chunk);
-          });
-          response.on('error', reject);
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
-  }
-
-  private backOff(attempt: number, signal: AbortSignal): Promise<void> {
-    const delayMs = Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 2);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, delayMs);
-      signal.addEventListener('abort', done, { once: true });
-    });
+  /** Full jitter, doubling per attempt, never past the deadline. */
+  private backOff(attempt: number, deadline: number): Promise<void> {
+    const delayMs = Math.min(Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 2), deadline - Date.now());
+    return delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve();
   }
 }
 
 /** DynamoDB's regional endpoint in the aws, aws-us-gov and aws-cn partitions. */
 export function regionalEndpoint(region: string): string {
   return `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
-}
-
-class ResponseTooLarge extends Error {
-  override readonly name = 'ResponseTooLarge';
 }
 
 /** The record in a 200 answer, undefined when there is no item. */
@@ -245,43 +192,8 @@ function errorTypeOf(body: string): string | undefined {
   }
 }
 
-function nameOf(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return 'timeout';
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code.slice(0, 64);
-  return error instanceof Error ? error.name : 'unknown error';
-}
-
-/** SHA-256 and HMAC-SHA-256 for the signer, from node:crypto (synchronous, no WebCrypto round trips). */
-export class NodeSha256 implements Checksum {
-  private readonly secret: SourceData | undefined;
-  private hash: Hash | Hmac;
-
-  constructor(secret?: SourceData) {
-    this.secret = secret;
-    this.hash = NodeSha256.create(secret);
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = NodeSha256.create(this.secret);
-  }
-
-  private static create(secret: SourceData | undefined): Hash | Hmac {
-    if (secret === undefined) return createHash('sha256');
-    const key =
-      typeof secret === 'string'
-        ? secret
-        : ArrayBuffer.isView(secret)
-          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
-          : new Uint8Array(secret);
-    return createHmac('sha256', key);
-  }
+/** `timeout`, the system error of a connection (`ECONNREFUSED`), or what else went wrong. */
+function failureOf(error: unknown): string {
+  if (!isHttpClientError(error)) return error instanceof Error ? error.name : 'unknown error';
+  return error.code === 'connection_failed' ? (error.detail ?? error.code) : error.code;
 }

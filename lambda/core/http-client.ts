@@ -72,10 +72,13 @@ const ERROR_NAMES: Record<HttpFailure, string> = {
 export class HttpClientError extends Error {
   override readonly name: string;
   readonly code: HttpFailure;
+  /** What more is known, token-free: the system error code of a connection, the status of a redirect. */
+  readonly detail: string | undefined;
 
   constructor(code: HttpFailure, detail?: string, options?: { cause?: unknown }) {
     super(detail ? `${code}: ${detail}` : code, options);
     this.code = code;
+    this.detail = detail;
     this.name = ERROR_NAMES[code];
   }
 }
