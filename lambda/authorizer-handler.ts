@@ -8,7 +8,8 @@ import { readAuthorizerSettings, withClientSecret } from './authorizer-config.ts
  *
  * Init (Lambda's init phase, which waits for this ES module's top-level await) reads and validates
  * the configuration, then reads the introspection client secret and fetches the issuer's JWKS side
- * by side, so the first event costs at most one GetItem or introspection plus a verification. A
+ * by side, wiring the authorizer while they are in flight, so the first event costs at most one
+ * GetItem or introspection plus a verification. A
  * failed init is never cached: a bad setting fails every invocation with a message that names it,
  * and a failed secret read is tried again by the next invocation. A failed JWKS fetch does not fail
  * the init: the first verification fetches the keys again.
@@ -17,12 +18,14 @@ const http = new NodeHttpClient();
 
 async function start(): Promise<Authorizer> {
   const settings = readAuthorizerSettings(process.env);
-  const jwks = remoteJwksFor(settings, http);
-  // Started before the secret is awaited, so both reads are in flight together.
-  const keys = Promise.resolve(jwks.keys()).catch(() => undefined);
+  // Both reads in flight together. The secret's (plain http to the extension) starts first: starting
+  // the JWKS fetch sets TLS up, milliseconds the secret's round trip need not wait for.
   const secretArn = settings.introspection?.clientSecretArn;
-  const secret = secretArn === undefined ? undefined : await readSecretFromExtension({ secretId: secretArn, http });
-  const authorizer = createAuthorizer(withClientSecret(settings, secret), {
+  const secretRead = secretArn === undefined ? undefined : readSecretFromExtension({ secretId: secretArn, http });
+  secretRead?.catch(() => undefined);
+  const jwks = remoteJwksFor(settings, http);
+  const keys = Promise.resolve(jwks.keys()).catch(() => undefined);
+  const authorizer = createAuthorizer(withClientSecret(settings, await secretRead), {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
     http,
     jwksSource: jwks,

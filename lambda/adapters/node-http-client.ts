@@ -4,8 +4,10 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type RequestOptions,
 } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import {
   type HttpAnswer,
   type HttpClient,
@@ -24,6 +26,16 @@ export interface NodeHttpClientOptions {
   readonly tls?: Pick<HttpsAgentOptions, 'ca' | 'servername'>;
 }
 
+/** Where requests to one URL go. */
+interface Target {
+  readonly send: typeof httpRequest;
+  readonly agent: HttpAgent;
+  /** The URL as node:http request options (protocol, host, port, path with query, credentials). */
+  readonly origin: RequestOptions;
+}
+
+/** URLs remembered; far more than an adapter calls, few enough to bound memory against any caller. */
+const MAX_TARGETS = 64;
 /** Errors of a reused keep-alive connection the server had already closed: nothing was answered. */
 const DEAD_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
@@ -44,6 +56,7 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 export class NodeHttpClient implements HttpClient {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
+  private readonly targets = new Map<string, Target>();
 
   constructor(options: NodeHttpClientOptions = {}) {
     this.httpAgent = new HttpAgent({ keepAlive: true });
@@ -51,18 +64,9 @@ export class NodeHttpClient implements HttpClient {
   }
 
   request(request: HttpRequest): Promise<HttpAnswer> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch (error) {
-      return Promise.reject(new HttpClientError('connection_failed', 'invalid URL', { cause: error }));
-    }
-    const secure = url.protocol === 'https:';
-    if (!secure && url.protocol !== 'http:') {
-      return Promise.reject(new HttpClientError('connection_failed', 'not an http(s) URL'));
-    }
-    const send = secure ? httpsRequest : httpRequest;
-    const agent = secure ? this.httpsAgent : this.httpAgent;
+    const target = this.targetOf(request.url);
+    if (target instanceof HttpClientError) return Promise.reject(target);
+    const { send, agent, origin } = target;
     const method = request.method ?? 'GET';
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -93,7 +97,7 @@ export class NodeHttpClient implements HttpClient {
 
       const attempt = (mayResend: boolean): void => {
         let answer: IncomingMessage | undefined;
-        const outgoing = send(url, { method, headers, agent }, (response: IncomingMessage) => {
+        const outgoing = send({ ...origin, method, headers, agent }, (response: IncomingMessage) => {
           answer = response;
           const status = response.statusCode ?? 0;
           if (refuseRedirects && REDIRECT_STATUSES.has(status)) {
@@ -145,6 +149,31 @@ export class NodeHttpClient implements HttpClient {
       };
       attempt(isIdempotent(request));
     });
+  }
+
+  /**
+   * Where a URL goes, parsed once: an adapter calls the same few URLs for the life of a Lambda
+   * instance, and node:http would otherwise turn a URL into request options on every call.
+   */
+  private targetOf(url: string): Target | HttpClientError {
+    let target = this.targets.get(url);
+    if (target !== undefined) return target;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (error) {
+      return new HttpClientError('connection_failed', 'invalid URL', { cause: error });
+    }
+    const secure = parsed.protocol === 'https:';
+    if (!secure && parsed.protocol !== 'http:') return new HttpClientError('connection_failed', 'not an http(s) URL');
+    target = {
+      send: secure ? httpsRequest : httpRequest,
+      agent: secure ? this.httpsAgent : this.httpAgent,
+      origin: urlToHttpOptions(parsed),
+    };
+    if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+    this.targets.set(url, target);
+    return target;
   }
 
   /** Closes every kept-alive connection (tests, a local stack shutting down). */

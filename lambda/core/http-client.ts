@@ -103,9 +103,9 @@ export function isIdempotent(request: HttpRequest): boolean {
  * refused or returned as the request says); the deadline is an `AbortSignal.timeout`; the body is
  * read with {@link readBoundedBytes}. Connection reuse is the runtime's.
  *
- * @param fetchImpl - @default globalThis.fetch, looked up on each request (not when this is made),
- *   so that a client made and never used costs nothing: on Node, touching `globalThis.fetch` loads
- *   undici, tens of milliseconds of a cold start
+ * @param fetchImpl - @default globalThis.fetch, looked up on each request. A client made and never
+ *   used costs nothing; on Node the first request loads undici, tens of milliseconds of a cold start,
+ *   which is why the Lambda adapters use `NodeHttpClient` instead.
  */
 export function fetchHttpClient(fetchImpl?: typeof fetch): HttpClient {
   return {
