@@ -10,10 +10,13 @@ import { signDynamoDbRequest } from '../harness/raw-sigv4.ts';
  * one GetItem (split token, SigV4 signed by hand) or one RFC 9701 introspection (phantom token,
  * `LIMIT_RESOLVES=phantom`) and verifies the JWT. It trusts its configuration, maps no errors,
  * bounds nothing and checks only iss, aud, exp, typ and the route's scope: a floor, not an authorizer.
+ * With `LIMIT_VERIFIES=false` it is a peer that skips verification: no JWKS, the introspection
+ * answer only decoded (phantom tokens only), to show what skipping verification saves.
  */
 const env = process.env;
 const agents = rawAgents();
 const resolves = env.LIMIT_RESOLVES === 'phantom' ? 'phantom' : 'split';
+const verifies = env.LIMIT_VERIFIES !== 'false';
 const introspectionClientId = env.INTROSPECTION_CLIENT_ID ?? '';
 const routeScopes = JSON.parse(env.ROUTE_SCOPES ?? '[]') as { method: string; path: string; scopes: string[] }[];
 
@@ -30,7 +33,7 @@ async function fetchJwks(): Promise<{ keys: [] }> {
   return JSON.parse((await rawRequest(agents, env.JWKS_URI ?? '')).body) as { keys: [] };
 }
 
-const [secret, jwks] = await Promise.all([readSecret(), fetchJwks()]);
+const [secret, jwks] = await Promise.all([readSecret(), verifies ? fetchJwks() : { keys: [] as [] }]);
 const accessTokens = new RawJwtVerifier(jwks, {
   issuer: env.ISSUER ?? '',
   audience: env.AUDIENCE ?? '',
@@ -78,8 +81,17 @@ async function phantomTokenClaims(token: string): Promise<Record<string, unknown
     },
     body: `token=${encodeURIComponent(token)}&token_type_hint=access_token`,
   });
-  const claims = introspectionAnswers.verify(answer.body)?.token_introspection as Record<string, unknown> | undefined;
+  const payload = verifies ? introspectionAnswers.verify(answer.body) : decodedPayload(answer.body);
+  const claims = payload?.token_introspection as Record<string, unknown> | undefined;
   return claims?.active === true ? claims : undefined;
+}
+
+/** The payload of a compact JWS, not verified: what a peer that skips verification reads. */
+function decodedPayload(jwt: string): Record<string, unknown> | undefined {
+  const payload = jwt.split('.')[1];
+  return payload === undefined
+    ? undefined
+    : (JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>);
 }
 
 export async function handler(event: {

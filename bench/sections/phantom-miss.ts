@@ -18,6 +18,7 @@ const OURS = 'ours: resolver, split + introspection (NodeHttpClient)';
 const OURS_FETCH = 'ours over fetch (the core default, and before issue 14)';
 const LIMIT = 'raw node:https introspection, keep-alive + node:crypto verify (limit)';
 const RAW_FETCH = 'raw fetch introspection + node:crypto verify';
+const PEER = 'raw node:https introspection, answer decoded, not verified (a peer)';
 const INTROSPECTOR = 'HttpIntrospector.introspect alone (NodeHttpClient)';
 const RAW_ROUND_TRIP = 'raw node:https introspection round trip alone';
 
@@ -77,6 +78,14 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
     return introspection;
   };
   const limit = async () => verified(await rawRoundTrip());
+  const peer = async () => {
+    const payload = (await rawRoundTrip()).split('.')[1] ?? '';
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { token_introspection?: unknown };
+    if ((claims.token_introspection as { active?: unknown } | undefined)?.active !== true) {
+      throw new Error(`${SECTION}: the decoded answer did not say active`);
+    }
+    return claims;
+  };
   const rawFetch = async () => verified(await fetchRoundTrip());
   await limit();
   await rawFetch();
@@ -89,6 +98,7 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
       { name: LIMIT, run: limit },
       { name: OURS_FETCH, run: resolve(oursFetch) },
       { name: RAW_FETCH, run: rawFetch },
+      { name: PEER, run: peer },
       { name: INTROSPECTOR, run: () => introspector.introspect(token) },
       { name: RAW_ROUND_TRIP, run: rawRoundTrip },
     ],
@@ -100,7 +110,7 @@ export async function benchPhantomMiss(context: BenchContext): Promise<SectionRe
     [OURS_FETCH]: await connectionsPer(parts.fronts.as, resolve(oursFetch)),
   };
   const rows: ResultRow[] = [
-    ...ratioRows(timings, SECTION, [OURS, OURS_FETCH, RAW_FETCH, LIMIT], LIMIT, 'limit'),
+    ...ratioRows(timings, SECTION, [OURS, OURS_FETCH, RAW_FETCH, PEER, LIMIT], LIMIT, 'limit'),
     ...ratioRows(timings, SECTION, [INTROSPECTOR, RAW_ROUND_TRIP], RAW_ROUND_TRIP, 'raw round trip'),
   ].map((row) => {
     const count = opened[row.case];
