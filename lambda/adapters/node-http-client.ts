@@ -66,88 +66,8 @@ export class NodeHttpClient implements HttpClient {
   request(request: HttpRequest): Promise<HttpAnswer> {
     const target = this.targetOf(request.url);
     if (target instanceof HttpClientError) return Promise.reject(target);
-    const { send, agent, origin } = target;
-    const method = request.method ?? 'GET';
-    const headers: Record<string, string> = { ...request.headers };
-    if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-    const maxBodyBytes = request.maxBodyBytes;
-    const refuseRedirects = (request.redirect ?? 'error') === 'error';
-
     return new Promise<HttpAnswer>((resolve, reject) => {
-      let settled = false;
-      let current: ClientRequest | undefined;
-      const fail = (error: HttpClientError): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        // Closes the connection: nothing more is read from it, and it is never reused.
-        current?.destroy();
-        reject(error);
-      };
-      const succeed = (answer: HttpAnswer): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(answer);
-      };
-      const timer = setTimeout(
-        () => fail(new HttpClientError('timeout', `after ${request.timeoutMs} ms`)),
-        request.timeoutMs,
-      );
-
-      const attempt = (mayResend: boolean): void => {
-        let answer: IncomingMessage | undefined;
-        const outgoing = send({ ...origin, method, headers, agent }, (response: IncomingMessage) => {
-          answer = response;
-          const status = response.statusCode ?? 0;
-          if (refuseRedirects && REDIRECT_STATUSES.has(status)) {
-            fail(new HttpClientError('redirect_refused', `status ${status}`));
-            return;
-          }
-          const declared = response.headers['content-length'];
-          if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
-            fail(new HttpClientError('body_too_large', `declared over ${maxBodyBytes} bytes`));
-            return;
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let ended = false;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBodyBytes) {
-              fail(new HttpClientError('body_too_large', `over ${maxBodyBytes} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          response.on('end', () => {
-            ended = true;
-            succeed({ status, headers: headersOf(response.headers), body: textOf(chunks, size) });
-          });
-          response.on('error', (error) => fail(connectionFailure(error)));
-          response.on('close', () => {
-            if (!ended) fail(new HttpClientError('connection_failed', 'closed before the end of the body'));
-          });
-        });
-        current = outgoing;
-        outgoing.on('error', (error: Error) => {
-          // Bytes after a whole answer (more than its Content-Length said): they belong to no message,
-          // and the answer stands (RFC 9112 section 6.3), as with fetch.
-          if (settled || answer?.complete) return;
-          if (
-            mayResend &&
-            answer === undefined &&
-            outgoing.reusedSocket &&
-            DEAD_CONNECTION_CODES.has(codeOf(error) ?? '')
-          ) {
-            attempt(false);
-            return;
-          }
-          fail(connectionFailure(error));
-        });
-        outgoing.end(request.body);
-      };
-      attempt(isIdempotent(request));
+      new Exchange(target, request, resolve, reject).attempt(isIdempotent(request));
     });
   }
 
@@ -181,6 +101,160 @@ export class NodeHttpClient implements HttpClient {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/** Where listeners find their exchange: set on the request and the answer of each attempt. */
+const kExchange = Symbol('exchange');
+type Carrier = { [kExchange]?: Exchange };
+
+/**
+ * One request until it settles, over at most two attempts. Its listeners are module functions that
+ * find it on the emitter, so a request allocates no closures beyond its promise's.
+ */
+class Exchange {
+  private settled = false;
+  private current: ClientRequest | undefined;
+  private answer: IncomingMessage | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private ended = false;
+  private mayResend = false;
+  private readonly headers: Record<string, string>;
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly target: Target,
+    private readonly request: HttpRequest,
+    private readonly resolve: (answer: HttpAnswer) => void,
+    private readonly reject: (error: HttpClientError) => void,
+  ) {
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+    this.headers = headers;
+    this.timer = setTimeout(onTimeout, request.timeoutMs, this);
+  }
+
+  attempt(mayResend: boolean): void {
+    this.mayResend = mayResend;
+    this.answer = undefined;
+    const { send, agent, origin } = this.target;
+    const outgoing = send({ ...origin, method: this.request.method ?? 'GET', headers: this.headers, agent });
+    (outgoing as Carrier)[kExchange] = this;
+    this.current = outgoing;
+    outgoing.on('response', onResponse);
+    outgoing.on('error', onRequestError);
+    outgoing.end(this.request.body);
+  }
+
+  respond(response: IncomingMessage): void {
+    this.answer = response;
+    const status = response.statusCode ?? 0;
+    if ((this.request.redirect ?? 'error') === 'error' && REDIRECT_STATUSES.has(status)) {
+      this.fail(new HttpClientError('redirect_refused', `status ${status}`));
+      return;
+    }
+    const declared = response.headers['content-length'];
+    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > this.request.maxBodyBytes) {
+      this.fail(new HttpClientError('body_too_large', `declared over ${this.request.maxBodyBytes} bytes`));
+      return;
+    }
+    (response as Carrier)[kExchange] = this;
+    response.on('data', onData);
+    response.on('end', onEnd);
+    response.on('error', onAnswerError);
+    response.on('close', onAnswerClose);
+  }
+
+  receive(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.request.maxBodyBytes) {
+      this.fail(new HttpClientError('body_too_large', `over ${this.request.maxBodyBytes} bytes`));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  end(): void {
+    this.ended = true;
+    const response = this.answer as IncomingMessage;
+    this.succeed({
+      status: response.statusCode ?? 0,
+      headers: headersOf(response.headers),
+      body: textOf(this.chunks, this.size),
+    });
+  }
+
+  closed(): void {
+    if (!this.ended) this.fail(new HttpClientError('connection_failed', 'closed before the end of the body'));
+  }
+
+  requestFailed(outgoing: ClientRequest, error: Error): void {
+    // Bytes after a whole answer (more than its Content-Length said): they belong to no message,
+    // and the answer stands (RFC 9112 section 6.3), as with fetch.
+    if (this.settled || outgoing !== this.current || this.answer?.complete) return;
+    if (
+      this.mayResend &&
+      this.answer === undefined &&
+      outgoing.reusedSocket &&
+      DEAD_CONNECTION_CODES.has(codeOf(error) ?? '')
+    ) {
+      this.attempt(false);
+      return;
+    }
+    this.fail(connectionFailure(error));
+  }
+
+  fail(error: HttpClientError): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    // Closes the connection: nothing more is read from it, and it is never reused.
+    this.current?.destroy();
+    this.reject(error);
+  }
+
+  private succeed(answer: HttpAnswer): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolve(answer);
+  }
+
+  timedOut(): void {
+    this.fail(new HttpClientError('timeout', `after ${this.request.timeoutMs} ms`));
+  }
+}
+
+function exchangeOf(emitter: unknown): Exchange | undefined {
+  return (emitter as Carrier)[kExchange];
+}
+
+function onTimeout(exchange: Exchange): void {
+  exchange.timedOut();
+}
+
+function onResponse(this: ClientRequest, response: IncomingMessage): void {
+  exchangeOf(this)?.respond(response);
+}
+
+function onRequestError(this: ClientRequest, error: Error): void {
+  exchangeOf(this)?.requestFailed(this, error);
+}
+
+function onData(this: IncomingMessage, chunk: Buffer): void {
+  exchangeOf(this)?.receive(chunk);
+}
+
+function onEnd(this: IncomingMessage): void {
+  exchangeOf(this)?.end();
+}
+
+function onAnswerError(this: IncomingMessage, error: Error): void {
+  exchangeOf(this)?.fail(connectionFailure(error));
+}
+
+function onAnswerClose(this: IncomingMessage): void {
+  exchangeOf(this)?.closed();
 }
 
 function headersOf(incoming: IncomingHttpHeaders): Record<string, string> {
