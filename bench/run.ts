@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './harness/context.ts';
 import { startLocalParts } from './harness/local-parts.ts';
 import { benchCertificate } from './harness/loopback-front.ts';
+import { bundleAuthorizerHandler, loadMeasuredCode } from './harness/measured-bundle.ts';
 import {
   type BudgetCheck,
   machineOf,
@@ -49,7 +50,12 @@ async function main(): Promise<number> {
   const certificate = await benchCertificate();
   const startedAt = new Date();
   const parts = await startLocalParts(certificate);
-  const context: BenchContext = { parts, scale };
+  const context: BenchContext = {
+    parts,
+    scale,
+    code: await loadMeasuredCode(),
+    authorizerHandlerBundle: await bundleAuthorizerHandler(),
+  };
   const rows: ResultRow[] = [];
   const budgets: BudgetCheck[] = [];
   const sections: Record<string, SectionResult> = {};

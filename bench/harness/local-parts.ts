@@ -1,9 +1,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../local/client-credentials.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
 import {
@@ -11,17 +10,9 @@ import {
   startSecretsExtensionEmulator,
 } from '../../test/support/secrets-extension-emulator.ts';
 import type { SelfSignedCertificate } from '../../test/support/self-signed-certificate.ts';
+import { BENCH_REGION, ROUTE_SCOPES, TABLE_NAME } from './bench-constants.ts';
 import { BENCH_CA_FILE, type LoopbackFront, startLoopbackFront } from './loopback-front.ts';
 
-/** Region every local part pretends to be in. */
-export const BENCH_REGION = 'us-east-1';
-export const TABLE_NAME = 'split-tokens';
-/** The route every bench request is for, and the scope it needs. */
-export const ROUTE = { method: 'GET', path: '/orders' } as const;
-export const ROUTE_SCOPES = [
-  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
-  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
-] as const;
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-introspection-AbCdEf';
 /** The emulated extension checks it as the real one does; a dummy value, like the credentials. */
 const SESSION_TOKEN = 'bench-session';
@@ -154,15 +145,4 @@ export async function startLocalParts(certificate: SelfSignedCertificate): Promi
       ]);
     },
   };
-}
-
-/** The authorizer's own token store (SigV4 `GetItem`) against the parts' dynalite. */
-export function benchTokenStore(parts: LocalParts): SigV4DynamoDbTokenStore {
-  return new SigV4DynamoDbTokenStore({
-    tableName: TABLE_NAME,
-    region: BENCH_REGION,
-    endpoint: parts.endpoints.dynamoDb,
-    credentials: LOCAL_CREDENTIALS,
-    timeoutMs: 1000,
-  });
 }

@@ -1,6 +1,7 @@
 import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
 import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
 import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
+import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import type { HttpClient } from '../../lambda/core/http-client.ts';
 import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import type { TokenStore } from '../../lambda/core/ports.ts';
@@ -8,7 +9,8 @@ import { TokenBucket } from '../../lambda/core/rate-limiter.ts';
 import { ResolvedTokenCache } from '../../lambda/core/resolved-token-cache.ts';
 import { RouteScopePolicy } from '../../lambda/core/route-scopes.ts';
 import { TokenResolver } from '../../lambda/core/token-resolver.ts';
-import { type LocalParts, ROUTE_SCOPES } from './local-parts.ts';
+import { BENCH_CREDENTIALS, BENCH_REGION, ROUTE_SCOPES, TABLE_NAME } from './bench-constants.ts';
+import type { LocalParts } from './local-parts.ts';
 
 /** Which parts of the resolver to wire, and whether it caches. */
 export interface BenchResolverOptions {
@@ -78,4 +80,15 @@ export async function expectAllow(resolver: TokenResolver, credential: string, w
     targets: [{ method: 'GET', path: '/orders' }],
   });
   if (decision.effect !== 'allow') throw new Error(`${what}: expected an allow, got ${decision.reason}`);
+}
+
+/** The authorizer's own token store (SigV4 `GetItem`) against the parts' dynalite, through its TLS front. */
+export function benchTokenStore(parts: LocalParts): SigV4DynamoDbTokenStore {
+  return new SigV4DynamoDbTokenStore({
+    tableName: TABLE_NAME,
+    region: BENCH_REGION,
+    endpoint: parts.endpoints.dynamoDb,
+    credentials: BENCH_CREDENTIALS,
+    timeoutMs: 1000,
+  });
 }

@@ -1,14 +1,9 @@
-import { HttpIntrospector } from '../../lambda/adapters/http-introspector.ts';
-import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
-import { fetchHttpClient } from '../../lambda/core/http-client.ts';
+import { ROUTE } from '../harness/bench-constants.ts';
 import { type ConnectionCount, connectionsPer } from '../harness/connections.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
-import { benchTokenStore, ROUTE } from '../harness/local-parts.ts';
 import { compareSideBySide, ratioRows } from '../harness/measure.ts';
-import { rawAgents, rawRequest } from '../harness/raw-https.ts';
-import { fetchJwks, RawJwtVerifier } from '../harness/raw-jwt.ts';
+import { fetchJwks } from '../harness/raw-jwt.ts';
 import { formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
-import { createBenchResolver, expectAllow } from '../harness/resolver.ts';
 
 const SECTION = 'phantom miss';
 /** Budget: ours at most this multiple of raw node:https introspection + raw verify. */
@@ -32,6 +27,17 @@ const RAW_ROUND_TRIP = 'raw node:https introspection round trip alone';
 export async function benchPhantomMiss(context: BenchContext): Promise<SectionResult> {
   const { parts } = context;
   const { as, endpoints } = parts;
+  const {
+    benchTokenStore,
+    createBenchResolver,
+    expectAllow,
+    fetchHttpClient,
+    HttpIntrospector,
+    NodeHttpClient,
+    rawAgents,
+    rawRequest,
+    RawJwtVerifier,
+  } = context.code;
   const token = await parts.issuePhantomToken();
   const store = benchTokenStore(parts);
   const ours = createBenchResolver({ parts, store, introspection: true, cacheMaxEntries: 0 });

@@ -2,18 +2,14 @@ import { createHash } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsV4Signer } from 'aws4fetch';
-import { hashToken } from '../../lambda/core/token-hash.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
+import { BENCH_REGION, ROUTE, TABLE_NAME } from '../harness/bench-constants.ts';
 import { type ConnectionCount, connectionsPer } from '../harness/connections.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
-import { BENCH_REGION, benchTokenStore, ROUTE, TABLE_NAME } from '../harness/local-parts.ts';
 import { compareSideBySide, ratioRows } from '../harness/measure.ts';
 import { NodeSha256 } from '../harness/node-sha256.ts';
-import { rawAgents, rawRequest } from '../harness/raw-https.ts';
-import { fetchJwks, RawJwtVerifier } from '../harness/raw-jwt.ts';
-import { signDynamoDbRequest } from '../harness/raw-sigv4.ts';
+import { fetchJwks } from '../harness/raw-jwt.ts';
 import { type BudgetCheck, formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
-import { createBenchResolver, expectAllow } from '../harness/resolver.ts';
 
 const SECTION = 'split miss';
 const SIGNING_SECTION = 'SigV4 signing';
@@ -40,6 +36,16 @@ const GET_ITEM = 'DynamoDB_20120810.GetItem';
  */
 export async function benchSplitMiss(context: BenchContext): Promise<SectionResult> {
   const { parts } = context;
+  const {
+    benchTokenStore,
+    createBenchResolver,
+    expectAllow,
+    hashToken,
+    rawAgents,
+    rawRequest,
+    RawJwtVerifier,
+    signDynamoDbRequest,
+  } = context.code;
   const token = await parts.issueSplitToken();
   const key = await hashToken(token.opaque, 'SHA-256');
   const sdkClient = createLocalDynamoDbClient({ endpoint: parts.endpoints.dynamoDb, region: BENCH_REGION });
@@ -107,7 +113,7 @@ export async function benchSplitMiss(context: BenchContext): Promise<SectionResu
     const count = opened[row.case];
     return count === undefined ? row : { ...row, detail: count.detail, figures: { connectionsPerMiss: count.perCall } };
   });
-  rows.push(...(await benchSigning(context, endpoint)));
+  rows.push(...(await benchSigning(context, endpoint, signDynamoDbRequest)));
   sdkClient.destroy();
 
   const ratio = timings.ratio(OURS, LIMIT);
@@ -127,7 +133,11 @@ export async function benchSplitMiss(context: BenchContext): Promise<SectionResu
  * over node:crypto (the store's), and aws4fetch. The hand-written one must give the SDK signer's
  * signature, or the limit would be cheating.
  */
-async function benchSigning(context: BenchContext, url: URL): Promise<ResultRow[]> {
+async function benchSigning(
+  context: BenchContext,
+  url: URL,
+  signDynamoDbRequest: BenchContext['code']['signDynamoDbRequest'],
+): Promise<ResultRow[]> {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local', sessionToken: 'session' };
   const body = JSON.stringify({
     TableName: TABLE_NAME,
