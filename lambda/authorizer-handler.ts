@@ -9,10 +9,9 @@ import { readAuthorizerSettings, withClientSecret } from './authorizer-config.ts
  * Init (Lambda's init phase, which waits for this ES module's top-level await) reads and validates
  * the configuration, then reads the introspection client secret and fetches the issuer's JWKS side
  * by side, wiring the authorizer while they are in flight, so the first event costs at most one
- * GetItem or introspection plus a verification. A
- * failed init is never cached: a bad setting fails every invocation with a message that names it,
- * and a failed secret read is tried again by the next invocation. A failed JWKS fetch does not fail
- * the init: the first verification fetches the keys again.
+ * GetItem or introspection plus a verification. A failed init is never cached: a bad setting fails
+ * every invocation with a message that names it, and a failed secret read is tried again by the next
+ * invocation. A failed JWKS fetch does not fail the init: the first verification fetches the keys.
  */
 const http = new NodeHttpClient();
 

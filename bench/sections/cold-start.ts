@@ -21,6 +21,8 @@ const BUNDLE_SECTION = 'bundle';
 const LIMIT_RATIO = 1.2;
 /** Process launches per variant, interleaved. */
 const LAUNCHES = 40;
+/** Consecutive rounds whose medians are compared (see pairedRatio). */
+const ROUNDS_PER_BLOCK = 5;
 
 const ROOT = new URL('../../', import.meta.url);
 const path = (relative: string): string => fileURLToPath(new URL(relative, ROOT));
@@ -134,11 +136,21 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
   const median = (values: number[]): number => summarize(values).medianUs;
   /** init + first event, the figure the budget is on. */
   const code = (launch: Launch | undefined) => (launch ? launch.importMs + launch.firstEventMs : Number.NaN);
-  /** Paired by launch round, like the in-process ratios: the median of `name` / `reference` per round. */
+  /**
+   * Ratios of medians paired by block, as the in-process ratios are paired by round: the launches
+   * are cut into blocks of {@link ROUNDS_PER_BLOCK} consecutive rounds, each block gives the ratio of
+   * `name`'s median to `reference`'s, and the figure is the median of those. One launch is too noisy
+   * to pair on its own here (a single process start moves by tens of milliseconds).
+   */
   const pairedRatio = (name: string, reference: string): number => {
     const of = launches.get(name) ?? [];
     const ref = launches.get(reference) ?? [];
-    return median(of.map((launch, round) => code(launch) / code(ref[round])));
+    const ratios: number[] = [];
+    for (let from = 0; from + ROUNDS_PER_BLOCK <= Math.min(of.length, ref.length); from += ROUNDS_PER_BLOCK) {
+      const block = (list: Launch[]) => median(list.slice(from, from + ROUNDS_PER_BLOCK).map(code));
+      ratios.push(block(of) / block(ref));
+    }
+    return ratios.length > 0 ? median(ratios) : median(of.map(code)) / median(ref.map(code));
   };
   const referenceOf = (name: string): string | undefined =>
     BUDGETED.find(([ours]) => ours === name)?.[1] ??

@@ -42,9 +42,10 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 
 /**
  * {@link HttpClient} over node:http and node:https with one keep-alive agent each, for the Lambda
- * adapters: a loopback TLS round trip costs about half what `fetch` costs here, and nothing is
- * loaded on first use (the first `fetch` in a Node process spends tens of milliseconds setting
- * undici up). Connections are kept and reused per origin, TLS sessions resumed.
+ * adapters: a round trip costs less than with `fetch`, and nothing is loaded on first use (the first
+ * `fetch` in a Node process spends tens of milliseconds setting undici up); see the README's
+ * Performance section. Connections are kept and reused per origin, TLS sessions resumed. TLS
+ * certificates are verified as Node verifies them.
  *
  * The body is counted as it streams and the connection closed as soon as it passes the limit (or
  * before reading when `Content-Length` already says it will); a body framed by `Content-Length` ends

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpClient } from '../../../lambda/adapters/node-http-client.ts';
 import { fetchHttpClient, type HttpClient, isHttpClientError } from '../../../lambda/core/http-client.ts';
 import { closeServer, listenOnLoopback } from '../../../local/loopback-http.ts';
 import { reserveLoopbackPort } from '../../support/secrets-extension-emulator.ts';
+import { selfSignedCertificate } from '../../support/self-signed-certificate.ts';
 
 // The HttpClient contract, held by the Lambda transport (NodeHttpClient) and the web transport
 // (fetchHttpClient) alike, against real servers on 127.0.0.1; then what only the Lambda transport
@@ -238,5 +240,46 @@ describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () =
       'connection_failed',
     );
     expect(server.requests).toHaveLength(4);
+  });
+});
+
+describe('the Lambda transport (NodeHttpClient) over TLS', () => {
+  const certificate = selfSignedCertificate();
+  let server: Server;
+  let url: string;
+  let connections = 0;
+  beforeAll(async () => {
+    server = createHttpsServer({ key: certificate.key, cert: certificate.cert }, (_request, response) =>
+      response.end('over tls'),
+    );
+    server.on('secureConnection', () => {
+      connections++;
+    });
+    url = `https://127.0.0.1:${await listenOnLoopback(server, 0)}/`;
+  });
+  afterAll(() => closeServer(server));
+
+  it('verifies the certificate: refused when no trusted authority signed it', async () => {
+    const untrusting = new NodeHttpClient();
+
+    const failure = await untrusting
+      .request({ url, timeoutMs: 5000, maxBodyBytes: 64 })
+      .catch((error: unknown) => error);
+
+    expect(isHttpClientError(failure) && failure.code).toBe('connection_failed');
+    expect((failure as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+    untrusting.destroy();
+  });
+
+  it('answers over one kept-alive TLS connection when the authority is trusted', async () => {
+    const trusting = new NodeHttpClient({ tls: { ca: certificate.cert } });
+    connections = 0;
+
+    const bodies: string[] = [];
+    for (let i = 0; i < 5; i++) bodies.push((await trusting.request({ url, timeoutMs: 5000, maxBodyBytes: 64 })).body);
+
+    expect(bodies).toEqual(Array(5).fill('over tls'));
+    expect(connections).toBe(1);
+    trusting.destroy();
   });
 });
