@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { AUTHORIZER_NODE_OPTIONS } from '../../lib/token-authorizer.ts';
 import { type Bundle, bundleLikeCdk, bytesByPackage } from '../harness/bundle.ts';
 import type { BenchContext } from '../harness/context.ts';
 import { authorizerEvent } from '../harness/events.ts';
@@ -19,8 +20,8 @@ const SECTION = 'cold start';
 const BUNDLE_SECTION = 'bundle';
 /** Budget: the authorizer's init + first event at most this multiple of the hand-written limit's. */
 const LIMIT_RATIO = 1.2;
-/** Process launches per variant, interleaved. */
-const LAUNCHES = 40;
+/** Process launches per variant, interleaved: nine blocks of five rounds (an odd count, so the median is one block's). */
+const LAUNCHES = 45;
 /** Consecutive rounds whose medians are compared (see pairedRatio). */
 const ROUNDS_PER_BLOCK = 5;
 
@@ -35,7 +36,7 @@ const HELLO = 'hello world';
 const JOSE = 'jose only (reference, JWT)';
 const LIMIT_SPLIT = 'limit, split: node:https + node:crypto by hand';
 const OURS_SPLIT = 'authorizer as deployed, split token';
-const OURS_SPLIT_NO_MAPS = 'authorizer, split token, without --enable-source-maps';
+const OURS_SPLIT_MAPS = 'authorizer, split token, with --enable-source-maps';
 const LIMIT_PHANTOM = 'limit, phantom: node:https + node:crypto by hand';
 const OURS_PHANTOM = 'authorizer as deployed, phantom token';
 const PEER_PHANTOM = 'peer that skips verification, phantom: no JWKS, answer decoded';
@@ -46,7 +47,7 @@ interface Variant {
   readonly name: string;
   readonly entry: string;
   readonly credential: Credential;
-  /** NODE_OPTIONS of the function; the construct sets --enable-source-maps. */
+  /** NODE_OPTIONS of the function: what the construct sets (AUTHORIZER_NODE_OPTIONS) unless a variant says. */
   readonly nodeOptions: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly note: string;
@@ -77,8 +78,10 @@ const BUDGETED: readonly (readonly [string, string])[] = [
  * top-level await) and answers one REST REQUEST event, against this process's dynalite and
  * oidc-provider over TLS and the secrets-extension emulator, each behind a counting front. The
  * authorizer as deployed, for a split and a phantom token, is held to the hand-written limit doing
- * the same I/O (bench/cold-start/limit-handler.ts, bundled the same way); the hello-world floor
- * and the jose-only handler are shown beside them. Interleaved: each round launches every variant.
+ * the same I/O (bench/cold-start/limit-handler.ts, bundled and launched the same way: the
+ * construct's esbuild options and NODE_OPTIONS); the hello-world floor, the jose-only handler, a
+ * peer that skips verification and the authorizer with source-mapped stack traces are shown beside
+ * them. Interleaved: each round launches every variant, each budgeted one beside its limit.
  */
 export async function benchColdStart(context: BenchContext): Promise<SectionResult> {
   const { parts } = context;
@@ -95,7 +98,10 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     variant(JOSE, path('bench/cold-start/jose-handler.ts'), 'jwt', 'jose remote JWKS + jwtVerify, fetch'),
     variant(LIMIT_SPLIT, LIMIT_ENTRY, 'split', 'secret ∥ JWKS in init, then GetItem', { LIMIT_RESOLVES: 'split' }),
     variant(OURS_SPLIT, AUTHORIZER_ENTRY, 'split', 'secret ∥ JWKS in init, then GetItem'),
-    { ...variant(OURS_SPLIT_NO_MAPS, AUTHORIZER_ENTRY, 'split', 'same bundle, NODE_OPTIONS unset'), nodeOptions: '' },
+    {
+      ...variant(OURS_SPLIT_MAPS, AUTHORIZER_ENTRY, 'split', 'same bundle, stack traces source-mapped'),
+      nodeOptions: '--enable-source-maps',
+    },
     variant(LIMIT_PHANTOM, LIMIT_ENTRY, 'phantom', 'secret ∥ JWKS in init, then introspection', {
       LIMIT_RESOLVES: 'phantom',
     }),
@@ -156,7 +162,7 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     BUDGETED.find(([ours]) => ours === name)?.[1] ??
     (name === PEER_PHANTOM
       ? LIMIT_PHANTOM
-      : name === OURS_SPLIT_NO_MAPS || name === JOSE || name === HELLO
+      : name === OURS_SPLIT_MAPS || name === JOSE || name === HELLO
         ? LIMIT_SPLIT
         : undefined);
   for (const v of variants) {
@@ -203,7 +209,7 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
   }
 
   // The budget applies to what ships; the other rows are shown for comparison.
-  const authorizerLaunches = [OURS_SPLIT, OURS_SPLIT_NO_MAPS, OURS_PHANTOM].flatMap((name) => launches.get(name) ?? []);
+  const authorizerLaunches = [OURS_SPLIT, OURS_SPLIT_MAPS, OURS_PHANTOM].flatMap((name) => launches.get(name) ?? []);
   const undiciLoads = authorizerLaunches.filter((launch) => launch.undiciLoaded).length;
   const budgets: BudgetCheck[] = [
     {
@@ -251,7 +257,8 @@ function variant(
   note: string,
   env?: Readonly<Record<string, string>>,
 ): Variant {
-  return { name, entry, credential, nodeOptions: '--enable-source-maps', note, ...(env ? { env } : {}) };
+  // Every handler is launched as the construct launches the authorizer.
+  return { name, entry, credential, nodeOptions: AUTHORIZER_NODE_OPTIONS ?? '', note, ...(env ? { env } : {}) };
 }
 
 /** Every Lambda entry of the project: `lambda/*-handler.ts`. */
