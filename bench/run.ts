@@ -2,11 +2,14 @@
  * `npm run bench`: every path measured side by side in one run, printed as a table and written as
  * JSON (bench/results/latest.json). Exits 1 when a budget of the issue is missed or a section could
  * not run. `BENCH_SCALE=0.1` scales iteration counts down for a quick look (budgets still checked);
- * `BENCH_ONLY=cold,load` runs only the named sections.
+ * `BENCH_ONLY=cold,load` runs only the named sections. The authorization server and DynamoDB are
+ * reached over TLS on loopback, as the Lambda reaches them, with a throwaway certificate.
  */
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './harness/context.ts';
 import { startLocalParts } from './harness/local-parts.ts';
+import { benchCertificate } from './harness/loopback-front.ts';
+import { bundleAuthorizerHandler, loadMeasuredCode } from './harness/measured-bundle.ts';
 import {
   type BudgetCheck,
   machineOf,
@@ -47,9 +50,16 @@ async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
   // Lambda runs Node 22+, where the SDK prints no Node 20 deprecation warning; neither does the bench.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // Runs the bench again in a process that trusts the loopback certificate (see benchCertificate).
+  const certificate = await benchCertificate();
   const startedAt = new Date();
-  const parts = await startLocalParts();
-  const context: BenchContext = { parts, scale };
+  const parts = await startLocalParts(certificate);
+  const context: BenchContext = {
+    parts,
+    scale,
+    code: await loadMeasuredCode(),
+    authorizerHandlerBundle: await bundleAuthorizerHandler(),
+  };
   const rows: ResultRow[] = [];
   const budgets: BudgetCheck[] = [];
   const sections: Record<string, SectionResult> = {};
