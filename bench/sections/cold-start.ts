@@ -19,7 +19,7 @@ import {
 const SECTION = 'cold start';
 const BUNDLE_SECTION = 'bundle';
 /** Budget: the authorizer's init + first event at most this multiple of the hand-written limit's. */
-const LIMIT_RATIO = 1.2;
+export const LIMIT_RATIO = 1.2;
 /** Process launches per variant, interleaved: nine blocks of five rounds (an odd count, so the median is one block's). */
 const LAUNCHES = 45;
 /** Consecutive rounds whose medians are compared (see pairedRatio). */
