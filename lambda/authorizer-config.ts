@@ -218,15 +218,36 @@ export { ConfigurationError };
 
 const ALGORITHMS_DEFAULT = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
+/** The phantom-token settings as the environment gives them: the client secret is still to be read. */
+export type IntrospectionSettings = Omit<IntrospectionConfig, 'clientSecret'> & {
+  /** Secrets Manager secret holding the client secret (`INTROSPECTION_CLIENT_SECRET_ARN`). */
+  readonly clientSecretArn: string;
+};
+
+/** Every setting, validated, but the introspection client secret, which is read from Secrets Manager. */
+export type AuthorizerSettings = Omit<AuthorizerConfig, 'introspection'> & {
+  readonly introspection: IntrospectionSettings | undefined;
+};
+
 /**
  * Reads and validates the configuration from environment variables. The introspection client
  * secret is not in the environment: `readSecret` is given `INTROSPECTION_CLIENT_SECRET_ARN` and
- * fetches it from Secrets Manager.
+ * fetches it from Secrets Manager, once every other setting has been validated.
  */
 export async function readAuthorizerConfig(
   env: Env,
   readSecret: (secretArn: string) => Promise<string>,
 ): Promise<AuthorizerConfig> {
+  const settings = readAuthorizerSettings(env);
+  const secretArn = settings.introspection?.clientSecretArn;
+  return withClientSecret(settings, secretArn === undefined ? undefined : await readSecret(secretArn));
+}
+
+/**
+ * Every setting but the secret, read and validated synchronously, so that a composition root can
+ * start the secret read and the other I/O of its init side by side.
+ */
+export function readAuthorizerSettings(env: Env): AuthorizerSettings {
   const read = new EnvReader(env);
   const issuer = read.url(AuthorizerEnv.issuer);
   const tokenTableName = read.optional(AuthorizerEnv.tokenTableName);
@@ -239,14 +260,13 @@ export async function readAuthorizerConfig(
   }
   const jwtClientIds = read.list(AuthorizerEnv.jwtClientIds, []);
   assertJwtClientIds(jwtValidationEnabled, jwtClientIds);
-  let introspection: IntrospectionConfig | undefined;
+  let introspection: IntrospectionSettings | undefined;
   if (introspectionEndpoint) {
     const clientId = read.required(AuthorizerEnv.introspectionClientId);
-    const secretArn = read.required(AuthorizerEnv.introspectionClientSecretArn);
     introspection = {
       endpoint: read.url(AuthorizerEnv.introspectionEndpoint),
       clientId,
-      clientSecret: await readSecret(secretArn),
+      clientSecretArn: read.required(AuthorizerEnv.introspectionClientSecretArn),
       clientAuthMethod: read.oneOf(
         AuthorizerEnv.introspectionClientAuthMethod,
         ['client_secret_basic', 'client_secret_post'],
@@ -315,6 +335,15 @@ function readDpop(read: EnvReader): DpopConfig {
     replayCacheMaxEntries: read.integer(AuthorizerEnv.dpopReplayMaxEntries, 100_000, 1, 10_000_000),
     replayTableName: read.optional(AuthorizerEnv.dpopReplayTableName),
   };
+}
+
+/** The configuration: `settings` with the client secret read (undefined when there is no introspection). */
+export function withClientSecret(settings: AuthorizerSettings, clientSecret: string | undefined): AuthorizerConfig {
+  const { introspection, ...rest } = settings;
+  if (introspection === undefined) return { ...rest, introspection: undefined };
+  if (clientSecret === undefined) throw new TypeError('The introspection client secret has not been read');
+  const { clientSecretArn: _secretArn, ...fields } = introspection;
+  return { ...rest, introspection: { ...fields, clientSecret } };
 }
 
 /**

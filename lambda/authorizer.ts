@@ -5,26 +5,28 @@ import {
 } from './adapters/api-gateway/authorizer-answer.ts';
 import { type AuthorizerRequest, readAuthorizerEvent } from './adapters/api-gateway/authorizer-event.ts';
 import { sourceAddressOf } from './adapters/api-gateway/source-address.ts';
+import { credentialsFromEnvironment } from './adapters/dynamodb-json-api.ts';
 import { HttpIntrospector } from './adapters/http-introspector.ts';
 import { JsonLog, metricFields } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
+import { NodeHttpClient } from './adapters/node-http-client.ts';
 import { ReplicaFallbackTokenStore } from './adapters/replica-fallback-token-store.ts';
 import { SigV4DynamoDbProofReplayTable } from './adapters/sigv4-dynamodb-proof-replay-table.ts';
-import {
-  type AwsCredentials,
-  credentialsFromEnvironment,
-  SigV4DynamoDbTokenStore,
-} from './adapters/sigv4-dynamodb-token-store.ts';
+import { SigV4DynamoDbTokenStore } from './adapters/sigv4-dynamodb-token-store.ts';
+import type { AwsCredentials } from './adapters/sigv4-signer.ts';
 import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from './authorizer-config.ts';
 import { AuthorizerMetrics } from './authorizer-metrics.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
 import { DependencyError, isDependencyError } from './core/dependency-error.ts';
 import { DpopProofVerifier } from './core/dpop-proof.ts';
+import type { HttpClient } from './core/http-client.ts';
 import type { JsonWebKeySet } from './core/jwk-set.ts';
+import type { JwksSource } from './core/jwks-source.ts';
 import { JwtVerifier } from './core/jwt-verifier.ts';
 import type { Clock, TokenStore } from './core/ports.ts';
 import { LayeredProofReplayGuard, MemoryProofReplayCache, type ProofReplayGuard } from './core/proof-replay.ts';
 import { TokenBucket } from './core/rate-limiter.ts';
+import { RemoteJwks } from './core/remote-jwks.ts';
 import type { Decision } from './core/resolved-token.ts';
 import { ResolvedTokenCache } from './core/resolved-token-cache.ts';
 import { RouteScopePolicy } from './core/route-scopes.ts';
@@ -37,8 +39,11 @@ export interface AuthorizerDependencies {
   readonly log?: JsonLog;
   /** @default Date.now */
   readonly clock?: Clock;
-  /** @default global fetch */
-  readonly fetch?: typeof fetch;
+  /**
+   * How introspection, the JWKS and DynamoDB reach HTTP.
+   * @default a {@link NodeHttpClient} of this authorizer's own (node:https, keep-alive)
+   */
+  readonly http?: HttpClient;
   /**
    * Makes the token store reading the table in a region (undefined: the function's own).
    * @default a SigV4-signed GetItem store with {@link awsCredentials}
@@ -50,6 +55,12 @@ export interface AuthorizerDependencies {
   readonly awsRegion?: string;
   /** Keys to verify with instead of the issuer's JWKS. @default the remote JWKS at `jwksUri` */
   readonly jwks?: JsonWebKeySet;
+  /**
+   * The issuer's remote JWKS, made beforehand ({@link remoteJwksFor}) so that its first fetch can
+   * start before the rest of the authorizer exists (Lambda init). Ignored when {@link jwks} is given.
+   * @default one made here, fetched on first use
+   */
+  readonly jwksSource?: JwksSource;
   /** Digests and signature checks. @default node:crypto ({@link nodeJoseCrypto}) */
   readonly crypto?: JoseCrypto;
   /** Function name the emitted metrics are dimensioned by. @default 'local' */
@@ -76,6 +87,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   const routes = new RouteScopePolicy(config.routeScopes, config.defaultScopes);
   const answers = new AuthorizerAnswers(config.httpApiResponseFormat);
   const functionName = dependencies.functionName ?? 'local';
+  const http = dependencies.http ?? new NodeHttpClient();
   const metricDimensions = (code: string) => ({ [AuthorizerMetrics.functionDimension]: functionName, code });
   const resolver = new TokenResolver({
     verifier: new JwtVerifier({
@@ -88,7 +100,9 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       jwksMaxAgeMs: config.jwksMaxAgeSeconds * 1000,
       clock,
       crypto,
-      ...(dependencies.jwks ? { jwks: dependencies.jwks } : {}),
+      ...(dependencies.jwks
+        ? { jwks: dependencies.jwks }
+        : { keySource: dependencies.jwksSource ?? remoteJwksFor(config, http, clock) }),
       onKeySetProblem: ({ kid, reason }) =>
         log.warn('issuer key set problem', {
           kid,
@@ -101,8 +115,8 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     audiences: config.audiences,
     requiredTokenType: config.requiredTokenType,
     clockSkewSeconds: config.clockSkewSeconds,
-    split: splitSettings(config, dependencies),
-    phantom: phantomSettings(config, dependencies),
+    split: splitSettings(config, dependencies, http),
+    phantom: phantomSettings(config, http),
     jwtValidationEnabled: config.jwtValidationEnabled,
     jwtClientIds: config.jwtClientIds,
     routes,
@@ -110,7 +124,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     maxHeaderLength: config.maxHeaderLength,
     clock,
     crypto,
-    ...(config.dpop ? { dpop: dpopVerifier(config, dependencies, clock, crypto) } : {}),
+    ...(config.dpop ? { dpop: dpopVerifier(config, dependencies, clock, crypto, http) } : {}),
   });
 
   const failClosed = (error: unknown, route: string): never => {
@@ -187,13 +201,36 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
   };
 }
 
+/**
+ * The issuer's JWKS as the configuration describes it, fetched through `http`. A composition root
+ * may make it before {@link createAuthorizer} and start its first fetch early (`keys()`): a failed
+ * fetch is not cached, the next verification fetches again.
+ */
+export function remoteJwksFor(
+  config: Pick<AuthorizerConfig, 'jwksUri' | 'jwksTimeoutMs' | 'jwksCooldownMs'>,
+  http: HttpClient,
+  clock: Clock = Date.now,
+): RemoteJwks {
+  return new RemoteJwks({
+    url: config.jwksUri,
+    timeoutMs: config.jwksTimeoutMs,
+    cooldownMs: config.jwksCooldownMs,
+    http,
+    clock,
+  });
+}
+
 /** The request for logs: paths are client input, so bounded (a path is not token material). */
 function routeLabel(request: AuthorizerRequest): string {
   const target = request.targets[0];
   return target === undefined ? '' : `${target.method} ${target.path}`.slice(0, 256);
 }
 
-function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDependencies): SplitTokenSettings | undefined {
+function splitSettings(
+  config: AuthorizerConfig,
+  dependencies: AuthorizerDependencies,
+  http: HttpClient,
+): SplitTokenSettings | undefined {
   if (!config.tokenTableName) return undefined;
   const functionRegion = dependencies.awsRegion ?? process.env.AWS_REGION;
   const storeIn =
@@ -210,6 +247,7 @@ function splitSettings(config: AuthorizerConfig, dependencies: AuthorizerDepende
         credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
         timeoutMs: config.dynamoDbTimeoutMs,
         consistentRead: config.tokenTableConsistentRead ?? false,
+        http,
       });
     });
   const local = storeIn(config.tokenTableRegion);
@@ -229,6 +267,7 @@ function dpopVerifier(
   dependencies: AuthorizerDependencies,
   clock: Clock,
   crypto: JoseCrypto,
+  http: HttpClient,
 ): DpopProofVerifier {
   const dpop = config.dpop as NonNullable<AuthorizerConfig['dpop']>;
   const memory = new MemoryProofReplayCache({ maxEntries: dpop.replayCacheMaxEntries, clock });
@@ -247,6 +286,7 @@ function dpopVerifier(
         credentials: dependencies.awsCredentials ?? credentialsFromEnvironment(process.env),
         timeoutMs: config.dynamoDbTimeoutMs,
         clock,
+        http,
       });
     replay = new LayeredProofReplayGuard(memory, shared);
   }
@@ -260,10 +300,7 @@ function dpopVerifier(
   });
 }
 
-function phantomSettings(
-  config: AuthorizerConfig,
-  dependencies: AuthorizerDependencies,
-): PhantomTokenSettings | undefined {
+function phantomSettings(config: AuthorizerConfig, http: HttpClient): PhantomTokenSettings | undefined {
   const introspection = config.introspection;
   if (!introspection) return undefined;
   return {
@@ -274,7 +311,7 @@ function phantomSettings(
       clientAuthMethod: introspection.clientAuthMethod,
       responseFormat: introspection.responseFormat,
       timeoutMs: introspection.timeoutMs,
-      ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
+      http,
     }),
     responseAudience: introspection.responseAudience,
     rateLimiter: new TokenBucket({ ratePerSecond: introspection.ratePerSecond, burst: introspection.burst }),

@@ -10,6 +10,7 @@ import {
 } from './adapters/http-payload-v2.ts';
 import { JsonLog } from './adapters/json-log.ts';
 import { nodeJoseCrypto } from './adapters/node-crypto.ts';
+import { NodeHttpClient } from './adapters/node-http-client.ts';
 import { AuthorizationServerFront } from './authorization-server-front.ts';
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 import { readTokenEndpointProxyConfig, type TokenEndpointProxyConfig } from './token-endpoint-proxy-config.ts';
@@ -45,6 +46,8 @@ export function createTokenEndpointProxy(
     revocationPath: config.revocationPath,
     log: new JsonLog({ level: config.logLevel }),
     crypto: nodeJoseCrypto,
+    // node:https with a keep-alive agent: about half the cost of fetch per round trip, no undici load.
+    http: new NodeHttpClient(),
     functionName,
   });
 }

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { metricFields } from './adapters/json-log.ts';
-import { readBoundedText } from './core/bounded-body.ts';
 import type { JoseCrypto } from './core/crypto-port.ts';
+import { fetchHttpClient, type HttpAnswer, type HttpClient } from './core/http-client.ts';
 import type { DecisionLog } from './core/ports.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId } from './core/token-hash.ts';
 import { webJoseCrypto } from './core/web-crypto.ts';
@@ -61,8 +61,8 @@ export interface TokenEndpointProxyOptions {
   readonly revocationPath?: string;
   /** Largest request body accepted. @default 65536 */
   readonly maxRequestBytes?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** How the authorization server is called; on Lambda, `NodeHttpClient`. @default web fetch ({@link fetchHttpClient}) */
+  readonly http?: HttpClient;
   /** Token-free diagnostics. @default no logging */
   readonly log?: DecisionLog;
   /** Digests for record keys and log ids; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
@@ -119,11 +119,11 @@ const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
  * the record, answers what the server answered (RFC 7009: 200 either way) and counts a
  * {@link TokenEndpointProxyMetrics.revocationsRefused}.
  *
- * Runtime-agnostic: fetch, a crypto port (WebCrypto by default) and jose. Logs carry a short hash id, never token material.
+ * Runtime-agnostic: an HTTP client port, a crypto port (WebCrypto by default) and jose. Logs carry a short hash id, never token material.
  */
 export class TokenEndpointProxy {
   private readonly options: TokenEndpointProxyOptions;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
   private readonly log: DecisionLog;
   private readonly hashAlgorithm: TokenHashAlgorithm;
   private readonly passThroughClientIds: ReadonlySet<string>;
@@ -135,7 +135,7 @@ export class TokenEndpointProxy {
   constructor(options: TokenEndpointProxyOptions) {
     this.crypto = options.crypto ?? webJoseCrypto;
     this.options = options;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? fetchHttpClient();
     this.log = options.log ?? noLog;
     this.hashAlgorithm = options.hashAlgorithm ?? 'SHA-256';
     this.passThroughClientIds = new Set(options.passThroughClientIds ?? []);
@@ -262,19 +262,17 @@ export class TokenEndpointProxy {
     }
     for (const [name, value] of Object.entries(request.upstreamHeaders ?? {})) headers[name.toLowerCase()] = value;
     const method = request.method.toUpperCase();
-    let response: Response;
-    let body: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(endpoint, {
+      response = await this.http.request({
+        url: endpoint,
         method,
         headers,
         ...(method === 'GET' || method === 'HEAD' ? {} : { body: request.body }),
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.upstreamTimeoutMs),
+        timeoutMs: this.upstreamTimeoutMs,
+        maxBodyBytes: MAX_UPSTREAM_BODY_BYTES,
       });
-      const text = await readBoundedText(response, MAX_UPSTREAM_BODY_BYTES);
-      if (text === undefined) throw new RangeError('answer too large');
-      body = text;
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       this.log.error('authorization server unreachable', {
@@ -286,13 +284,13 @@ export class TokenEndpointProxy {
       };
     }
     const responseHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
+    for (const [name, value] of Object.entries(response.headers)) {
       if (!DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders[name] = value;
-    });
+    }
     return {
-      response: { status: response.status, headers: responseHeaders, body },
-      body,
-      contentType: mediaTypeOf(response.headers.get('content-type')),
+      response: { status: response.status, headers: responseHeaders, body: response.body },
+      body: response.body,
+      contentType: mediaTypeOf(response.headers['content-type'] ?? null),
     };
   }
 }

@@ -1,6 +1,5 @@
 import { request } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../lambda/adapters/sigv4-dynamodb-token-store.ts';
+import { SigV4Signer } from '../lambda/adapters/sigv4-signer.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb-client.ts';
 import type { TableWrite } from './dynamodb-write-tap.ts';
@@ -39,17 +38,11 @@ class ReplicaQueue {
   running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   readonly replica: ReplicaTable;
-  readonly signer: SignatureV4;
+  readonly signer: SigV4Signer;
 
   constructor(replica: ReplicaTable) {
     this.replica = replica;
-    this.signer = new SignatureV4({
-      service: 'dynamodb',
-      region: replica.region,
-      credentials: LOCAL_CREDENTIALS,
-      sha256: NodeSha256,
-      applyChecksum: false,
-    });
+    this.signer = new SigV4Signer({ service: 'dynamodb', region: replica.region, credentials: LOCAL_CREDENTIALS });
   }
 
   sleep(ms: number): Promise<void> {
@@ -198,22 +191,13 @@ export class TableReplicator {
         : { TableName: write.tableName, Key: write.attributes },
     );
     const url = new URL(queue.replica.endpoint);
-    const signed = await queue.signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: '/',
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': 'application/x-amz-json-1.0',
-        'content-length': String(Buffer.byteLength(body)),
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-      },
+    const headers = queue.signer.signJsonPost({
+      host: url.host,
+      target: `DynamoDB_20120810.${operation}`,
+      contentType: 'application/x-amz-json-1.0',
       body,
     });
-    const answer = await post(url, signed.headers, body, this.requestTimeoutMs);
+    const answer = await post(url, headers, body, this.requestTimeoutMs);
     if (answer.status !== 200) throw new Error(`${operation} answered ${answer.status}: ${answer.body.slice(0, 80)}`);
   }
 }

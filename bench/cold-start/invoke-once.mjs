@@ -16,6 +16,8 @@ try {
   error = caught instanceof Error ? caught.message.slice(0, 120) : 'unknown';
 }
 const answered = performance.now();
+// What Node loaded lazily on the way: fetch's undici costs tens of milliseconds on first use.
+const loaded = (name) => process.moduleLoadList.some((entry) => entry.endsWith(name));
 
 // Allowed: `isAuthorized`, or an Allow statement and no Deny naming the event's method ARN.
 const statements = answer?.policyDocument?.Statement ?? [];
@@ -33,6 +35,8 @@ process.stdout.write(
     answeredAtMs: answered,
     allowed,
     error,
+    undiciLoaded: loaded('internal/deps/undici/undici'),
+    webCryptoLoaded: loaded('internal/crypto/webcrypto'),
   })}\n`,
 );
 process.exit(0);

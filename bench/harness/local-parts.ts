@@ -1,25 +1,18 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SigV4DynamoDbTokenStore } from '../../lambda/adapters/sigv4-dynamodb-token-store.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../local/client-credentials.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS } from '../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../local/token-table.ts';
 import {
   lambdaRuntimeEnvironment,
   startSecretsExtensionEmulator,
 } from '../../test/support/secrets-extension-emulator.ts';
+import type { SelfSignedCertificate } from '../../test/support/self-signed-certificate.ts';
+import { BENCH_REGION, ROUTE_SCOPES, TABLE_NAME } from './bench-constants.ts';
+import { BENCH_CA_FILE, type LoopbackFront, startLoopbackFront } from './loopback-front.ts';
 
-/** Region every local part pretends to be in. */
-export const BENCH_REGION = 'us-east-1';
-export const TABLE_NAME = 'split-tokens';
-/** The route every bench request is for, and the scope it needs. */
-export const ROUTE = { method: 'GET', path: '/orders' } as const;
-export const ROUTE_SCOPES = [
-  { method: 'GET', path: '/orders', scopes: ['orders:read'] },
-  { method: 'POST', path: '/orders', scopes: ['orders:write'] },
-] as const;
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-introspection-AbCdEf';
 /** The emulated extension checks it as the real one does; a dummy value, like the credentials. */
 const SESSION_TOKEN = 'bench-session';
@@ -30,10 +23,21 @@ export interface SplitToken {
   readonly jwt: string;
 }
 
+/** Where the Lambda reaches each dependency: as on AWS, TLS to the AS and DynamoDB, http to the extension. */
+export interface LambdaEndpoints {
+  readonly jwksUri: string;
+  readonly introspectionEndpoint: string;
+  readonly dynamoDb: string;
+}
+
 /** The real local dependencies of the authorizer, all on 127.0.0.1, in this process. */
 export interface LocalParts {
   readonly dynamo: DynamoDbServer;
   readonly as: AuthorizationServer;
+  /** The AS and dynalite behind TLS fronts. */
+  readonly endpoints: LambdaEndpoints;
+  /** Counting fronts: connections opened to the AS, DynamoDB and the secrets extension. */
+  readonly fronts: { readonly as: LoopbackFront; readonly dynamoDb: LoopbackFront; readonly extension: LoopbackFront };
   /**
    * The environment the authorizer Lambda would have, pointing at these parts: the handler's
    * settings, dummy AWS credentials, the secrets extension's port and session token.
@@ -46,7 +50,12 @@ export interface LocalParts {
   stop(): Promise<void>;
 }
 
-export async function startLocalParts(): Promise<LocalParts> {
+/**
+ * dynalite, oidc-provider and the secrets-extension emulator, each behind a counting front: TLS in
+ * front of the AS and dynalite (with `certificate`, which every bench process trusts), plain http
+ * in front of the extension, as on Lambda.
+ */
+export async function startLocalParts(certificate: SelfSignedCertificate): Promise<LocalParts> {
   const dynamo = await startDynamoDbServer();
   await createTokenTable({ endpoint: dynamo.endpoint, tableName: TABLE_NAME, region: BENCH_REGION });
   // Long-lived tokens: a run takes minutes and must not see them expire.
@@ -56,16 +65,26 @@ export async function startLocalParts(): Promise<LocalParts> {
     SESSION_TOKEN,
   );
   const db = createLocalDynamoDbClient({ endpoint: dynamo.endpoint, region: BENCH_REGION });
+  const fronts = {
+    as: await startLoopbackFront(Number(new URL(as.issuer).port), certificate),
+    dynamoDb: await startLoopbackFront(dynamo.port, certificate),
+    extension: await startLoopbackFront(extension.port),
+  };
+  const endpoints: LambdaEndpoints = {
+    jwksUri: `${fronts.as.endpoint}${new URL(as.jwksUri).pathname}`,
+    introspectionEndpoint: `${fronts.as.endpoint}${new URL(as.introspectionEndpoint).pathname}`,
+    dynamoDb: fronts.dynamoDb.endpoint,
+  };
 
   const lambdaEnv: Record<string, string> = {
     ISSUER: as.issuer,
-    JWKS_URI: as.jwksUri,
+    JWKS_URI: endpoints.jwksUri,
     AUDIENCE: as.audience,
     REQUIRED_TOKEN_TYPE: 'at+jwt',
     TOKEN_TABLE_NAME: TABLE_NAME,
     TOKEN_TABLE_REGION: BENCH_REGION,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    INTROSPECTION_ENDPOINT: as.introspectionEndpoint,
+    DYNAMODB_ENDPOINT: endpoints.dynamoDb,
+    INTROSPECTION_ENDPOINT: endpoints.introspectionEndpoint,
     INTROSPECTION_CLIENT_ID: as.clients.introspector.clientId,
     INTROSPECTION_CLIENT_SECRET_ARN: SECRET_ARN,
     // The bench calls introspection far above any sane production rate; the limiter is not measured.
@@ -74,7 +93,9 @@ export async function startLocalParts(): Promise<LocalParts> {
     ROUTE_SCOPES: JSON.stringify(ROUTE_SCOPES),
     HTTP_API_RESPONSE_FORMAT: 'simple',
     LOG_LEVEL: 'warn',
-    ...lambdaRuntimeEnvironment(extension, SESSION_TOKEN),
+    ...lambdaRuntimeEnvironment({ port: fronts.extension.port }, SESSION_TOKEN),
+    // Lambda's Node runtimes trust a CA bundle the same way (NODE_EXTRA_CA_CERTS).
+    NODE_EXTRA_CA_CERTS: BENCH_CA_FILE,
     // Lambda runs Node 22+, where the SDK prints no Node 20 deprecation warning.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -82,6 +103,8 @@ export async function startLocalParts(): Promise<LocalParts> {
   return {
     dynamo,
     as,
+    endpoints,
+    fronts,
     lambdaEnv,
     async issueSplitToken(scope = 'orders:read') {
       const { access_token: jwt } = await requestClientCredentialsToken({
@@ -114,18 +137,12 @@ export async function startLocalParts(): Promise<LocalParts> {
     },
     async stop() {
       db.destroy();
-      await Promise.all([as.stop(), dynamo.stop(), extension.stop()]);
+      await Promise.all([
+        ...Object.values(fronts).map((front) => front.stop()),
+        as.stop(),
+        dynamo.stop(),
+        extension.stop(),
+      ]);
     },
   };
-}
-
-/** The authorizer's own token store (SigV4 `GetItem`) against the parts' dynalite. */
-export function benchTokenStore(parts: LocalParts): SigV4DynamoDbTokenStore {
-  return new SigV4DynamoDbTokenStore({
-    tableName: TABLE_NAME,
-    region: BENCH_REGION,
-    endpoint: parts.dynamo.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    timeoutMs: 1000,
-  });
 }

@@ -1,12 +1,9 @@
-import { AuthorizerAnswers } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
-import { readAuthorizerEvent } from '../../lambda/adapters/api-gateway/authorizer-event.ts';
+import { ROUTE } from '../harness/bench-constants.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
 import { authorizerEvent, isAllow } from '../harness/events.ts';
 import { loadAuthorizerHandler } from '../harness/handler-instance.ts';
-import { benchTokenStore, ROUTE } from '../harness/local-parts.ts';
 import { compareSideBySide, times, timingOf } from '../harness/measure.ts';
 import { formatDuration, type SectionResult } from '../harness/report.ts';
-import { createBenchResolver } from '../harness/resolver.ts';
 
 const SECTION = 'cache hit';
 /** Budget: at most this per authorization of a repeated token. */
@@ -18,9 +15,10 @@ const CACHE_HIT_BUDGET_US = 10;
  */
 export async function benchCacheHit(context: BenchContext): Promise<SectionResult> {
   const { parts } = context;
+  const { AuthorizerAnswers, benchTokenStore, createBenchResolver, readAuthorizerEvent } = context.code;
   const token = await parts.issueSplitToken();
   const resolver = createBenchResolver({
-    as: parts.as,
+    parts,
     store: benchTokenStore(parts),
     introspection: false,
     cacheMaxEntries: 10_000,
@@ -32,7 +30,7 @@ export async function benchCacheHit(context: BenchContext): Promise<SectionResul
     throw new Error('cache hit: the repeated token was not an allow from the cache');
   }
   const event = authorizerEvent('REST REQUEST', token.opaque);
-  const handler = await loadAuthorizerHandler('cache-hit', parts.lambdaEnv, event);
+  const handler = await loadAuthorizerHandler(context.authorizerHandlerBundle, 'cache-hit', parts.lambdaEnv, event);
   if (!isAllow(await handler(event), event)) throw new Error('cache hit: the handler did not allow');
 
   const answers = new AuthorizerAnswers('simple');

@@ -16,8 +16,13 @@ export async function benchHandlerEndToEnd(context: BenchContext): Promise<Secti
   const token = await parts.issueSplitToken();
   const events = EVENT_FORMATS.map((format) => ({ format, event: authorizerEvent(format, token.opaque) }));
   const warmUp = events[0]?.event;
-  const cached = await loadAuthorizerHandler('e2e-cached', parts.lambdaEnv, warmUp);
-  const uncached = await loadAuthorizerHandler('e2e-uncached', { ...parts.lambdaEnv, CACHE_MAX_ENTRIES: '0' }, warmUp);
+  const cached = await loadAuthorizerHandler(context.authorizerHandlerBundle, 'e2e-cached', parts.lambdaEnv, warmUp);
+  const uncached = await loadAuthorizerHandler(
+    context.authorizerHandlerBundle,
+    'e2e-uncached',
+    { ...parts.lambdaEnv, CACHE_MAX_ENTRIES: '0' },
+    warmUp,
+  );
   delete process.env.CACHE_MAX_ENTRIES;
   for (const { format, event } of events) {
     for (const handler of [cached, uncached]) {

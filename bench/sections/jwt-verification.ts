@@ -1,13 +1,10 @@
 import { JwtVerifier as AwsJwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { importJWK } from 'jose';
-import { nodeJoseCrypto } from '../../lambda/adapters/node-crypto.ts';
-import { JwtVerifier } from '../../lambda/core/jwt-verifier.ts';
 import { type TestAlgorithm, TestIssuer } from '../../test/support/test-issuer.ts';
 import { type BenchContext, scaled } from '../harness/context.ts';
 import { startJwksServer } from '../harness/jwks-server.ts';
 import { compareSideBySide, ratioRows } from '../harness/measure.ts';
-import { RawJwtVerifier } from '../harness/raw-jwt.ts';
 import { type BudgetCheck, formatRatio, type ResultRow, type SectionResult } from '../harness/report.ts';
 
 const SECTION = 'JWT verification';
@@ -37,6 +34,7 @@ const SUBTLE_ALGORITHM: Record<TestAlgorithm, AlgorithmIdentifier | EcdsaParams>
  * more than the limit (allowlist, crit, canonical base64url, key fit, nbf, iat), never less.
  */
 export async function benchJwtVerification(context: BenchContext): Promise<SectionResult> {
+  const { JwtVerifier, nodeJoseCrypto, RawJwtVerifier } = context.code;
   const issuer = await TestIssuer.create({ issuer: 'https://issuer.bench.test', audience: 'https://api.bench.test' });
   const jwksServer = await startJwksServer(issuer.jwks);
   const rows: ResultRow[] = [];

@@ -152,6 +152,8 @@ export async function benchLoad(context: BenchContext): Promise<SectionResult> {
 }
 
 function run(gateway: string, group: Group, scale: number): Promise<autocannon.Result> {
+  // The gateway URL is the stage's invoke URL (`/v1` on the REST API): requests go under it.
+  const stagePath = new URL(gateway).pathname.replace(/\/+$/, '');
   return autocannon({
     url: gateway,
     connections: group.connections,
@@ -159,7 +161,7 @@ function run(gateway: string, group: Group, scale: number): Promise<autocannon.R
     ...(group.overallRate ? { overallRate: group.overallRate } : {}),
     requests: group.authorizations.map((authorization) => ({
       method: 'GET' as const,
-      path: '/orders',
+      path: `${stagePath}/orders`,
       headers: { authorization },
     })),
   });

@@ -1,5 +1,5 @@
-import { readBoundedText } from '../core/bounded-body.ts';
 import { DependencyError } from '../core/dependency-error.ts';
+import { fetchHttpClient, type HttpAnswer, type HttpClient, isHttpClientError } from '../core/http-client.ts';
 import type { IntrospectionAnswer, IntrospectionResponseFormat, Introspector } from '../core/ports.ts';
 
 /** Settings of {@link HttpIntrospector}. */
@@ -17,8 +17,8 @@ export interface HttpIntrospectorOptions {
    * connection is closed. @default 65536 (64 KiB: an RFC 9701 answer is one JWT)
    */
   readonly maxBodyBytes?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** How the endpoint is called; on Lambda, `NodeHttpClient`. @default web fetch ({@link fetchHttpClient}) */
+  readonly http?: HttpClient;
 }
 
 const MEDIA_TYPE: Record<IntrospectionResponseFormat, string> = {
@@ -30,13 +30,13 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
- * RFC 7662 introspection over `fetch`, asking for a signed answer: RFC 9701
+ * RFC 7662 introspection over an {@link HttpClient}, asking for a signed answer: RFC 9701
  * `application/token-introspection+jwt`, or `application/jwt` where the answer is the access-token
  * JWT itself (204 or an empty body meaning inactive). It only transports: the core verifies.
  */
 export class HttpIntrospector implements Introspector {
   private readonly options: HttpIntrospectorOptions;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
   private readonly basicAuthorization: string;
   private readonly maxBodyBytes: number;
 
@@ -46,7 +46,7 @@ export class HttpIntrospector implements Introspector {
     if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 1) {
       throw new RangeError('HttpIntrospector maxBodyBytes must be a positive integer');
     }
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? fetchHttpClient();
     // RFC 6749 section 2.3.1: form-encode id and secret before Base64.
     this.basicAuthorization = `Basic ${btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`)}`;
   }
@@ -62,42 +62,43 @@ export class HttpIntrospector implements Introspector {
 
   private async call(token: string): Promise<{ format: 'json' | 'jwt'; body: string }> {
     const { endpoint, clientId, clientSecret, clientAuthMethod, responseFormat, timeoutMs } = this.options;
-    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    // Form-encoded by hand: URLSearchParams loads Node's querystring on first use, part of a cold start.
+    let form = `token=${formEncode(token)}&token_type_hint=access_token`;
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
       accept: MEDIA_TYPE[responseFormat],
     };
     if (clientAuthMethod === 'client_secret_post') {
-      form.set('client_id', clientId);
-      form.set('client_secret', clientSecret);
+      form += `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
     } else {
       headers.authorization = this.basicAuthorization;
     }
-    let response: Response;
-    let body: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(endpoint, {
+      response = await this.http.request({
+        url: endpoint,
         method: 'POST',
         headers,
-        body: form.toString(),
+        body: form,
+        timeoutMs,
+        maxBodyBytes: this.maxBodyBytes,
         redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
+        // Introspection only reads the server's state: asking twice does no harm.
+        idempotent: true,
       });
-      const text = await readBoundedText(response, this.maxBodyBytes);
-      if (text === undefined) throw protocolError('answer too large');
-      body = text;
     } catch (error) {
-      if (error instanceof DependencyError) throw error;
+      if (isHttpClientError(error) && error.code === 'body_too_large') throw protocolError('answer too large');
       throw new DependencyError('introspection_unavailable', `Introspection request failed (${nameOf(error)})`, {
         cause: error,
       });
     }
+    const body = response.body;
     if (response.status === 204) return { format: 'jwt', body: '' };
     // Some servers refuse to introspect token kinds they do not introspect (oidc-provider answers a JWT
     // access token this way): the token is not active for us, and this is no outage.
     if (response.status === 400 && errorCodeOf(body) === 'unsupported_token_type') return { format: 'jwt', body: '' };
     if (response.status !== 200) throw protocolError(`status ${response.status}`);
-    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const contentType = (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (contentType === 'application/json') return { format: 'json', body };
     if (contentType === MEDIA_TYPE[responseFormat]) return { format: 'jwt', body };
     throw protocolError(`unexpected content type ${contentType.slice(0, 64) || '(none)'}`);
@@ -138,6 +139,6 @@ function formEncode(value: string): string {
 }
 
 function nameOf(error: unknown): string {
-  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timeout' : error.name;
-  return 'unknown error';
+  if (isHttpClientError(error)) return error.message;
+  return error instanceof Error ? error.name : 'unknown error';
 }

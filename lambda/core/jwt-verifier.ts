@@ -1,6 +1,7 @@
 import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose';
 import { decodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 import type { JoseCrypto } from './crypto-port.ts';
+import type { HttpClient } from './http-client.ts';
 import { isJsonObject, type JsonWebKeySet, unusableKeyProblem, verificationKeys } from './jwk-set.ts';
 import { type JwksSource, StaticJwks } from './jwks-source.ts';
 import { type JwsAlgorithm, jwsAlgorithm, SUPPORTED_JWS_ALGORITHMS } from './jws-algorithms.ts';
@@ -13,7 +14,7 @@ import { webJoseCrypto } from './web-crypto.ts';
 export interface JwtVerifierOptions {
   /** Expected `iss`. */
   readonly issuer: string;
-  /** The issuer's JWKS; ignored when {@link jwks} is given. */
+  /** The issuer's JWKS; ignored when {@link jwks} or {@link keySource} is given. */
   readonly jwksUri: string;
   /** Accepted JWS algorithms. `none` and HMAC algorithms are refused whatever this says. */
   readonly allowedAlgorithms: readonly string[];
@@ -29,8 +30,14 @@ export interface JwtVerifierOptions {
   readonly jwksMaxBodyBytes?: number;
   /** Keys to verify with instead of fetching the JWKS (tests, keys configured out of band). @default the remote JWKS at jwksUri */
   readonly jwks?: JsonWebKeySet;
-  /** Fetch for the remote JWKS. @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /**
+   * Where the keys come from, made by the caller (a composition root that starts the JWKS fetch
+   * before the verifier exists). Takes precedence over {@link jwks} and {@link jwksUri}.
+   * @default a {@link RemoteJwks} at jwksUri, or the static {@link jwks}
+   */
+  readonly keySource?: JwksSource;
+  /** How the remote JWKS is fetched. @default web fetch (`fetchHttpClient`) */
+  readonly http?: HttpClient;
   /** Signature primitives; wire node:crypto on Node. @default WebCrypto ({@link webJoseCrypto}) */
   readonly crypto?: JoseCrypto;
   /** @default Date.now */
@@ -130,16 +137,18 @@ export class JwtVerifier {
     this.clock = options.clock ?? Date.now;
     this.crypto = options.crypto ?? webJoseCrypto;
     this.onKeySetProblem = options.onKeySetProblem;
-    this.keySource = options.jwks
-      ? new StaticJwks(options.jwks)
-      : new RemoteJwks({
-          url: options.jwksUri,
-          timeoutMs: options.jwksTimeoutMs ?? 5000,
-          cooldownMs: options.jwksCooldownMs ?? 30_000,
-          maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
-          ...(options.jwksMaxBodyBytes === undefined ? {} : { maxBodyBytes: options.jwksMaxBodyBytes }),
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-        });
+    this.keySource =
+      options.keySource ??
+      (options.jwks
+        ? new StaticJwks(options.jwks)
+        : new RemoteJwks({
+            url: options.jwksUri,
+            timeoutMs: options.jwksTimeoutMs ?? 5000,
+            cooldownMs: options.jwksCooldownMs ?? 30_000,
+            maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
+            ...(options.jwksMaxBodyBytes === undefined ? {} : { maxBodyBytes: options.jwksMaxBodyBytes }),
+            ...(options.http ? { http: options.http } : {}),
+          }));
   }
 
   async verify(jwt: string, expectation: JwtExpectation): Promise<JwtVerification> {

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
-import { readBoundedText } from './bounded-body.ts';
 import { DependencyError } from './dependency-error.ts';
+import { fetchHttpClient, type HttpClient, isHttpClientError } from './http-client.ts';
 import { isJsonWebKeySet } from './jwk-set.ts';
 import type { JwksSource } from './jwks-source.ts';
 import type { Clock } from './ports.ts';
@@ -21,8 +21,8 @@ export interface RemoteJwksOptions {
    * closed. @default 262144 (256 KiB: a few hundred public keys)
    */
   readonly maxBodyBytes?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** How the JWKS is fetched. @default web fetch ({@link fetchHttpClient}) */
+  readonly http?: HttpClient;
   /** Time of the cache (not of token validity). @default Date.now */
   readonly clock?: Clock;
 }
@@ -32,7 +32,7 @@ const ACCEPT = 'application/jwk-set+json, application/json';
 export const DEFAULT_JWKS_MAX_BODY_BYTES = 256 * 1024;
 
 /**
- * The issuer's JWKS over HTTP, runtime-neutral (fetch and AbortSignal only), with the behaviour of
+ * The issuer's JWKS over HTTP, runtime-neutral (an {@link HttpClient} port), with the behaviour of
  * jose's remote JWK set: keys are cached for `maxAgeMs`; a token whose key is not in the set causes
  * at most one refetch per `cooldownMs`; concurrent callers share the one fetch in flight; failures
  * are not cached (the next call tries again) and throw {@link DependencyError}. Redirects are
@@ -45,7 +45,7 @@ export class RemoteJwks implements JwksSource {
   private readonly cooldownMs: number;
   private readonly maxAgeMs: number;
   private readonly maxBodyBytes: number;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
   private readonly clock: Clock;
   private current: readonly JWK[] | undefined;
   private fetchedAt = Number.NEGATIVE_INFINITY;
@@ -60,7 +60,7 @@ export class RemoteJwks implements JwksSource {
     if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 1) {
       throw new RangeError('RemoteJwks maxBodyBytes must be a positive integer');
     }
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? fetchHttpClient();
     this.clock = options.clock ?? Date.now;
   }
 
@@ -87,33 +87,23 @@ export class RemoteJwks implements JwksSource {
   }
 
   private async fetchKeys(): Promise<readonly JWK[]> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let response: Response;
+    let answer: Awaited<ReturnType<HttpClient['request']>>;
     try {
-      response = await this.fetch(this.url, { method: 'GET', signal, redirect: 'error', headers: { accept: ACCEPT } });
+      answer = await this.http.request({
+        url: this.url,
+        method: 'GET',
+        headers: { accept: ACCEPT },
+        timeoutMs: this.timeoutMs,
+        maxBodyBytes: this.maxBodyBytes,
+        redirect: 'error',
+      });
     } catch (error) {
-      throw unavailable(
-        signal.aborted ? 'the JWKS request timed out' : `the JWKS request failed (${nameOf(error)})`,
-        error,
-      );
+      throw unavailable(describeFailure(error, this.maxBodyBytes), error);
     }
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
-      throw unavailable(`the JWKS answered HTTP ${response.status}`);
-    }
-    let text: string | undefined;
-    try {
-      text = await readBoundedText(response, this.maxBodyBytes);
-    } catch (error) {
-      throw unavailable(
-        signal.aborted ? 'the JWKS request timed out' : `the JWKS answer could not be read (${nameOf(error)})`,
-        error,
-      );
-    }
-    if (text === undefined) throw unavailable(`the JWKS is larger than ${this.maxBodyBytes} bytes`);
+    if (answer.status !== 200) throw unavailable(`the JWKS answered HTTP ${answer.status}`);
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(answer.body);
     } catch (error) {
       throw unavailable('the JWKS is not JSON', error);
     }
@@ -128,8 +118,19 @@ function unavailable(reason: string, cause?: unknown): DependencyError {
   return new DependencyError('jwks_unavailable', `Could not get the issuer's keys: ${reason}`, { cause });
 }
 
-function nameOf(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown error';
+function describeFailure(error: unknown, maxBodyBytes: number): string {
+  if (!isHttpClientError(error))
+    return `the JWKS request failed (${error instanceof Error ? error.name : 'unknown error'})`;
+  switch (error.code) {
+    case 'timeout':
+      return 'the JWKS request timed out';
+    case 'body_too_large':
+      return `the JWKS is larger than ${maxBodyBytes} bytes`;
+    case 'redirect_refused':
+      return `the JWKS answered with a redirect, which is not followed (${error.message})`;
+    default:
+      return `the JWKS request failed (${error.message})`;
+  }
 }
 
 function nonNegative(value: number, name: string): number {

@@ -112,7 +112,6 @@ describe('TokenAuthorizer function', () => {
       [AuthorizerEnv.tokenTableName]: 'tokens',
       [AuthorizerEnv.tokenTableKeyAttribute]: 'hashed_signature',
       [AuthorizerEnv.tokenTableRegion]: REGION,
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 

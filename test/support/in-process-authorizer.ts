@@ -1,5 +1,6 @@
 import { type Authorizer, createAuthorizer } from '../../lambda/authorizer.ts';
 import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import { fetchHttpClient } from '../../lambda/core/http-client.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type EventFormat, type EventRoute, eventFor, resourceArnFor } from './api-gateway-events.ts';
 import { authorizerConfig, HOSTILE_ROUTES } from './authorizer-config.ts';
@@ -57,7 +58,7 @@ export class InProcessAuthorizer {
       jwks: issuer.jwks,
       log: logs.jsonLog('debug'),
       tokenStoreFor: () => this.tokenTable,
-      fetch: this.introspection.fetch,
+      http: fetchHttpClient(this.introspection.fetch),
     };
     this.simple = createAuthorizer(config, dependencies);
     this.iam = createAuthorizer({ ...config, httpApiResponseFormat: 'iam' }, dependencies);

@@ -90,6 +90,30 @@ describe('HttpIntrospector', () => {
       expect(new URLSearchParams(lastRequest?.body).get('token')).toBe('tok');
     });
 
+    it('form-encodes the token and, with client_secret_post, the client credentials (no Authorization)', async () => {
+      respond = (_req, _body, res) => res.writeHead(204).end();
+      const post = new HttpIntrospector({
+        endpoint,
+        clientId: 'gw id+1',
+        clientSecret: 's:e/cret & ~more=',
+        clientAuthMethod: 'client_secret_post',
+        responseFormat: 'jwt',
+        timeoutMs: 1000,
+      });
+
+      await post.introspect('a+b/c~d=');
+
+      const form = new URLSearchParams(lastRequest?.body);
+      expect(lastRequest?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(lastRequest?.headers.authorization).toBeUndefined();
+      expect([...form]).toEqual([
+        ['token', 'a+b/c~d='],
+        ['token_type_hint', 'access_token'],
+        ['client_id', 'gw id+1'],
+        ['client_secret', 's:e/cret & ~more='],
+      ]);
+    });
+
     it('reads 204, an empty body and a JSON active:false as inactive', async () => {
       const answers: Responder[] = [
         (_q, _b, res) => res.writeHead(204).end(),

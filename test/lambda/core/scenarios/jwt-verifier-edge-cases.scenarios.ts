@@ -330,7 +330,7 @@ export const jwtVerifierEdgeCaseScenarios: Scenario[] = [
         const verifier = verifierFor([], {
           jwks: undefined,
           jwksUri: 'https://issuer.test/jwks',
-          fetch: scripted.fetch,
+          http: scripted.http,
           jwksCooldownMs: cooldownMs,
         });
         return { scripted, verifier };
@@ -357,7 +357,7 @@ export const jwtVerifierEdgeCaseScenarios: Scenario[] = [
       const rsa = await signer();
       const token = await rsa.sign(header(), claims());
       const scripted = new ScriptedFetch(() => new Response('down', { status: 503 }));
-      const verifier = verifierFor([], { jwks: undefined, fetch: scripted.fetch });
+      const verifier = verifierFor([], { jwks: undefined, http: scripted.http });
 
       await assert.rejects(async () => verifier.verify(token, EXPECT), isJwksUnavailable);
     },

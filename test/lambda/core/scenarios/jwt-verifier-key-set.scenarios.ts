@@ -187,7 +187,7 @@ export function keySetScenarios(label: string, port: JoseCrypto): Scenario[] {
         const { verifier, problems } = verifierFor(port, [], {
           jwks: undefined,
           jwksUri: 'https://issuer.test/jwks',
-          fetch: scripted.fetch,
+          http: scripted.http,
           jwksCooldownMs: 0,
         });
 

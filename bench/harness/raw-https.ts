@@ -1,0 +1,45 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** What the limits get back from a round trip. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Keep-alive agents, as a careful hand-written client keeps them (one per scheme). */
+export interface RawAgents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
+export function rawAgents(): RawAgents {
+  return { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+}
+
+/**
+ * The least a round trip can cost in Node: node:http(s) on a keep-alive agent, the body gathered as
+ * it comes. No deadline, no body limit, no resend, no error mapping: the limit the transports are
+ * measured against, not a client to ship.
+ */
+export function rawRequest(
+  agents: RawAgents,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> {
+  const secure = url.startsWith('https:');
+  return new Promise((resolve, reject) => {
+    const request = (secure ? httpsRequest : httpRequest)(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: secure ? agents.https : agents.http },
+      (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}

@@ -1,0 +1,285 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NodeHttpClient } from '../../../lambda/adapters/node-http-client.ts';
+import { fetchHttpClient, type HttpClient, isHttpClientError } from '../../../lambda/core/http-client.ts';
+import { closeServer, listenOnLoopback } from '../../../local/loopback-http.ts';
+import { reserveLoopbackPort } from '../../support/secrets-extension-emulator.ts';
+import { selfSignedCertificate } from '../../support/self-signed-certificate.ts';
+
+// The HttpClient contract, held by the Lambda transport (NodeHttpClient) and the web transport
+// (fetchHttpClient) alike, against real servers on 127.0.0.1; then what only the Lambda transport
+// promises: kept-alive connections, and one resend of an idempotent request that met a dead one.
+// Body limits: test/lambda/core/bounded-body.test.ts runs the same cases on both.
+
+type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
+
+/** A node:http server whose answers a test scripts; it counts connections and requests per connection. */
+class ScriptedServer {
+  connections = 0;
+  readonly requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  handler: Handler = (_request, _body, response) => response.end('ok');
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<ScriptedServer> {
+    let self: ScriptedServer | undefined;
+    const server = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        self?.requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
+        self?.handler(request, body, response);
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', () => {
+      if (self) self.connections++;
+    });
+    const port = await listenOnLoopback(server, 0);
+    self = new ScriptedServer(server, `http://127.0.0.1:${port}`);
+    return self;
+  }
+
+  reset(): void {
+    this.connections = 0;
+    this.requests.length = 0;
+    this.handler = (_request, _body, response) => response.end('ok');
+  }
+
+  stop(): Promise<void> {
+    return closeServer(this.server);
+  }
+}
+
+const failureOf = async (promise: Promise<unknown>): Promise<string> => {
+  try {
+    await promise;
+    return 'no failure';
+  } catch (error) {
+    return isHttpClientError(error) ? error.code : `not an HttpClientError: ${String(error)}`;
+  }
+};
+
+const TRANSPORTS: readonly (readonly [string, () => HttpClient])[] = [
+  ['the Lambda transport (NodeHttpClient)', () => new NodeHttpClient()],
+  ['the web transport (fetchHttpClient)', () => fetchHttpClient()],
+];
+
+describe.each(TRANSPORTS)('%s keeps the HttpClient contract', (_name, transport) => {
+  const http = transport();
+  let server: ScriptedServer;
+  beforeAll(async () => {
+    server = await ScriptedServer.start();
+  });
+  afterEach(() => server.reset());
+  afterAll(() => server.stop());
+
+  it('sends the method, headers and body, and returns status, lower-case headers and the body', async () => {
+    server.handler = (_request, body, response) => {
+      response.setHeader('X-Echo-Length', String(body.length));
+      response.setHeader('Vary', ['accept', 'origin']);
+      response.writeHead(201, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`got ${body}`);
+    };
+
+    const answer = await http.request({
+      url: `${server.url}/form?x=1`,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain' },
+      body: 'token=abc&hint=access_token',
+      timeoutMs: 5000,
+      maxBodyBytes: 1024,
+    });
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toBe('got token=abc&hint=access_token');
+    expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(answer.headers['x-echo-length']).toBe('27');
+    expect(answer.headers.vary).toBe('accept, origin');
+    const seen = server.requests[0];
+    expect(seen?.method).toBe('POST');
+    expect(seen?.path).toBe('/form?x=1');
+    expect(seen?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(seen?.headers['content-length']).toBe('27');
+  });
+
+  it('decodes the body as Response.text() does: a BOM dropped, malformed UTF-8 replaced', async () => {
+    const bytes = Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0xc3, 0xa9, 0xff, 0x21]);
+    server.handler = (_request, _body, response) => response.end(bytes);
+
+    const answer = await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 1024 });
+
+    expect(answer.body).toBe(await new Response(bytes).text());
+  });
+
+  it('fails with timeout when the whole answer does not come within the deadline', async () => {
+    server.handler = (_request, _body, response) => {
+      response.writeHead(200, { 'content-length': '10' });
+      response.write('12345');
+    };
+
+    expect(await failureOf(http.request({ url: server.url, timeoutMs: 150, maxBodyBytes: 1024 }))).toBe('timeout');
+  });
+
+  it('refuses a redirect by default and returns it untouched with redirect manual, never following it', async () => {
+    server.handler = (_request, _body, response) =>
+      response.writeHead(302, { location: `${server.url}/elsewhere` }).end('moved');
+
+    const refused = await failureOf(http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 1024 }));
+    const manual = await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 1024, redirect: 'manual' });
+
+    expect(refused).toBe('redirect_refused');
+    expect(manual.status).toBe(302);
+    expect(manual.headers.location).toBe(`${server.url}/elsewhere`);
+    expect(server.requests.map((request) => request.path)).toEqual(['/', '/']);
+  });
+
+  it('fails with connection_failed where nothing listens', async () => {
+    const port = await reserveLoopbackPort();
+
+    expect(await failureOf(http.request({ url: `http://127.0.0.1:${port}/`, timeoutMs: 5000, maxBodyBytes: 16 }))).toBe(
+      'connection_failed',
+    );
+  });
+});
+
+describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () => {
+  let server: ScriptedServer;
+  let http: NodeHttpClient;
+  beforeAll(async () => {
+    server = await ScriptedServer.start();
+  });
+  afterEach(() => {
+    server.reset();
+    http.destroy();
+  });
+  afterAll(() => server.stop());
+
+  /** Resets the connection the `nth` request (1-based) arrives on, before answering it. */
+  const resetOnRequest = (nth: number): Handler => {
+    let seen = 0;
+    return (request, _body, response) => {
+      seen++;
+      if (seen === nth) (request.socket as Socket).resetAndDestroy();
+      else response.end(`answer ${seen}`);
+    };
+  };
+
+  it('sends sequential requests on one connection', async () => {
+    http = new NodeHttpClient();
+
+    for (let i = 0; i < 10; i++) await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 });
+
+    expect(server.requests).toHaveLength(10);
+    expect(server.connections).toBe(1);
+  });
+
+  it('sends an idempotent request once more on a new connection when its kept-alive one was reset', async () => {
+    http = new NodeHttpClient();
+    server.handler = resetOnRequest(2);
+    await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 });
+
+    const answer = await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 });
+
+    expect(answer.body).toBe('answer 3');
+    expect(server.connections).toBe(2);
+  });
+
+  it('resends a POST marked idempotent (introspection), and never one that is not', async () => {
+    http = new NodeHttpClient();
+    const post = (idempotent?: boolean) =>
+      http.request({
+        url: server.url,
+        method: 'POST',
+        body: 'token=t',
+        timeoutMs: 5000,
+        maxBodyBytes: 64,
+        ...(idempotent === undefined ? {} : { idempotent }),
+      });
+
+    server.handler = resetOnRequest(2);
+    await post(true);
+    const resent = await post(true);
+    server.reset();
+    server.handler = resetOnRequest(2);
+    await post();
+    const notResent = await failureOf(post());
+
+    expect(resent.body).toBe('answer 3');
+    expect(notResent).toBe('connection_failed');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('sends a request only once when a new connection fails: only a reused one may have died in a freeze', async () => {
+    http = new NodeHttpClient();
+    server.handler = resetOnRequest(1);
+
+    expect(await failureOf(http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 }))).toBe(
+      'connection_failed',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('resends at most once: a second dead connection fails the request', async () => {
+    http = new NodeHttpClient();
+    // Two kept-alive connections in the pool, both reset when next used.
+    await Promise.all([
+      http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 }),
+      http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 }),
+    ]);
+    expect(server.connections).toBe(2);
+    server.handler = (request) => (request.socket as Socket).resetAndDestroy();
+
+    expect(await failureOf(http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 }))).toBe(
+      'connection_failed',
+    );
+    expect(server.requests).toHaveLength(4);
+  });
+});
+
+describe('the Lambda transport (NodeHttpClient) over TLS', () => {
+  const certificate = selfSignedCertificate();
+  let server: Server;
+  let url: string;
+  let connections = 0;
+  beforeAll(async () => {
+    server = createHttpsServer({ key: certificate.key, cert: certificate.cert }, (_request, response) =>
+      response.end('over tls'),
+    );
+    server.on('secureConnection', () => {
+      connections++;
+    });
+    url = `https://127.0.0.1:${await listenOnLoopback(server, 0)}/`;
+  });
+  afterAll(() => closeServer(server));
+
+  it('verifies the certificate: refused when no trusted authority signed it', async () => {
+    const untrusting = new NodeHttpClient();
+
+    const failure = await untrusting
+      .request({ url, timeoutMs: 5000, maxBodyBytes: 64 })
+      .catch((error: unknown) => error);
+
+    expect(isHttpClientError(failure) && failure.code).toBe('connection_failed');
+    expect((failure as Error).message).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+    untrusting.destroy();
+  });
+
+  it('answers over one kept-alive TLS connection when the authority is trusted', async () => {
+    const trusting = new NodeHttpClient({ tls: { ca: certificate.cert } });
+    connections = 0;
+
+    const bodies: string[] = [];
+    for (let i = 0; i < 5; i++) bodies.push((await trusting.request({ url, timeoutMs: 5000, maxBodyBytes: 64 })).body);
+
+    expect(bodies).toEqual(Array(5).fill('over tls'));
+    expect(connections).toBe(1);
+    trusting.destroy();
+  });
+});
