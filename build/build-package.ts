@@ -5,20 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { buildLambdaAssets, REPOSITORY_ROOT } from './build-lambda-assets.ts';
+import { DIST } from './package-files.ts';
 
 /**
  * What the built JavaScript may import at run time: the peer dependencies and Node built-ins.
  * Anything else would be a runtime dependency the package does not declare.
  */
 const ALLOWED_RUNTIME_IMPORT = /^(aws-cdk-lib(\/[a-z0-9-]+)?|constructs|node:[a-z_/]+)$/;
-
-/** Where the built JavaScript and its declarations go; `exports` in package.json names these files. */
-export const DIST = {
-  esm: 'dist/esm/index.js',
-  esmTypes: 'dist/esm/index.d.ts',
-  cjs: 'dist/cjs/index.js',
-  cjsTypes: 'dist/cjs/index.d.ts',
-} as const;
 
 /**
  * The package as users install it, from lib/index.ts:
@@ -37,9 +30,18 @@ export async function buildPackage(root: string = REPOSITORY_ROOT): Promise<void
   await buildLambdaAssets(root);
   await rm(join(root, 'dist'), { recursive: true, force: true });
 
-  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], {
+    stdio: ['ignore', 2, 2], // stdout is `npm pack --json`'s
+  });
   const extractor = Extractor.invoke(ExtractorConfig.loadFileAndPrepare(join(root, 'build/api-extractor.json')), {
     localBuild: true,
+    // Its messages to stderr: `npm pack --json` runs this build (prepack) and prints its JSON on stdout.
+    messageCallback: (message) => {
+      if (message.logLevel === 'error' || message.logLevel === 'warning') {
+        console.error(message.formatMessageWithLocation(root));
+      }
+      message.handled = true;
+    },
   });
   if (!extractor.succeeded) throw new Error(`API Extractor: ${extractor.errorCount} errors (see above)`);
 

@@ -30,8 +30,8 @@ type Json = Record<string, unknown>;
 const TABLE = 'split-tokens';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:introspection-AbCdEf';
 const SESSION_TOKEN = 'built-assets-session';
-/** What every construct sets (lib/token-authorizer.ts, lib/token-endpoint-proxy.ts, lib/example-backend.ts). */
-const NODE_OPTIONS = '--enable-source-maps';
+/** What ExampleBackend sets (lib/example-backend.ts); the authorizer and the proxy run without NODE_OPTIONS. */
+const BACKEND_NODE_OPTIONS = '--enable-source-maps';
 
 const assetFile = (name: LambdaAssetName) => join(REPOSITORY_ROOT, LAMBDA_ASSETS_DIR, name, LAMBDA_ASSET_FILE);
 
@@ -103,7 +103,7 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
       SESSION_TOKEN,
     );
     stopExtension = extension.stop;
-    runtime = { ...lambdaRuntimeEnvironment(extension, SESSION_TOKEN), NODE_OPTIONS };
+    runtime = lambdaRuntimeEnvironment(extension, SESSION_TOKEN);
     [proxy, authorizer, backend, metadata] = await Promise.all([
       startLambdaProcess(assetFile('token-endpoint-proxy'), {
         ...runtime,
@@ -133,6 +133,7 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
       }),
       startLambdaProcess(assetFile('example-backend'), {
         ...runtime,
+        NODE_OPTIONS: BACKEND_NODE_OPTIONS,
         ISSUER: as.issuer,
         JWKS_URI: as.jwksUri,
         AUDIENCE: as.audience,
