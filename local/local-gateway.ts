@@ -244,7 +244,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const body = response.bodyTemplate.replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, key: string) =>
       String(context[key] ?? ''),
     );
-    return { status: response.statusCode, headers, body };
+    return { status: response.statusCode ?? fallback.status, headers, body };
   }
 
   async function forward(
