@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { CorsOptions } from './cors.ts';
+import { type CorsOptions, resolveCorsSettings } from './cors.ts';
 import {
   EXAMPLE_API_ROUTES,
   HTTP_CONTEXT_HEADERS,
@@ -206,6 +206,7 @@ export class GatewayStack extends Stack {
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
     });
 
+    const cors = corsOf(config);
     this.backend = new ExampleBackend(this, 'ExampleBackend', {
       issuer: config.issuer,
       jwksUri: config.jwksUri,
@@ -215,6 +216,8 @@ export class GatewayStack extends Stack {
       introspectionResponseAudience:
         config.introspection?.responseFormat === 'jwt' ? undefined : config.introspection?.clientId,
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
+      // REST proxy integrations pass the backend's CORS headers on (API Gateway adds none there).
+      ...(cors ? { cors: resolveCorsSettings(cors, EXAMPLE_API_ROUTES) } : {}),
     });
 
     const rest = this.createRestApi(config, retention);
