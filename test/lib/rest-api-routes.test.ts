@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiRoute } from '../../lib/api-routes.ts';
 import type { CorsOptions } from '../../lib/cors.ts';
 import { RestApiRoutes, type RestApiRoutesProps } from '../../lib/rest-api-routes.ts';
+import { restCorsPreflightAnswer } from '../../local/api-gateway/rest-cors-preflight.ts';
 
 const OUTDIR = mkdtempSync(join(tmpdir(), 'rest-api-routes-test-'));
 
@@ -238,6 +239,40 @@ describe('RestApiRoutes with several origins and credentials', () => {
         'gatewayresponse.header.Access-Control-Allow-Origin',
       );
     }
+  });
+});
+
+describe('the local gateway’s REST preflight and the deployed OPTIONS method', () => {
+  const cors = { allowOrigins: ['https://app.example.test', 'https://admin.example.test'], allowCredentials: true };
+  const { template, routes } = build({ cors });
+  const response = methods(template).find((m) => m.HttpMethod === 'OPTIONS')?.Integration.IntegrationResponses[0];
+
+  it('answer alike: the literal headers, and the origins the mapping template echoes', () => {
+    const literals = Object.fromEntries(
+      Object.entries(response.ResponseParameters as Record<string, string>).map(([key, value]) => [
+        key.replace('method.response.header.', '').toLowerCase(),
+        value.replace(/^'|'$/g, ''),
+      ]),
+    );
+    const echoed = [...String(response.ResponseTemplates['application/json']).matchAll(/\$origin == "([^"]+)"/g)]
+      .map((match) => match[1])
+      .filter((origin) => origin !== '');
+    const settings = routes.cors;
+    if (settings === undefined) throw new Error('expected CORS settings');
+
+    const { 'content-type': _type, ...local } = restCorsPreflightAnswer(settings, [
+      'Origin',
+      'https://other.example.test',
+    ]).headers;
+
+    expect(local).toEqual(literals);
+    expect(echoed).toEqual(['https://admin.example.test']);
+    expect(
+      restCorsPreflightAnswer(settings, ['Origin', 'https://admin.example.test']).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBe('https://admin.example.test');
+    expect(Number(response.StatusCode)).toBe(restCorsPreflightAnswer(settings, []).status);
   });
 });
 
