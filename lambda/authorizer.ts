@@ -97,7 +97,6 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       clockSkewSeconds: config.clockSkewSeconds,
       jwksTimeoutMs: config.jwksTimeoutMs,
       jwksCooldownMs: config.jwksCooldownMs,
-      jwksMaxAgeMs: config.jwksMaxAgeSeconds * 1000,
       clock,
       crypto,
       ...(dependencies.jwks
@@ -207,7 +206,7 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
  * fetch is not cached, the next verification fetches again.
  */
 export function remoteJwksFor(
-  config: Pick<AuthorizerConfig, 'jwksUri' | 'jwksTimeoutMs' | 'jwksCooldownMs'>,
+  config: Pick<AuthorizerConfig, 'jwksUri' | 'jwksTimeoutMs' | 'jwksCooldownMs' | 'jwksMaxAgeSeconds'>,
   http: HttpClient,
   clock: Clock = Date.now,
 ): RemoteJwks {
@@ -215,6 +214,7 @@ export function remoteJwksFor(
     url: config.jwksUri,
     timeoutMs: config.jwksTimeoutMs,
     cooldownMs: config.jwksCooldownMs,
+    maxAgeMs: config.jwksMaxAgeSeconds * 1000,
     http,
     clock,
   });

@@ -12,9 +12,13 @@
  *
  * Environment: ISSUER, JWKS_URI, AUDIENCE (comma-separated), optional ALLOWED_ALGORITHMS
  * (comma-separated, default RS256,PS256,ES256,EdDSA), REQUIRED_TOKEN_TYPE and
- * INTROSPECTION_RESPONSE_AUDIENCE (the introspecting client id; unset refuses RFC 9701 answers).
+ * INTROSPECTION_RESPONSE_AUDIENCE (the introspecting client id; unset refuses RFC 9701 answers);
+ * for browser pages behind a REST API, CORS_ALLOWED_ORIGINS, CORS_EXPOSE_HEADERS and
+ * CORS_ALLOW_CREDENTIALS (a REST proxy integration passes the backend's CORS headers on, and API
+ * Gateway adds none).
  */
 import type { errors, JWTPayload } from 'jose';
+import { backendCorsFromEnvironment, backendCorsHeaders, originOf } from './backend-cors-headers.ts';
 import { ForwardedJwtVerifier, isTokenError } from './forwarded-jwt-verifier.ts';
 
 interface ApiResponse {
@@ -26,6 +30,7 @@ interface ApiResponse {
 /** The parts of a REST (1.0) or HTTP API (2.0) proxy event this handler reads. */
 export interface BackendEvent {
   readonly version?: string;
+  readonly headers?: Readonly<Record<string, string | undefined>> | null;
   readonly requestContext?: {
     readonly authorizer?: {
       readonly jwt?: unknown;
@@ -51,6 +56,7 @@ function required(name: string): string {
 }
 
 const algorithms = list(process.env.ALLOWED_ALGORITHMS);
+const cors = backendCorsFromEnvironment(process.env);
 const verifier = new ForwardedJwtVerifier({
   issuer: required('ISSUER'),
   jwksUri: required('JWKS_URI'),
@@ -84,6 +90,11 @@ function unauthorized(description: string): ApiResponse {
 }
 
 export async function handler(event: BackendEvent): Promise<ApiResponse> {
+  const answer = await answerTo(event);
+  return { ...answer, headers: { ...answer.headers, ...backendCorsHeaders(cors, originOf(event.headers)) } };
+}
+
+async function answerTo(event: BackendEvent): Promise<ApiResponse> {
   const jwt = jwtFromContext(event);
   if (!jwt) return unauthorized('no verified token in the request context');
   let payload: JWTPayload;

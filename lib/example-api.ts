@@ -1,4 +1,5 @@
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import type { ApiRoute } from './api-routes.ts';
 
 /** What serves a route of the example API. */
 export type ExampleIntegration =
@@ -9,28 +10,14 @@ export type ExampleIntegration =
   /** The RFC 9728 metadata document, answered by the gateway itself (REST: a mock integration). */
   | 'protected-resource-metadata';
 
-/** One route of an API, as both API types declare it. */
-export interface ApiRoute {
-  /** An HTTP method, or `ANY`. */
-  readonly method: string;
-  /** A resource path: literal segments, `{name}`, and a last `{name+}`. */
-  readonly path: string;
-  readonly integration: ExampleIntegration;
-  /**
-   * `none` for a route that must answer without a token (CORS preflight, protected-resource
-   * metadata): it gets no authorizer and its own integration, so nothing unauthenticated ever
-   * reaches a route's integration through a catch-all. @default 'token'
-   */
-  readonly authorization?: 'token' | 'none';
-}
-
 /**
  * The example API's routes, the same on the REST API, the HTTP API and the local gateway (which
  * reads this very list), so local and deployed cannot drift. Every route goes through the token
- * authorizer but the public metadata route, which has its own integration. Kept apart from the scope rules ({@link EXAMPLE_ROUTE_SCOPES}): rules may be finer
- * than routes, and often are.
+ * authorizer but the public metadata route, which has its own integration; with CORS on, each path
+ * also gets a public preflight route (`withCorsPreflightRoutes`). Kept apart from the scope rules
+ * ({@link EXAMPLE_ROUTE_SCOPES}): rules may be finer than routes, and often are.
  */
-export const EXAMPLE_API_ROUTES: readonly ApiRoute[] = [
+export const EXAMPLE_API_ROUTES: readonly ApiRoute<ExampleIntegration>[] = [
   { method: 'GET', path: '/claims', integration: 'claims' },
   { method: 'ANY', path: '/orders', integration: 'echo' },
   { method: 'GET', path: '/orders/{id}', integration: 'echo' },

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { CorsSettings } from './cors.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 
@@ -15,6 +16,12 @@ export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerific
    * @default - RFC 9701 answers are refused
    */
   readonly introspectionResponseAudience?: string;
+  /**
+   * Browser pages behind a REST API: the CORS headers the function adds to its answers (a REST
+   * proxy integration passes them on; API Gateway adds none). Behind an HTTP API with a CORS
+   * configuration API Gateway replaces them. @default no CORS headers
+   */
+  readonly cors?: Pick<CorsSettings, 'allowOrigins' | 'exposeHeaders' | 'allowCredentials'>;
 }
 
 /**
@@ -41,6 +48,11 @@ export class ExampleBackend extends Construct {
     if (props.requiredTokenType) environment.REQUIRED_TOKEN_TYPE = props.requiredTokenType;
     if (props.introspectionResponseAudience) {
       environment.INTROSPECTION_RESPONSE_AUDIENCE = props.introspectionResponseAudience;
+    }
+    if (props.cors) {
+      environment.CORS_ALLOWED_ORIGINS = props.cors.allowOrigins.join(',');
+      if (props.cors.exposeHeaders.length > 0) environment.CORS_EXPOSE_HEADERS = props.cors.exposeHeaders.join(',');
+      if (props.cors.allowCredentials) environment.CORS_ALLOW_CREDENTIALS = 'true';
     }
     this.function = nodeFunction(this, 'Function', {
       asset: 'example-backend',

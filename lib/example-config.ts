@@ -2,7 +2,8 @@ import { Arn, ArnFormat } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { DEFAULT_GATEWAY_RESULTS_TTL_SECONDS } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
-import { EXAMPLE_ROUTE_SCOPES } from './example-api.ts';
+import { resolveCorsSettings } from './cors.ts';
+import { EXAMPLE_API_ROUTES, EXAMPLE_ROUTE_SCOPES } from './example-api.ts';
 
 /**
  * Settings of the example app, read from CDK context (`cdk.json` or `-c key=value`). Every key has
@@ -65,6 +66,8 @@ export interface ExampleAppConfig {
     | undefined;
   /** Target of the demo HTTP integrations (an echo service shows the forwarded JWT header). */
   readonly echoUrl: string;
+  /** Origins of the browser pages that may call both APIs (CORS); undefined: no CORS. */
+  readonly corsAllowedOrigins: readonly string[] | undefined;
   /** The token endpoint proxy in the home region, or undefined when off. */
   readonly tokenEndpointProxy:
     | {
@@ -133,6 +136,7 @@ export const CONTEXT_DEFAULTS = {
   restMtlsTruststoreUri: '(required with restMtlsDomainName: s3://bucket/key)',
   restMtlsTruststoreVersion: '(the latest version)',
   echoUrl: 'https://httpbin.org/anything',
+  corsAllowedOrigins: "(no CORS; cdk.json sets http://localhost:5173; 'off' for none)",
   upstreamTokenEndpoint: "<issuer>/token ('off' deploys no token endpoint proxy)",
   upstreamRevocationEndpoint: "<issuer>/revoke ('off' for none)",
   tokenPath: "(handler default: '/token'; with a front, the authorization server's token path)",
@@ -224,6 +228,7 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     dpopReplayTable,
     restMtls: readRestMtls(ctx),
     echoUrl: ctx.string('echoUrl', CONTEXT_DEFAULTS.echoUrl),
+    corsAllowedOrigins: readCorsAllowedOrigins(ctx),
     tokenEndpointProxy:
       isOff(upstreamTokenEndpoint) && front === undefined
         ? undefined
@@ -240,6 +245,20 @@ export function readExampleAppConfig(node: Node, env: NodeJS.ProcessEnv = proces
     apiGatewayCloudWatchRole: ctx.boolean('apiGatewayCloudWatchRole', true),
     logRetentionDays: ctx.integer('logRetentionDays', 30, 1, 3653),
   };
+}
+
+/** `corsAllowedOrigins`: a list of origins, or unset / 'off' for no CORS; checked as the constructs check it. */
+function readCorsAllowedOrigins(ctx: ContextReader): readonly string[] | undefined {
+  const origins = ctx.optionalList('corsAllowedOrigins');
+  if (origins === undefined || origins.length === 0 || (origins.length === 1 && origins[0] === 'off')) {
+    return undefined;
+  }
+  try {
+    resolveCorsSettings({ allowOrigins: origins }, EXAMPLE_API_ROUTES);
+  } catch (error) {
+    throw new Error(`context corsAllowedOrigins: ${(error as Error).message.replace(/^cors\.allowOrigins: /, '')}`);
+  }
+  return origins;
 }
 
 function readRestMtls(ctx: ContextReader): ExampleAppConfig['restMtls'] {

@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { type CorsOptions, resolveCorsSettings } from './cors.ts';
 import {
   EXAMPLE_API_ROUTES,
   HTTP_CONTEXT_HEADERS,
@@ -22,11 +23,12 @@ import {
 import { ExampleBackend } from './example-backend.ts';
 import { arnInRegion, type ExampleAppConfig } from './example-config.ts';
 import { FLUSH_OUTPUTS } from './flush-outputs.ts';
+import { HttpApiRoutes } from './http-api-routes.ts';
 import { functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 import { GatewayMonitoring } from './monitoring.ts';
 import { MutualTlsRestDomain } from './mutual-tls-rest-domain.ts';
 import { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata } from './protected-resource-metadata.ts';
-import { restGatewayResponses } from './rest-gateway-responses.ts';
+import { RestApiRoutes } from './rest-api-routes.ts';
 import { SplitTokenTable } from './split-token-table.ts';
 import { TokenAuthorizer } from './token-authorizer.ts';
 
@@ -92,6 +94,10 @@ export class GatewayStack extends Stack {
   public readonly monitoring: GatewayMonitoring;
   /** The REST API's custom domain with mutual TLS, when configured. */
   public readonly restMtlsDomain?: MutualTlsRestDomain;
+  /** The example routes on the REST API (with CORS, their preflight routes too). */
+  public readonly restApiRoutes: RestApiRoutes;
+  /** The example routes on the HTTP API (with CORS, their preflight routes too). */
+  public readonly httpApiRoutes: HttpApiRoutes;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -194,6 +200,7 @@ export class GatewayStack extends Stack {
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
     });
 
+    const cors = corsOf(config);
     this.backend = new ExampleBackend(this, 'ExampleBackend', {
       issuer: config.issuer,
       jwksUri: config.jwksUri,
@@ -203,12 +210,18 @@ export class GatewayStack extends Stack {
       introspectionResponseAudience:
         config.introspection?.responseFormat === 'jwt' ? undefined : config.introspection?.clientId,
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
+      // REST proxy integrations pass the backend's CORS headers on (API Gateway adds none there).
+      ...(cors ? { cors: resolveCorsSettings(cors, EXAMPLE_API_ROUTES) } : {}),
     });
 
-    this.restApi = this.createRestApi(config, retention);
-    const { api, stage } = this.createHttpApi(config, retention);
-    this.httpApi = api;
-    this.httpApiStage = stage;
+    const rest = this.createRestApi(config, retention);
+    this.restApi = rest.api;
+    this.restApiRoutes = rest.routes;
+    const http = this.createHttpApi(config, retention);
+    this.httpApi = http.api;
+    this.httpApiStage = http.stage;
+    this.httpApiRoutes = http.routes;
+    const stage = http.stage;
 
     this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
       authorizerFunction: this.authorizer.function,
@@ -253,7 +266,11 @@ export class GatewayStack extends Stack {
     }
   }
 
-  private createRestApi(config: ExampleAppConfig, retention: logs.RetentionDays): apigateway.RestApi {
+  private createRestApi(
+    config: ExampleAppConfig,
+    retention: logs.RetentionDays,
+  ): { api: apigateway.RestApi; routes: RestApiRoutes } {
+    const cors = corsOf(config);
     const accessLogs = new logs.LogGroup(this, 'RestApiAccessLogs', {
       retention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -282,13 +299,6 @@ export class GatewayStack extends Stack {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const methodOptions: apigateway.MethodOptions = {
-      authorizationType: apigateway.AuthorizationType.CUSTOM,
-      authorizer: this.authorizer.restAuthorizer,
-      requestValidator: validator,
-      requestParameters: { 'method.request.header.Authorization': true },
-    };
-
     // The example routes (lib/example-api.ts): the claims route reads requestContext.authorizer.jwt in
     // the backend Lambda; the echo routes are HTTP integrations whose mapped headers replace what the
     // client sent (Authorization becomes 'Bearer <jwt>' from the context).
@@ -341,52 +351,36 @@ export class GatewayStack extends Stack {
         },
       ],
     });
-    for (const route of EXAMPLE_API_ROUTES) {
-      const resource = route.path
-        .split('/')
-        .filter((segment) => segment.length > 0)
-        .reduce<apigateway.IResource>(
-          (parent, segment) => parent.getResource(segment) ?? parent.addResource(segment),
-          api.root,
-        );
-      if (route.authorization === 'none') {
-        const method = resource.addMethod(route.method, metadataIntegration, {
-          authorizationType: apigateway.AuthorizationType.NONE,
-          methodResponses: [
-            { statusCode: '200', responseParameters: { 'method.response.header.Cache-Control': true } },
-          ],
-        });
-        Validations.of(method).acknowledge(
-          {
-            id: 'AwsSolutions-APIG4',
-            reason:
-              'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
-              'authorization server to get one from. A mock integration answers a fixed document; nothing else is reached.',
+    const routes = new RestApiRoutes(this, 'RestApiRoutes', {
+      api,
+      routes: EXAMPLE_API_ROUTES,
+      authorizer: this.authorizer.restAuthorizer,
+      tokenMethodOptions: {
+        requestValidator: validator,
+        requestParameters: { 'method.request.header.Authorization': true },
+      },
+      integrations: {
+        claims,
+        echo,
+        'protected-resource-metadata': {
+          integration: metadataIntegration,
+          methodOptions: {
+            methodResponses: [
+              { statusCode: '200', responseParameters: { 'method.response.header.Cache-Control': true } },
+            ],
           },
-          {
-            id: 'AwsSolutions-COG4',
-            reason: 'Public by design (RFC 9728 metadata, answered by a mock integration); see AwsSolutions-APIG4.',
-          },
-        );
-        continue;
-      }
-      resource.addMethod(route.method, route.integration === 'claims' ? claims : echo, methodOptions);
-    }
-
-    for (const response of restGatewayResponses({
-      realm: api.restApiName,
-      resourceMetadataUrl: `${restUrl}${PROTECTED_RESOURCE_METADATA_PATH}`,
-      ...(this.authorizer.dpopAlgorithms ? { dpopAlgorithms: this.authorizer.dpopAlgorithms } : {}),
-    })) {
-      api.addGatewayResponse(response.type, {
-        type: apigateway.ResponseType.of(response.type),
-        statusCode: String(response.statusCode),
-        responseHeaders: Object.fromEntries(
-          Object.entries(response.headers).map(([name, value]) => [name, `'${value.replaceAll("'", "\\'")}'`]),
-        ),
-        templates: { 'application/json': response.bodyTemplate },
-      });
-    }
+          publicReason:
+            'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
+            'authorization server to get one from. A mock integration answers a fixed document; nothing else is reached.',
+        },
+      },
+      ...(cors ? { cors } : {}),
+      gatewayResponses: {
+        realm: api.restApiName,
+        resourceMetadataUrl: `${restUrl}${PROTECTED_RESOURCE_METADATA_PATH}`,
+        ...(this.authorizer.dpopAlgorithms ? { dpopAlgorithms: this.authorizer.dpopAlgorithms } : {}),
+      },
+    });
 
     Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
@@ -409,13 +403,14 @@ export class GatewayStack extends Stack {
           'the stage write the execution and access logs other rules require.',
       });
     }
-    return api;
+    return { api, routes };
   }
 
   private createHttpApi(
     config: ExampleAppConfig,
     retention: logs.RetentionDays,
-  ): { api: apigatewayv2.HttpApi; stage: apigatewayv2.HttpStage } {
+  ): { api: apigatewayv2.HttpApi; stage: apigatewayv2.HttpStage; routes: HttpApiRoutes } {
+    const cors = corsOf(config);
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
       retention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -449,32 +444,26 @@ export class GatewayStack extends Stack {
       method: apigatewayv2.HttpMethod.ANY,
       parameterMapping: mapping,
     });
-    for (const route of EXAMPLE_API_ROUTES) {
-      if (route.authorization === 'none') {
-        // RFC 9728 on the HTTP API: no authorizer, its own integration (HTTP APIs have no mock).
-        const routes = api.addRoutes({
-          path: route.path,
-          methods: [route.method as apigatewayv2.HttpMethod],
+    const routes = new HttpApiRoutes(this, 'HttpApiRoutes', {
+      api,
+      routes: EXAMPLE_API_ROUTES,
+      authorizer: this.authorizer.httpAuthorizer,
+      integrations: {
+        claims,
+        echo,
+        // RFC 9728 on the HTTP API: its own function (HTTP APIs have no mock integration).
+        'protected-resource-metadata': {
           integration: new HttpLambdaIntegration('MetadataIntegration', this.metadataFunction(config, retention)),
-          authorizer: new apigatewayv2.HttpNoneAuthorizer(),
-        });
-        for (const publicRoute of routes) {
-          Validations.of(publicRoute).acknowledge({
-            id: 'AwsSolutions-APIG4',
-            reason:
-              'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
-              'authorization server to get one from. Its function answers a fixed document and reaches nothing.',
-          });
-        }
-        continue;
-      }
-      api.addRoutes({
-        path: route.path,
-        methods: [route.method as apigatewayv2.HttpMethod],
-        integration: route.integration === 'claims' ? claims : echo,
-      });
-    }
-    return { api, stage };
+          publicReason:
+            'RFC 9728 protected-resource metadata must be readable without a token: it is how a client learns which ' +
+            'authorization server to get one from. Its function answers a fixed document and reaches nothing.',
+        },
+      },
+      ...(cors
+        ? { cors, corsPreflightLogGroup: { logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN } } }
+        : {}),
+    });
+    return { api, stage, routes };
   }
 
   /** The RFC 9728 document without `resource` (each API adds the URL the client used). */
@@ -505,6 +494,11 @@ export class GatewayStack extends Stack {
       environment: { PROTECTED_RESOURCE_METADATA: JSON.stringify(this.metadataDocument(config, false)) },
     });
   }
+}
+
+/** Both APIs' CORS options: the configured origins, every other setting the constructs' default. */
+function corsOf(config: ExampleAppConfig): CorsOptions | undefined {
+  return config.corsAllowedOrigins === undefined ? undefined : { allowOrigins: config.corsAllowedOrigins };
 }
 
 /** `s3://bucket/key` into its parts. */

@@ -1,3 +1,5 @@
+import type { CorsSettings } from './cors.ts';
+
 /**
  * The REST API's gateway responses for the authorizer's outcomes, as data: the CDK stack deploys
  * them and the local gateway renders them, so both answer alike. HTTP APIs have no gateway
@@ -14,21 +16,43 @@
  * request needed is in its JSON body.
  */
 
-/** The gateway response types the stack customizes. */
+/**
+ * The gateway response types the stack customizes. `DEFAULT_4XX` and `DEFAULT_5XX` (only with
+ * CORS) stand for every type not customized itself: "If the response type is unspecified, this
+ * response defaults to the `DEFAULT_4XX` type" (or `DEFAULT_5XX`) —
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+ */
 export type RestGatewayResponseType =
   | 'UNAUTHORIZED'
   | 'ACCESS_DENIED'
   | 'AUTHORIZER_FAILURE'
-  | 'AUTHORIZER_CONFIGURATION_ERROR';
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'DEFAULT_4XX'
+  | 'DEFAULT_5XX';
 
 /** One gateway response: header values are literals, the body a template over `$context`. */
 export interface RestGatewayResponse {
   readonly type: RestGatewayResponseType;
-  readonly statusCode: number;
+  /**
+   * The status code. Undefined for `DEFAULT_4XX`/`DEFAULT_5XX`: each type keeps its own ("Changing
+   * the status code of this fallback gateway response changes the status codes of all other `4XX`
+   * responses").
+   */
+  readonly statusCode?: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** The `application/json` body template; `$context.authorizer.<key>` is replaced by the Deny's context value. */
+  /**
+   * The `application/json` body template; `$context.authorizer.<key>` is replaced by the Deny's
+   * context value, `$context.error.messageString` by the quoted error message.
+   */
   readonly bodyTemplate: string;
 }
+
+/**
+ * AWS's own body of a gateway response ("The quoted value of $context.error.message" —
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html):
+ * `{"message":"Missing Authentication Token"}` and the like.
+ */
+export const DEFAULT_GATEWAY_RESPONSE_BODY = '{"message":$context.error.messageString}';
 
 /** Settings of {@link restGatewayResponses}. */
 export interface RestChallengeOptions {
@@ -44,6 +68,14 @@ export interface RestChallengeOptions {
    * with them as `algs` (RFC 9449 section 7.1). @default no DPoP challenge
    */
   readonly dpopAlgorithms?: readonly string[];
+  /**
+   * Browser clients (CORS): what the answers name in `Access-Control-*` headers so a page can read
+   * a 401 or 403 (a gateway response never reaches the integration, which cannot add them). Its
+   * header values are literals or request parameters, never conditional, so only one allowed
+   * origin (or `*`) can be named; with several origins the answers carry none, and the browser
+   * reports a CORS error instead of the status. @default no CORS headers
+   */
+  readonly cors?: CorsSettings;
 }
 
 /**
@@ -63,8 +95,18 @@ export function restGatewayResponses(options: RestChallengeOptions): readonly Re
     dpop === undefined || dpop.length === 0
       ? ''
       : `, DPoP realm=${realm}, error="invalid_token", algs=${quoted(dpop.join(' '))}${metadata}`;
-  const common = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  const common = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...corsHeaders(options.cors) };
   const serverError = JSON.stringify({ error: 'server_error' });
+  // With CORS, every other answer API Gateway makes (a path with no resource, throttling, a
+  // timeout) carries the headers too, with AWS's own body.
+  const defaults: readonly RestGatewayResponse[] =
+    options.cors === undefined
+      ? []
+      : (['DEFAULT_4XX', 'DEFAULT_5XX'] as const).map((type) => ({
+          type,
+          headers: corsHeaders(options.cors),
+          bodyTemplate: DEFAULT_GATEWAY_RESPONSE_BODY,
+        }));
   return [
     {
       type: 'UNAUTHORIZED',
@@ -92,7 +134,21 @@ export function restGatewayResponses(options: RestChallengeOptions): readonly Re
     },
     { type: 'AUTHORIZER_FAILURE', statusCode: 500, headers: common, bodyTemplate: serverError },
     { type: 'AUTHORIZER_CONFIGURATION_ERROR', statusCode: 500, headers: common, bodyTemplate: serverError },
+    ...defaults,
   ];
+}
+
+/**
+ * The CORS headers a gateway response can carry: the one allowed origin (or `*`), credentials when
+ * allowed, the exposed headers (so a page can read `WWW-Authenticate`). None with several origins.
+ */
+function corsHeaders(cors: CorsSettings | undefined): Record<string, string> {
+  if (cors === undefined || cors.allowOrigins.length !== 1) return {};
+  return {
+    'Access-Control-Allow-Origin': cors.allowOrigins[0] as string,
+    ...(cors.allowCredentials ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
+    ...(cors.exposeHeaders.length > 0 ? { 'Access-Control-Expose-Headers': cors.exposeHeaders.join(',') } : {}),
+  };
 }
 
 /** An RFC 7230 quoted-string (the realm is configuration, but quotes and backslashes must not break the header). */

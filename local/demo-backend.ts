@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { JWTPayload } from 'jose';
+import { type BackendCors, backendCorsHeaders } from '../lambda/backend-cors-headers.ts';
 import { ForwardedJwtVerifier, isTokenError } from '../lambda/forwarded-jwt-verifier.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { type HttpAnswer, json, send } from './node-http.ts';
@@ -24,6 +25,11 @@ export interface DemoBackendOptions {
    * client's opaque token). @default 'authorization'
    */
   readonly jwtHeader?: 'authorization' | 'x-verified-jwt';
+  /**
+   * The CORS headers it adds to its answers, as the example backend function does behind a REST
+   * proxy integration (API Gateway adds none there). @default none
+   */
+  readonly cors?: BackendCors;
 }
 
 /** A running demo backend. */
@@ -85,7 +91,11 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
             ),
       )
       .catch(() => json(500, { error: 'server_error' }))
-      .then((answer) => send(response, answer));
+      .then((answer) => {
+        const origin = request.headers.origin;
+        const cors = backendCorsHeaders(options.cors, typeof origin === 'string' ? origin : undefined);
+        send(response, { ...answer, headers: { ...answer.headers, ...cors } });
+      });
   });
   const port = await listenOnLoopback(server, options.port ?? 0);
   let stopping: Promise<void> | undefined;

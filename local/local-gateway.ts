@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { DecisionLog } from '../lambda/core/ports.ts';
+import { handler as corsPreflightFunction } from '../lambda/cors-preflight-handler.ts';
+import { CORS_PREFLIGHT_INTEGRATION } from '../lib/api-routes.ts';
+import type { CorsSettings } from '../lib/cors.ts';
 import type { ContextHeaderMapping } from '../lib/example-api.ts';
 import type { RestGatewayResponse, RestGatewayResponseType } from '../lib/rest-gateway-responses.ts';
 import type {
@@ -17,6 +20,8 @@ import {
   GatewayAuthorization,
 } from './api-gateway/gateway-authorization.ts';
 import { routeRequest } from './api-gateway/gateway-request.ts';
+import { httpApiPreflightAnswer, isHttpApiPreflight, withHttpApiCorsHeaders } from './api-gateway/http-api-cors.ts';
+import { restCorsPreflightAnswer } from './api-gateway/rest-cors-preflight.ts';
 import type { RouteDefinition } from './api-gateway/route-selection.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, send } from './node-http.ts';
@@ -80,6 +85,14 @@ export interface LocalGatewayOptions {
   readonly restGatewayResponses?: (gatewayUrl: string) => readonly RestGatewayResponse[];
   /** REST: what method ARNs hold for non-canonical paths (undocumented). @default 'as-sent' */
   readonly methodArnPath?: MethodArnPath;
+  /**
+   * Browser clients, as the constructs deploy them: REST, the routes served by
+   * `CORS_PREFLIGHT_INTEGRATION` answer as the OPTIONS MOCK method does (the gateway responses
+   * carry what {@link restGatewayResponses} says); HTTP API, the API's CORS configuration (a
+   * preflight matching no route answered by the gateway, the headers set on integration answers),
+   * the preflight routes served as the preflight function serves them. @default no CORS
+   */
+  readonly cors?: CorsSettings;
   /** Largest request body accepted. @default 1048576 */
   readonly maxBodyBytes?: number;
   /** Access log, one line per request, token-free. @default none */
@@ -199,17 +212,30 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if ('unrouted' in routed) {
       // REST: a stage the API lacks is 403; no resource or method is the MISSING_AUTHENTICATION_TOKEN
       // response, "including the cases when the client attempts to invoke an unsupported API method
-      // or resource". HTTP: "If no routes match a request, API Gateway returns {"message":"Not Found"}".
-      if (format === 'http') return json(404, { message: 'Not Found' });
+      // or resource". HTTP: "If no routes match a request, API Gateway returns {"message":"Not Found"}",
+      // unless CORS is configured and it is a preflight: "API Gateway automatically sends a response
+      // to preflight OPTIONS requests, even if there isn't an OPTIONS route configured for your API".
+      if (format === 'http') {
+        if (options.cors !== undefined && isHttpApiPreflight(method, incoming.rawHeaders)) {
+          return httpApiPreflightAnswer(options.cors, incoming.rawHeaders);
+        }
+        return json(404, { message: 'Not Found' });
+      }
       return routed.unrouted === 'no-stage'
         ? json(403, { message: 'Forbidden' })
-        : json(403, { message: 'Missing Authentication Token' });
+        : gatewayResponse('MISSING_AUTHENTICATION_TOKEN', {}, json(403, { message: 'Missing Authentication Token' }));
     }
     const { route, request } = routed;
-    if (route.authorization === 'none') return forward(route, request, body, {});
+    if (route.authorization === 'none') return withCors(await forward(route, request, body, {}), request);
     const outcome = await authorization.authorize(request);
     if (outcome.kind !== 'allow') return denial(outcome);
-    return forward(route, request, body, outcome.context);
+    return withCors(await forward(route, request, body, outcome.context), request);
+  }
+
+  /** HTTP API with CORS: the configured headers on an integration's answer, its own dropped. */
+  function withCors(answer: HttpAnswer, request: GatewayRequest): HttpAnswer {
+    if (format !== 'http' || options.cors === undefined) return answer;
+    return withHttpApiCorsHeaders(answer, options.cors, request.method, request.rawHeaders);
   }
 
   function denial(outcome: Exclude<AuthorizationOutcome, { kind: 'allow' }>): HttpAnswer {
@@ -231,20 +257,29 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     return gatewayResponse('AUTHORIZER_CONFIGURATION_ERROR', {}, json(500, { message: null }));
   }
 
+  /**
+   * A gateway response of `type`: the customized one, else `DEFAULT_4XX`/`DEFAULT_5XX` by the status
+   * class ("If the response type is unspecified, this response defaults to the `DEFAULT_4XX` type"),
+   * keeping the type's own status, else API Gateway's built-in answer (`fallback`).
+   */
   function gatewayResponse(
-    type: RestGatewayResponseType,
+    type: RestGatewayResponseType | 'MISSING_AUTHENTICATION_TOKEN',
     context: Readonly<Record<string, unknown>>,
     fallback: HttpAnswer,
   ): HttpAnswer {
-    const response = responseOf(type);
+    const response =
+      (type === 'MISSING_AUTHENTICATION_TOKEN' ? undefined : responseOf(type)) ??
+      responseOf(fallback.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
     if (response === undefined) return fallback;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
-    // Simple substitution of $context.authorizer.<key>, as gateway response templates do.
-    const body = response.bodyTemplate.replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, key: string) =>
-      String(context[key] ?? ''),
-    );
-    return { status: response.statusCode, headers, body };
+    // Simple substitution of $context.authorizer.<key> and $context.error.messageString ("The quoted
+    // value of $context.error.message"), as gateway response templates do.
+    const message = (JSON.parse(fallback.body) as { message?: unknown; Message?: unknown }) ?? {};
+    const body = response.bodyTemplate
+      .replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, key: string) => String(context[key] ?? ''))
+      .replaceAll('$context.error.messageString', JSON.stringify(message.message ?? message.Message ?? null));
+    return { status: response.statusCode ?? fallback.status, headers, body };
   }
 
   async function forward(
@@ -253,6 +288,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     body: string,
     context: Readonly<Record<string, unknown>>,
   ): Promise<HttpAnswer> {
+    if (route.integration === CORS_PREFLIGHT_INTEGRATION && route.authorization === 'none') {
+      if (options.cors === undefined) return json(500, { message: 'Internal Server Error' });
+      // REST: the OPTIONS method's MOCK integration; HTTP API: the preflight function (204, no body).
+      if (format === 'rest') return restCorsPreflightAnswer(options.cors, request.rawHeaders);
+      const answer = await corsPreflightFunction();
+      return { status: answer.statusCode, headers: {}, body: '' };
+    }
     const fixed = options.staticIntegrations?.(invokeUrl)[route.integration];
     if (fixed !== undefined) return fixed;
     const base = options.integrations[route.integration];

@@ -1,4 +1,6 @@
 import type { LogLevel } from '../lambda/adapters/json-log.ts';
+import { resolveCorsSettings } from '../lib/cors.ts';
+import { EXAMPLE_API_ROUTES } from '../lib/example-api.ts';
 import type { GatewayEventFormat } from './api-gateway/authorizer-events.ts';
 import { DEFAULT_REPLICATION_LAG_MS, DEMO_CLIENT_SECRETS, type LocalStackOptions } from './local-stack.ts';
 
@@ -18,7 +20,11 @@ export const LocalStackEnv = {
   regions: 'LOCAL_REGIONS',
   replicationLagMs: 'REPLICATION_LAG_MS',
   homeRegionFallback: 'HOME_REGION_FALLBACK',
+  corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
 } as const;
+
+/** The page origin `npm start` lets call the API unless `CORS_ALLOWED_ORIGINS` says otherwise (a Vite dev server). */
+export const DEFAULT_CORS_ALLOWED_ORIGIN = 'http://localhost:5173';
 
 /** Most regions `LOCAL_REGIONS` may name (each is a dynalite, an authorizer and a gateway). */
 export const MAX_LOCAL_REGIONS = 6;
@@ -39,7 +45,9 @@ export class LocalStackConfigError extends Error {
  * authorizer as deployed by default), `SENDER_CONSTRAINED` (default `true`: DPoP and
  * certificate-bound tokens accepted with their proofs, the gateway's result cache off),
  * `MUTUAL_TLS` (default `false`; `true` adds the API and the token endpoint on mutual TLS hosts,
- * certificates from the openssl command line), `LOG_LEVEL` (default `info`). The demo clients get the fixed
+ * certificates from the openssl command line), `LOG_LEVEL` (default `info`), `CORS_ALLOWED_ORIGINS`
+ * (comma-separated page origins that may call the API, default {@link DEFAULT_CORS_ALLOWED_ORIGIN};
+ * `off` for no CORS). The demo clients get the fixed
  * {@link DEMO_CLIENT_SECRETS}, so the README walkthrough works as written.
  *
  * Several regions: `LOCAL_REGIONS` (comma-separated, the home region first; unset: one region, and a
@@ -82,8 +90,27 @@ export function readLocalStackOptions(env: Readonly<Record<string, string | unde
     ...(oneOf(LocalStackEnv.mutualTls, ['true', 'false'], 'false') === 'true' ? { mutualTls: true } : {}),
     logLevel: oneOf<LogLevel>(LocalStackEnv.logLevel, ['debug', 'info', 'warn', 'error'], 'info'),
     clientSecrets: DEMO_CLIENT_SECRETS,
+    ...readCors(value),
     ...readRegions(value, integer, oneOf, port, issuerPort),
   };
+}
+
+/** `CORS_ALLOWED_ORIGINS`: the origins, checked as the constructs check them; `off` for no CORS. */
+function readCors(value: (name: string) => string | undefined): Pick<LocalStackOptions, 'cors'> {
+  const raw = value(LocalStackEnv.corsAllowedOrigins) ?? DEFAULT_CORS_ALLOWED_ORIGIN;
+  if (raw === 'off') return {};
+  const allowOrigins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  try {
+    resolveCorsSettings({ allowOrigins }, EXAMPLE_API_ROUTES);
+  } catch (error) {
+    throw new LocalStackConfigError(
+      `${LocalStackEnv.corsAllowedOrigins}: ${(error as Error).message.replace(/^cors\.allowOrigins: /, '')}`,
+    );
+  }
+  return { cors: { allowOrigins } };
 }
 
 /** `LOCAL_REGIONS` and what goes with it; nothing at all when it is unset. */

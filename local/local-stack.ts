@@ -12,10 +12,12 @@ import {
 import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
+import { withCorsPreflightRoutes } from '../lib/api-routes.ts';
 import {
   HTTP_AUTHORIZER_IDENTITY_SOURCES,
   REST_AUTHORIZER_IDENTITY_SOURCES,
 } from '../lib/authorizer-identity-sources.ts';
+import { type CorsOptions, resolveCorsSettings } from '../lib/cors.ts';
 import {
   EXAMPLE_API_ROUTES,
   EXAMPLE_ROUTE_SCOPES,
@@ -140,6 +142,12 @@ export interface LocalStackOptions {
    * @default false
    */
   readonly homeRegionFallback?: boolean;
+  /**
+   * Browser pages (CORS), as the constructs deploy it: both API types answer preflights without a
+   * token through public preflight routes, the demo backend adds the headers REST proxy answers
+   * need, and REST gateway responses carry them. @default no CORS
+   */
+  readonly cors?: CorsOptions;
 }
 
 /** A region as the ready line lists it. */
@@ -181,6 +189,8 @@ export interface ReadyLine {
   readonly replicationLagMs?: number;
   /** The API's RFC 9728 metadata, served without a token. */
   readonly protectedResourceMetadata: string;
+  /** The origins whose pages may call the API (CORS), when CORS is on. */
+  readonly corsAllowedOrigins?: readonly string[];
   /** DPoP proof algorithms accepted, when sender-constrained tokens are on. */
   readonly dpopAlgorithms?: readonly string[];
   /** With mutual TLS: the API and the token endpoint on hosts that require a client certificate. */
@@ -282,6 +292,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const gatewayCacheTtlSeconds = senderConstrained ? 0 : (options.gatewayCacheTtlSeconds ?? cacheTtlSeconds);
   const routeScopes = options.routeScopes ?? EXAMPLE_ROUTE_SCOPES;
+  const cors = options.cors && resolveCorsSettings(options.cors, EXAMPLE_API_ROUTES);
   const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const regionNames = regionsOf(options.regions);
   const [homeRegionName, ...otherRegionNames] = regionNames as [string, ...string[]];
@@ -323,6 +334,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       audiences: [as.audience],
       introspectionAudience: as.clients.introspector.clientId,
       jwtHeader: eventFormat === 'rest' ? 'authorization' : 'x-verified-jwt',
+      // Behind a REST proxy integration the backend adds the CORS headers itself (the HTTP API drops them).
+      ...(cors === undefined ? {} : { cors }),
     });
     stoppers.push(() => backend.stop());
 
@@ -393,7 +406,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const gatewayOptions = (mutualTls: boolean): RegionGatewayOptions => ({
       format: eventFormat,
       stage: eventFormat === 'rest' ? REST_STAGE_NAME : (options.httpStage ?? HTTP_STAGE_NAME),
-      routes: EXAMPLE_API_ROUTES,
+      routes: cors === undefined ? EXAMPLE_API_ROUTES : withCorsPreflightRoutes(EXAMPLE_API_ROUTES),
+      ...(cors === undefined ? {} : { cors }),
       // Both example integrations are the demo backend here (on AWS: a backend function and an echo service).
       integrations: { claims: backend.url, echo: backend.url },
       identitySources: eventFormat === 'rest' ? REST_AUTHORIZER_IDENTITY_SOURCES : HTTP_AUTHORIZER_IDENTITY_SOURCES,
@@ -416,6 +430,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       restGatewayResponses: (gatewayUrl) =>
         restGatewayResponses({
+          ...(cors === undefined ? {} : { cors }),
           realm: 'opaque-token-gateway (local)',
           resourceMetadataUrl: `${gatewayUrl}${PROTECTED_RESOURCE_METADATA_PATH}`,
           ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
@@ -543,6 +558,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         afterExpiry: expiryBoundSeconds(cacheTimes),
       },
       protectedResourceMetadata: `${home.gateway.url}${PROTECTED_RESOURCE_METADATA_PATH}`,
+      ...(cors === undefined ? {} : { corsAllowedOrigins: cors.allowOrigins }),
       ...(mutualTlsReady ? { mutualTls: mutualTlsReady } : {}),
       ...(dpopAlgorithms ? { dpopAlgorithms } : {}),
       ...(options.regions === undefined

@@ -41,6 +41,9 @@ const CONTEXTS: Record<string, Record<string, string>> = {
     tokenPath: '/oauth/v2/token',
     revocationPath: '/oauth/v2/revoke',
   },
+  'CORS for browser pages (preflight routes on both APIs)': {
+    corsAllowedOrigins: 'http://localhost:5173,https://app.example.com',
+  },
   'no introspection, JWT validation on': {
     introspectionEndpoint: 'off',
     jwtValidation: 'true',

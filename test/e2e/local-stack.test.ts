@@ -358,9 +358,12 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
       'routes',
       'staleness',
       'protectedResourceMetadata',
+      'corsAllowedOrigins',
       'dpopAlgorithms',
     ]);
     expect(ready.event).toBe('ready');
+    // npm start lets a dev server's page on localhost:5173 call the API (CORS_ALLOWED_ORIGINS unset).
+    expect(ready.corsAllowedOrigins).toEqual(['http://localhost:5173']);
     // The issuer is the front's origin; discovery there names the endpoints the ready line names.
     expect(ready.tokenEndpoint).toBe(`${ready.issuer}/token`);
     expect(ready.revocationEndpoint).toBe(`${ready.issuer}/token/revocation`);

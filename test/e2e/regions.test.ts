@@ -393,6 +393,7 @@ describe('LOCAL_REGIONS=us-east-1,eu-west-1 npm start (tsx bin/local-stack.ts in
       'routes',
       'staleness',
       'protectedResourceMetadata',
+      'corsAllowedOrigins',
       'dpopAlgorithms',
       'regions',
       'replicationLagMs',

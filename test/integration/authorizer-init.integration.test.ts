@@ -176,6 +176,25 @@ describe('the Lambda handler init, against dynalite and oidc-provider on 127.0.0
     expect(emulator.requests).toBe(3);
   });
 
+  it('keeps the keys fetched in init no longer than JWKS_MAX_AGE_SECONDS: the next verification after it fetches them again', async () => {
+    const emulator = await extension(secrets());
+    const handler = await loadHandler(emulator.port, { JWKS_MAX_AGE_SECONDS: '1' });
+    const first = await parts.split(await parts.jwt());
+    const second = await parts.split(await parts.jwt());
+    parts.asProxy.reset();
+
+    const withinAge = await invoke(handler, first);
+    const fetchesWithinAge = parts.asProxy.count(jwksPath);
+    await sleep(1100);
+    const pastAge = await invoke(handler, second);
+
+    expect(withinAge.kind).toBe('allow');
+    expect(fetchesWithinAge).toBe(0);
+    expect(pastAge.kind).toBe('allow');
+    // A key the issuer has withdrawn must stop verifying once the keys are this old.
+    expect(parts.asProxy.count(jwksPath)).toBe(1);
+  });
+
   it('does not fail the init on a JWKS outage: the first verification fetches the keys again', async () => {
     const emulator = await extension(secrets());
     const jwks = await (await fetch(parts.as.jwksUri)).text();

@@ -94,6 +94,16 @@ describe('readExampleAppConfig', () => {
     });
   });
 
+  it('reads corsAllowedOrigins, off by default and with off, and refuses an origin browsers never send', () => {
+    expect(read().corsAllowedOrigins).toBeUndefined();
+    expect(read({ corsAllowedOrigins: 'off' }).corsAllowedOrigins).toBeUndefined();
+    expect(read({ corsAllowedOrigins: 'http://localhost:5173, https://app.example.com' }).corsAllowedOrigins).toEqual([
+      'http://localhost:5173',
+      'https://app.example.com',
+    ]);
+    expect(() => read({ corsAllowedOrigins: 'https://app.example.com/' })).toThrow(/context corsAllowedOrigins/);
+  });
+
   it("turns introspection off with 'off'", () => {
     expect(read({ introspectionEndpoint: 'off' }).introspection).toBeUndefined();
   });

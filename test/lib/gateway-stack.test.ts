@@ -354,6 +354,80 @@ describe('example app with demo defaults', () => {
   });
 });
 
+describe('example app with CORS for a page on http://localhost:5173 (cdk.json)', () => {
+  const page = 'http://localhost:5173';
+  const { home } = exampleApp({ corsAllowedOrigins: page });
+  const template = Template.fromStack(home);
+  const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+
+  it('answers REST preflights with public OPTIONS MOCK methods, one per route resource, and nothing else public but the metadata', () => {
+    const options = methods.filter((m) => m.HttpMethod === 'OPTIONS');
+    expect(options).toHaveLength(5);
+    for (const method of options) {
+      expect(method.AuthorizationType).toBe('NONE');
+      expect(method.Integration.Type).toBe('MOCK');
+      expect(method.Integration.IntegrationResponses[0].ResponseParameters).toMatchObject({
+        'method.response.header.Access-Control-Allow-Origin': `'${page}'`,
+        'method.response.header.Access-Control-Allow-Headers': "'Authorization,DPoP,Content-Type'",
+      });
+    }
+    const otherPublic = methods.filter((m) => m.HttpMethod !== 'OPTIONS' && m.AuthorizationType === 'NONE');
+    expect(otherPublic.map((m) => m.Integration.Type)).toEqual(['MOCK']);
+    for (const method of methods.filter((m) => ['AWS_PROXY', 'HTTP_PROXY'].includes(m.Integration.Type))) {
+      expect(method.AuthorizationType).toBe('CUSTOM');
+    }
+  });
+
+  it('lets the page read REST 401s and 403s: the origin on the gateway responses', () => {
+    for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${page}'` }),
+      });
+    }
+  });
+
+  it('gives the HTTP API its CORS configuration and a public OPTIONS route per path on the preflight function', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [page],
+        AllowHeaders: ['Authorization', 'DPoP', 'Content-Type'],
+      }),
+    });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    const options = routes.filter((r) => r.RouteKey.startsWith('OPTIONS '));
+    expect(options.map((r) => r.RouteKey).sort()).toEqual([
+      'OPTIONS /.well-known/oauth-protected-resource',
+      'OPTIONS /claims',
+      'OPTIONS /orders',
+      'OPTIONS /orders/{id}',
+      'OPTIONS /{proxy+}',
+    ]);
+    expect(new Set(options.map((r) => r.AuthorizationType))).toEqual(new Set(['NONE']));
+    expect(new Set(options.map((r) => JSON.stringify(r.Target))).size).toBe(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('CORS preflight'),
+      MemorySize: 128,
+    });
+  });
+
+  it('tells the example backend which page may read its answers (REST proxy answers carry no gateway CORS)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Example backend'),
+      Environment: {
+        Variables: Match.objectLike({ CORS_ALLOWED_ORIGINS: page, CORS_EXPOSE_HEADERS: 'WWW-Authenticate' }),
+      },
+    });
+  });
+
+  it('keeps the same outputs', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      Object.keys(Template.fromStack(exampleApp().home).findOutputs('*')).sort(),
+    );
+  });
+});
+
 describe('example app with clients meant to hold JWTs', () => {
   it('feeds one list to the proxy (not split) and to the authorizer (the only plain JWTs accepted)', () => {
     const { stacks } = exampleApp({ jwtValidation: 'true', jwtClientIds: 'mobile-app,partner' });

@@ -3,7 +3,7 @@ import { DEMO_CLIENT_SECRETS } from '../../local/local-stack.ts';
 import { LocalStackConfigError, readLocalStackOptions } from '../../local/local-stack-config.ts';
 
 describe('readLocalStackOptions', () => {
-  it('defaults to port 3000 (the issuer on 3001), REST events, a 10 s cache, JWT validation, sender-constrained tokens and the demo client secrets', () => {
+  it('defaults to port 3000 (the issuer on 3001), REST events, a 10 s cache, JWT validation, sender-constrained tokens, the demo client secrets and CORS for a dev server on localhost:5173', () => {
     expect(readLocalStackOptions({})).toEqual({
       port: 3000,
       issuerPort: 3001,
@@ -13,7 +13,15 @@ describe('readLocalStackOptions', () => {
       senderConstrained: true,
       logLevel: 'info',
       clientSecrets: DEMO_CLIENT_SECRETS,
+      cors: { allowOrigins: ['http://localhost:5173'] },
     });
+  });
+
+  it('reads CORS_ALLOWED_ORIGINS (comma-separated), and off for no CORS', () => {
+    expect(
+      readLocalStackOptions({ CORS_ALLOWED_ORIGINS: 'https://app.example.test, http://127.0.0.1:8080' }),
+    ).toMatchObject({ cors: { allowOrigins: ['https://app.example.test', 'http://127.0.0.1:8080'] } });
+    expect(readLocalStackOptions({ CORS_ALLOWED_ORIGINS: 'off' })).not.toHaveProperty('cors');
   });
 
   it('reads SENDER_CONSTRAINED=false and MUTUAL_TLS=true', () => {
@@ -43,6 +51,8 @@ describe('readLocalStackOptions', () => {
     ['CACHE_TTL_SECONDS', { CACHE_TTL_SECONDS: '-1' }],
     ['ISSUER_PORT', { PORT: '4000', ISSUER_PORT: '4000' }],
     ['JWT_VALIDATION', { JWT_VALIDATION: 'yes' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'https://app.example.test/' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: '*,https://app.example.test' }],
   ])('refuses a bad %s, naming it', (name, env) => {
     expect(() => readLocalStackOptions(env)).toThrow(LocalStackConfigError);
     expect(() => readLocalStackOptions(env)).toThrow(name);
