@@ -12,7 +12,19 @@
 // The token authorizer (REST and HTTP APIs) and what its props take.
 export type { OpaqueTokenCharset, OpaqueTokenShape } from '../lambda/core/opaque-token-shape.ts';
 export type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+// Routes: one route definition on a REST API and on an HTTP API, token routes behind the authorizer,
+// public routes on integrations of their own, and CORS preflights that never meet the authorizer.
+export { ANY_METHODS, type ApiRoute, CORS_PREFLIGHT_INTEGRATION, withCorsPreflightRoutes } from './api-routes.ts';
 export { HTTP_AUTHORIZER_IDENTITY_SOURCES, REST_AUTHORIZER_IDENTITY_SOURCES } from './authorizer-identity-sources.ts';
+export {
+  type CorsOptions,
+  type CorsSettings,
+  DEFAULT_CORS_ALLOW_HEADERS,
+  DEFAULT_CORS_EXPOSE_HEADERS,
+  DEFAULT_CORS_MAX_AGE_SECONDS,
+  MAX_CORS_MAX_AGE_SECONDS,
+} from './cors.ts';
+export { HttpApiRoutes, type HttpApiRoutesProps, type HttpRouteTarget } from './http-api-routes.ts';
 export type { JwtVerificationProps } from './jwt-verification-props.ts';
 export type { FunctionLogGroupOptions } from './lambda-defaults.ts';
 // Monitoring: dashboard and alarms over the authorizer, the proxy, the APIs and the table's replication.
@@ -25,7 +37,9 @@ export {
   type ProtectedResourceMetadataOptions,
   protectedResourceMetadata,
 } from './protected-resource-metadata.ts';
+export { RestApiRoutes, type RestApiRoutesProps, type RestRouteTarget } from './rest-api-routes.ts';
 export {
+  DEFAULT_GATEWAY_RESPONSE_BODY,
   type RestChallengeOptions,
   type RestGatewayResponse,
   type RestGatewayResponseType,

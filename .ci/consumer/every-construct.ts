@@ -20,11 +20,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
+  type ApiRoute,
+  CORS_PREFLIGHT_INTEGRATION,
   GatewayMonitoring,
+  HttpApiRoutes,
   MRSC_REGION_SETS,
   MutualTlsRestDomain,
   PROTECTED_RESOURCE_METADATA_PATH,
   protectedResourceMetadata,
+  RestApiRoutes,
   type RouteScopeRule,
   restGatewayResponses,
   SplitTokenTable,
@@ -67,19 +71,39 @@ const authorizer = new TokenAuthorizer(stack, 'Authorizer', {
   reservedConcurrentExecutions: 10,
 });
 
+// One route definition: a token route, a greedy one, and a public metadata route on its own integration; CORS.
+const routes: ApiRoute[] = [
+  { method: 'GET', path: '/orders/{id}', integration: 'orders' },
+  { method: 'ANY', path: '/{proxy+}', integration: 'orders' },
+  { method: 'GET', path: PROTECTED_RESOURCE_METADATA_PATH, integration: 'metadata', authorization: 'none' },
+];
+const cors = { allowOrigins: ['https://app.example.com'], allowCredentials: true, maxAgeSeconds: 600 };
 const restApi = new apigateway.RestApi(stack, 'RestApi');
-restApi.root.addResource('orders').addMethod('GET', new apigateway.MockIntegration(), {
+const restRoutes = new RestApiRoutes(stack, 'RestRoutes', {
+  api: restApi,
+  routes,
   authorizer: authorizer.restAuthorizer,
+  integrations: {
+    orders: new apigateway.HttpIntegration('https://backend.example.com/{proxy}'),
+    metadata: { integration: new apigateway.MockIntegration(), publicReason: 'RFC 9728 metadata' },
+  },
+  cors,
+  gatewayResponses: { realm: 'api', dpopAlgorithms: authorizer.dpopAlgorithms },
 });
-for (const response of restGatewayResponses({ realm: 'api', dpopAlgorithms: authorizer.dpopAlgorithms })) {
-  restApi.addGatewayResponse(response.type, {
-    type: apigateway.ResponseType.of(response.type),
-    statusCode: String(response.statusCode),
-    templates: { 'application/json': response.bodyTemplate },
-  });
-}
-const httpApi = new apigatewayv2.HttpApi(stack, 'HttpApi', { defaultAuthorizer: authorizer.httpAuthorizer });
-httpApi.addRoutes({ path: '/orders', integration: new HttpUrlIntegration('Orders', 'https://backend.example.com') });
+const httpApi = new apigatewayv2.HttpApi(stack, 'HttpApi');
+const httpRoutes = new HttpApiRoutes(stack, 'HttpRoutes', {
+  api: httpApi,
+  routes,
+  authorizer: authorizer.httpAuthorizer,
+  integrations: {
+    orders: new HttpUrlIntegration('Orders', 'https://backend.example.com'),
+    metadata: new HttpUrlIntegration('Metadata', 'https://metadata.example.com'),
+  },
+  cors,
+});
+assert.ok(restRoutes.routes.some((route) => route.integration === CORS_PREFLIGHT_INTEGRATION));
+assert.ok(httpRoutes.corsPreflightFunction);
+assert.equal(restGatewayResponses({ realm: 'api' }).length > 0, true);
 
 new MutualTlsRestDomain(stack, 'MutualTls', {
   restApi,
@@ -138,7 +162,8 @@ assert.ok(functionUrlProxy.revocationEndpoint);
 assert.ok(authorizer.revocationBound('rest').toSeconds() >= 0);
 
 const resources = Template.fromStack(stack).toJSON().Resources;
-for (const fn of [authorizer.function, front.function, functionUrlProxy.function]) {
+const deployed = [authorizer.function, front.function, functionUrlProxy.function, httpRoutes.corsPreflightFunction];
+for (const fn of deployed.filter((each) => each !== undefined)) {
   const resource = resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)];
   assert.equal(resource.Properties.Handler, 'index.handler');
   assert.equal(resource.Properties.Runtime, 'nodejs24.x');
@@ -148,7 +173,8 @@ const manifest = JSON.parse(readFileSync(join(assembly.directory, `${stack.artif
 const zips = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>).filter(
   (file) => file.source.packaging === 'zip',
 );
-// The package's assets (others are aws-cdk-lib's own handlers): the authorizer's and the proxy's, which both proxies share.
+// The package's assets (others are aws-cdk-lib's own handlers): the authorizer's, the proxy's (both
+// proxies share it) and the CORS preflight function's.
 const ours = zips.filter((zip) => existsSync(join(assembly.directory, zip.source.path, 'index.mjs')));
-assert.equal(ours.length, 2);
-console.log(`every construct synthesized in ${assembly.directory}: the authorizer and proxy assets staged`);
+assert.equal(ours.length, 3);
+console.log(`every construct synthesized in ${assembly.directory}: the authorizer, proxy and preflight assets staged`);

@@ -4,8 +4,9 @@
  * construct sets, and answers real events: the token endpoint proxy a token request to
  * oidc-provider, writing to dynalite; the authorizer captured API Gateway events carrying the token
  * the proxy issued (allow and deny) and an introspected one; the example backend the JWT the
- * authorizer passed on; the metadata handler its document. Expected values come from the RFCs and
- * DESIGN.md, checked with node:crypto and jose, never from the code under test.
+ * authorizer passed on; the metadata handler its document; the CORS preflight function a
+ * preflight. Expected values come from the RFCs and DESIGN.md, checked with node:crypto and jose,
+ * never from the code under test.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -93,6 +94,7 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
   let authorizer: LambdaProcess;
   let backend: LambdaProcess;
   let metadata: LambdaProcess;
+  let preflight: LambdaProcess;
   let runtime: Record<string, string>;
 
   beforeAll(async () => {
@@ -104,7 +106,7 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
     );
     stopExtension = extension.stop;
     runtime = lambdaRuntimeEnvironment(extension, SESSION_TOKEN);
-    [proxy, authorizer, backend, metadata] = await Promise.all([
+    [proxy, authorizer, backend, metadata, preflight] = await Promise.all([
       startLambdaProcess(assetFile('token-endpoint-proxy'), {
         ...runtime,
         [TokenEndpointProxyEnv.upstreamTokenEndpoint]: as.tokenEndpoint,
@@ -146,11 +148,12 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
           bearer_methods_supported: ['header'],
         }),
       }),
+      startLambdaProcess(assetFile('cors-preflight'), runtime),
     ]);
   });
 
   afterAll(async () => {
-    await Promise.all([proxy, authorizer, backend, metadata].map((fn) => fn?.stop()));
+    await Promise.all([proxy, authorizer, backend, metadata, preflight].map((fn) => fn?.stop()));
     await Promise.all([as?.stop(), dynamo?.stop(), stopExtension?.()]);
   });
 
@@ -295,8 +298,22 @@ describeWithSharedFixtures('the prebuilt Lambda assets, each in a process of its
     });
   });
 
+  it('the CORS preflight function answers a browser preflight with 204 and no body (the API adds the headers)', async () => {
+    const event = structuredClone(httpEvent) as Json & {
+      headers: Record<string, string>;
+      requestContext: { http: { method: string } };
+    };
+    event.requestContext.http.method = 'OPTIONS';
+    event.routeKey = 'OPTIONS /api/{proxy+}';
+    delete event.headers.authorization;
+    event.headers['access-control-request-method'] = 'GET';
+    event.headers['access-control-request-headers'] = 'authorization';
+
+    expect(result(await preflight.invoke(event))).toEqual({ statusCode: 204 });
+  });
+
   it('no function logged a token, a JWT or a client secret', () => {
-    const logs = [proxy, authorizer, backend, metadata].map((fn) => fn.logs()).join('\n');
+    const logs = [proxy, authorizer, backend, metadata, preflight].map((fn) => fn.logs()).join('\n');
 
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
     expect(logs).not.toContain(as.clients.split.clientSecret);
