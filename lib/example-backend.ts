@@ -9,7 +9,7 @@ import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 
 /** The example backend's source. */
-export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend-handler.ts', import.meta.url));
+export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend/handler.ts', import.meta.url));
 
 /** Properties of an {@link ExampleBackend}. */
 export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerificationProps {
@@ -30,7 +30,7 @@ export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerific
 
 /**
  * A backend Lambda that trusts nothing: it reads the JWT from the authorizer context and verifies
- * it itself before answering with the claims (`lambda/example-backend-handler.ts`). Its role can
+ * it itself before answering with the claims (`lambda/example-backend/handler.ts`). Its role can
  * only write its own logs.
  */
 export class ExampleBackend extends Construct {

@@ -35,7 +35,7 @@ import { TokenAuthorizer } from './token-authorizer.ts';
 
 /** The HTTP API's metadata function's source (HTTP APIs have no mock integration). */
 export const PROTECTED_RESOURCE_METADATA_ENTRY = fileURLToPath(
-  new URL('../lambda/protected-resource-metadata-handler.ts', import.meta.url),
+  new URL('../lambda/protected-resource-metadata/handler.ts', import.meta.url),
 );
 
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';

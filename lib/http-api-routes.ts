@@ -15,7 +15,7 @@ import { type CorsOptions, type CorsSettings, resolveCorsSettings } from './cors
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
 
 /** The preflight function's source. */
-export const CORS_PREFLIGHT_ENTRY = fileURLToPath(new URL('../lambda/cors-preflight-handler.ts', import.meta.url));
+export const CORS_PREFLIGHT_ENTRY = fileURLToPath(new URL('../lambda/cors-preflight/handler.ts', import.meta.url));
 
 /** What serves the routes of one integration key. */
 export interface HttpRouteTarget {
