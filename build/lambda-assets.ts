@@ -5,11 +5,11 @@
  * package ships it (only the functions of the constructs lib/index.ts exports).
  */
 export const LAMBDA_ASSETS = {
-  authorizer: { entry: 'lambda/authorizer-handler.ts', packaged: true },
-  'token-endpoint-proxy': { entry: 'lambda/token-endpoint-proxy-handler.ts', packaged: true },
-  'cors-preflight': { entry: 'lambda/cors-preflight-handler.ts', packaged: true },
-  'example-backend': { entry: 'lambda/example-backend-handler.ts', packaged: false },
-  'protected-resource-metadata': { entry: 'lambda/protected-resource-metadata-handler.ts', packaged: false },
+  authorizer: { entry: 'lambda/authorizer/handler.ts', packaged: true },
+  'token-endpoint-proxy': { entry: 'lambda/token-endpoint-proxy/handler.ts', packaged: true },
+  'cors-preflight': { entry: 'lambda/cors-preflight/handler.ts', packaged: true },
+  'example-backend': { entry: 'lambda/example-backend/handler.ts', packaged: false },
+  'protected-resource-metadata': { entry: 'lambda/protected-resource-metadata/handler.ts', packaged: false },
 } as const satisfies Record<string, { readonly entry: string; readonly packaged: boolean }>;
 
 /** The name of a deployable: its folder under `assets/`. */

@@ -26,7 +26,7 @@ export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerific
 
 /**
  * A backend Lambda that trusts nothing: it reads the JWT from the authorizer context and verifies
- * it itself before answering with the claims (`lambda/example-backend-handler.ts`). Its role can
+ * it itself before answering with the claims (`lambda/example-backend/handler.ts`). Its role can
  * only write its own logs.
  */
 export class ExampleBackend extends Construct {

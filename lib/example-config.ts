@@ -1,6 +1,6 @@
 import { Arn, ArnFormat } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import { DEFAULT_GATEWAY_RESULTS_TTL_SECONDS } from '../lambda/cache-staleness.ts';
+import { DEFAULT_GATEWAY_RESULTS_TTL_SECONDS } from '../lambda/core/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { resolveCorsSettings } from './cors.ts';
 import { EXAMPLE_API_ROUTES, EXAMPLE_ROUTE_SCOPES } from './example-api.ts';

@@ -4,8 +4,8 @@ import type * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { AuthorizerMetrics } from '../lambda/authorizer-metrics.ts';
-import { TokenEndpointProxyMetrics } from '../lambda/token-endpoint-proxy-metrics.ts';
+import { AuthorizerMetrics } from '../lambda/authorizer/metrics.ts';
+import { TokenEndpointProxyMetrics } from '../lambda/token-endpoint-proxy/metrics.ts';
 
 /** The API metrics the monitoring reads; REST and HTTP APIs both have them. */
 interface ApiMetrics {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { JWTPayload } from 'jose';
-import { type BackendCors, backendCorsHeaders } from '../lambda/backend-cors-headers.ts';
-import { ForwardedJwtVerifier, isTokenError } from '../lambda/forwarded-jwt-verifier.ts';
+import { type BackendCors, backendCorsHeaders } from '../lambda/adapters/backend-cors-headers.ts';
+import { ForwardedJwtVerifier, isTokenError } from '../lambda/adapters/forwarded-jwt-verifier.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { type HttpAnswer, json, send } from './node-http.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { AuthorizationServerFront, FrontResponse } from '../lambda/authorization-server-front.ts';
+import type { AuthorizationServerFront, FrontResponse } from '../lambda/core/issuing/authorization-server-front.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
 import { BodyTooLargeError } from './node-http.ts';

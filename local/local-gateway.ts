@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { DecisionLog } from '../lambda/core/ports.ts';
-import { handler as corsPreflightFunction } from '../lambda/cors-preflight-handler.ts';
+import { handler as corsPreflightFunction } from '../lambda/cors-preflight/handler.ts';
 import { CORS_PREFLIGHT_INTEGRATION } from '../lib/api-routes.ts';
 import type { CorsSettings } from '../lib/cors.ts';
 import type { ContextHeaderMapping } from '../lib/example-api.ts';

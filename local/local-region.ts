@@ -1,7 +1,7 @@
 import type { JsonLog } from '../lambda/adapters/json-log.ts';
 import { SigV4DynamoDbTokenStore } from '../lambda/adapters/sigv4-dynamodb-token-store.ts';
-import { createAuthorizer } from '../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../lambda/authorizer-config.ts';
+import { createAuthorizer } from '../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig } from '../lambda/authorizer/config.ts';
 import type { TokenStore } from '../lambda/core/ports.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb-client.ts';
 import { startDynamoDbServer } from './dynamodb-server.ts';

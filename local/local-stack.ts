@@ -3,15 +3,15 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
-import { AuthorizationServerFront } from '../lambda/authorization-server-front.ts';
+import { AuthorizationServerFront } from '../lambda/core/issuing/authorization-server-front.ts';
 import {
   type AuthorizerConfig,
   DEFAULT_DPOP_ALGORITHMS,
   DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
-} from '../lambda/authorizer-config.ts';
-import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/cache-staleness.ts';
+} from '../lambda/authorizer/config.ts';
+import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/core/cache-staleness.ts';
 import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
-import { TokenEndpointProxy } from '../lambda/token-endpoint-proxy.ts';
+import { TokenEndpointProxy } from '../lambda/core/issuing/token-endpoint-proxy.ts';
 import { withCorsPreflightRoutes } from '../lib/api-routes.ts';
 import {
   HTTP_AUTHORIZER_IDENTITY_SOURCES,
@@ -179,7 +179,7 @@ export interface ReadyLine {
   /** The scope rules (finer than the API's routes). */
   readonly routes: readonly RouteScopeRule[];
   /**
-   * How stale an answer can get (see lambda/cache-staleness.ts), in seconds; with several regions,
+   * How stale an answer can get (see lambda/core/cache-staleness.ts), in seconds; with several regions,
    * in the regions that read a replica (the replication lag included).
    */
   readonly staleness: { readonly afterRevocation: number; readonly afterExpiry: number };

@@ -7,7 +7,7 @@ export interface BenchContext {
   readonly parts: LocalParts;
   /** What the sections time, ours and the limits: bundled as the Lambda's code is (measured-code.ts). */
   readonly code: MeasuredCode;
-  /** `lambda/authorizer-handler.ts` bundled as the construct bundles it. */
+  /** `lambda/authorizer/handler.ts` bundled as the construct bundles it. */
   readonly authorizerHandlerBundle: string;
   /** Scales iteration counts: 1 for a real run, less for a quick look (`BENCH_SCALE=0.1`). */
   readonly scale: number;

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 export type LambdaHandler = (event: unknown) => Promise<unknown>;
 
 /**
- * A separate instance of the authorizer's bundle (`bundle`: lambda/authorizer-handler.ts bundled as
+ * A separate instance of the authorizer's bundle (`bundle`: lambda/authorizer/handler.ts bundled as
  * the construct bundles it; its own module state, as a separate Lambda instance would have),
  * initialised from `env` as Lambda would: the environment is set before the module loads, whose
  * init (config, secret, JWKS) ends before the import does; the warm-up event is its first.

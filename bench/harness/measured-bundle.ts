@@ -12,8 +12,8 @@ export async function loadMeasuredCode(): Promise<MeasuredCode> {
   return (await import(pathToFileURL(bundle.outfile).href)) as MeasuredCode;
 }
 
-/** `lambda/authorizer-handler.ts` bundled as the construct bundles it; what {@link loadAuthorizerHandler} loads. */
+/** `lambda/authorizer/handler.ts` bundled as the construct bundles it; what {@link loadAuthorizerHandler} loads. */
 export async function bundleAuthorizerHandler(): Promise<string> {
-  const entry = fileURLToPath(new URL('../../lambda/authorizer-handler.ts', import.meta.url));
+  const entry = fileURLToPath(new URL('../../lambda/authorizer/handler.ts', import.meta.url));
   return (await bundleLikeCdk(entry, `${OUT}authorizer-handler`)).outfile;
 }

@@ -1,5 +1,5 @@
 import { JsonLog, metricFields } from '../../lambda/adapters/json-log.ts';
-import { AuthorizerMetrics } from '../../lambda/authorizer-metrics.ts';
+import { AuthorizerMetrics } from '../../lambda/authorizer/metrics.ts';
 
 /**
  * The log and metrics writers alone, for a cold start: init makes the log (and, in the Powertools

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { JsonLog, metricFields } from '../../lambda/adapters/json-log.ts';
-import { AuthorizerMetrics } from '../../lambda/authorizer-metrics.ts';
+import { AuthorizerMetrics } from '../../lambda/authorizer/metrics.ts';
 import { type Candidate, compareSideBySide } from '../harness/measure.ts';
 import { JsonLog as PowertoolsJsonLog, metricFields as powertoolsMetricFields } from './powertools-json-log.ts';
 

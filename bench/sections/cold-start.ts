@@ -29,7 +29,7 @@ const ROOT = new URL('../../', import.meta.url);
 const path = (relative: string): string => fileURLToPath(new URL(relative, ROOT));
 const OUT = path('bench/results/cold-start/');
 const RUNNER = path('bench/cold-start/invoke-once.mjs');
-const AUTHORIZER_ENTRY = path('lambda/authorizer-handler.ts');
+const AUTHORIZER_ENTRY = path('lambda/authorizer/handler.ts');
 const LIMIT_ENTRY = path('bench/cold-start/limit-handler.ts');
 
 const HELLO = 'hello world';
@@ -261,9 +261,11 @@ function variant(
   return { name, entry, credential, nodeOptions: AUTHORIZER_NODE_OPTIONS ?? '', note, ...(env ? { env } : {}) };
 }
 
-/** Every Lambda entry of the project: `lambda/*-handler.ts`. */
+/** Every Lambda entry of the project: `lambda/<deployable>/handler.ts`. */
 async function lambdaEntries(): Promise<string[]> {
-  return (await readdir(path('lambda'))).filter((name) => name.endsWith('-handler.ts')).sort();
+  const folders = await readdir(path('lambda'), { withFileTypes: true });
+  const deployables = folders.filter((entry) => entry.isDirectory() && !['core', 'adapters'].includes(entry.name));
+  return deployables.map((entry) => `${entry.name}/handler.ts`).sort();
 }
 
 function bundleRow(name: string, bundle: Bundle): ResultRow {

@@ -7,7 +7,7 @@ import type { ResultRow, SectionResult } from '../harness/report.ts';
 const SECTION = 'handler end to end';
 
 /**
- * The real Lambda entry (`lambda/authorizer-handler.ts`, configured from the environment as in
+ * The real Lambda entry (`lambda/authorizer/handler.ts`, configured from the environment as in
  * Lambda) for each event format: a repeated token (cache hit), and a split token with the cache
  * off (a second handler instance with CACHE_MAX_ENTRIES=0: hash, GetItem, verify, answer).
  */

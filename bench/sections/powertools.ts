@@ -23,7 +23,7 @@ const ROOT = new URL('../../', import.meta.url);
 const path = (relative: string): string => fileURLToPath(new URL(relative, ROOT));
 const OUT = path('bench/results/powertools/');
 const RUNNER = path('bench/cold-start/invoke-once.mjs');
-const AUTHORIZER_ENTRY = path('lambda/authorizer-handler.ts');
+const AUTHORIZER_ENTRY = path('lambda/authorizer/handler.ts');
 const TELEMETRY_ENTRY = path('bench/powertools/telemetry-handler.ts');
 const WARM_ENTRY = path('bench/powertools/warm-telemetry.ts');
 const POWERTOOLS_LOG = path('bench/powertools/powertools-json-log.ts');

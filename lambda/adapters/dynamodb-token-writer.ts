@@ -6,8 +6,8 @@ import {
   type GetItemCommandOutput,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { SplitTokenRecordToWrite } from '../issuing/split-token.ts';
-import { type StoredTokenRecord, TokenWriteError, type TokenWriter } from '../issuing/token-writer.ts';
+import type { SplitTokenRecordToWrite } from '../core/issuing/split-token.ts';
+import { type StoredTokenRecord, TokenWriteError, type TokenWriter } from '../core/issuing/token-writer.ts';
 import { RecordAttributes } from './token-record-attributes.ts';
 
 /** Settings of {@link DynamoDbTokenWriter}. */

@@ -1,5 +1,5 @@
-import type { ConnectionSeen, FrontRequest, FrontResponse } from '../authorization-server-front.ts';
-import type { ProxyRequest, ProxyResponse } from '../token-endpoint-proxy.ts';
+import type { ConnectionSeen, FrontRequest, FrontResponse } from '../core/issuing/authorization-server-front.ts';
+import type { ProxyRequest, ProxyResponse } from '../core/issuing/token-endpoint-proxy.ts';
 import { sourceAddressOf } from './api-gateway/source-address.ts';
 
 /**

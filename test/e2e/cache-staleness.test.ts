@@ -1,6 +1,6 @@
 /**
  * How stale an answer really gets, measured through the local stack against the bounds stated in
- * lambda/cache-staleness.ts (the same functions the constructs and the README use): requests on
+ * lambda/core/cache-staleness.ts (the same functions the constructs and the README use): requests on
  * ever new paths keep filling fresh gateway cache entries from the authorizer's in-memory entry,
  * which is what makes the layers add up. Upper bounds only; a small slack covers the time between
  * the authorizer's answer and the gateway storing it.

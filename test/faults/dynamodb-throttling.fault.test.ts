@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Authorizer, createAuthorizer } from '../../lambda/authorizer.ts';
+import { type Authorizer, createAuthorizer } from '../../lambda/authorizer/authorizer.ts';
 import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
 import { authorizerConfig } from '../support/authorizer-config.ts';
 import { type OutcomeKind, outcomeOf } from '../support/authorizer-outcome.ts';

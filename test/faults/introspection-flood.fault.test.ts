@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorizer } from '../../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import type { Authorizer } from '../../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import { OPAQUE_TOKEN_SHAPE } from '../../local/authorization-server.ts';
 import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
 import { type OutcomeKind, outcomeOf, outcomeOfToken } from '../support/authorizer-outcome.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorizer } from '../../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import type { Authorizer } from '../../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import { eventFor, resourceArnFor } from '../support/api-gateway-events.ts';
 import { type OutcomeKind, outcomeOf } from '../support/authorizer-outcome.ts';
 import { type DelayingTcpProxy, startDelayingTcpProxy } from '../support/delaying-tcp-proxy.ts';

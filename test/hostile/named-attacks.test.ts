@@ -13,8 +13,8 @@
 import { createPublicKey } from 'node:crypto';
 import { base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorizer } from '../../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import type { Authorizer } from '../../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import {
   EVENT_FORMATS,
   type EventFormat,

@@ -26,7 +26,7 @@ describe('the Lambda handler, as deployed, against dynalite and oidc-provider', 
   let cases = 0;
   const tally: Record<string, number> = {};
 
-  /** Imports authorizer-handler.ts afresh with the environment a deployment would give it. */
+  /** Imports lambda/authorizer/handler.ts afresh with the environment a deployment would give it. */
   async function loadHandler(format: 'simple' | 'iam'): Promise<Handler> {
     const env: Record<string, string> = {
       ISSUER: parts.as.issuer,
@@ -53,7 +53,7 @@ describe('the Lambda handler, as deployed, against dynalite and oidc-provider', 
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.resetModules();
-    const { handler } = await import('../../lambda/authorizer-handler.ts');
+    const { handler } = await import('../../lambda/authorizer/handler.ts');
     // The first invocation waits for init, which reads the environment and the secret.
     await handler({}).catch(() => {});
     return handler;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorizer } from '../../lambda/authorizer.ts';
+import type { Authorizer } from '../../lambda/authorizer/authorizer.ts';
 import { type OutcomeKind, outcomeOfToken } from '../support/authorizer-outcome.ts';
 import { LogCapture } from '../support/log-capture.ts';
 import { RealParts } from '../support/real-parts.ts';

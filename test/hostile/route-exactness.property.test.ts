@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorizer } from '../../lambda/authorizer.ts';
+import { createAuthorizer } from '../../lambda/authorizer/authorizer.ts';
 import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
 import {
   HTTP_AUTHORIZER_IDENTITY_SOURCES,

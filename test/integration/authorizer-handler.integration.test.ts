@@ -76,7 +76,7 @@ describe('the Lambda handler against dynalite and oidc-provider on 127.0.0.1', (
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.resetModules();
-    const module = await import('../../lambda/authorizer-handler.ts');
+    const module = await import('../../lambda/authorizer/handler.ts');
     return module.handler;
   }
 

@@ -58,7 +58,7 @@ describe('the Lambda handler init, against dynalite and oidc-provider on 127.0.0
     return emulator;
   }
 
-  /** Loads authorizer-handler.ts afresh, as a new Lambda instance: resolves when its init is over. */
+  /** Loads lambda/authorizer/handler.ts afresh, as a new Lambda instance: resolves when its init is over. */
   async function loadHandler(extensionPort: number, overrides: Record<string, string> = {}): Promise<Handler> {
     const env: Record<string, string> = {
       ...lambdaRuntimeEnvironment({ port: extensionPort }, SESSION_TOKEN),
@@ -78,7 +78,7 @@ describe('the Lambda handler init, against dynalite and oidc-provider on 127.0.0
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.resetModules();
-    const module = (await import('../../lambda/authorizer-handler.ts')) as { handler: Handler };
+    const module = (await import('../../lambda/authorizer/handler.ts')) as { handler: Handler };
     return module.handler;
   }
 

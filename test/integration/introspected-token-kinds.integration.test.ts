@@ -40,7 +40,7 @@ describe('introspected token kinds, against oidc-provider through the Lambda han
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.resetModules();
-    const module = await import('../../lambda/authorizer-handler.ts');
+    const module = await import('../../lambda/authorizer/handler.ts');
     // The first invocation waits for init, which reads this environment: do it before the next load.
     await module.handler({}).catch(() => {});
     return module.handler;

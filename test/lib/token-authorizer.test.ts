@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../build/build-lambda-assets.ts';
-import { AuthorizerEnv, readAuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import { AuthorizerEnv, readAuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import { SplitTokenTable } from '../../lib/split-token-table.ts';
 import { TokenAuthorizer, type TokenAuthorizerProps } from '../../lib/token-authorizer.ts';
 

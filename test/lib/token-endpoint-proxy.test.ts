@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { TokenEndpointProxyEnv } from '../../lambda/token-endpoint-proxy-config.ts';
+import { TokenEndpointProxyEnv } from '../../lambda/token-endpoint-proxy/config.ts';
 import { SplitTokenTable } from '../../lib/split-token-table.ts';
 import { TokenEndpointProxy, type TokenEndpointProxyProps } from '../../lib/token-endpoint-proxy.ts';
 

@@ -1,4 +1,4 @@
-import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import type { AuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
 
 /** The routes of the hostile tests; a route no rule names needs no scope. */

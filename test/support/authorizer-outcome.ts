@@ -1,5 +1,5 @@
 import { UNAUTHORIZED_MESSAGE, UnauthorizedError } from '../../lambda/adapters/api-gateway/authorizer-answer.ts';
-import type { Authorizer } from '../../lambda/authorizer.ts';
+import type { Authorizer } from '../../lambda/authorizer/authorizer.ts';
 import { evaluateInvokePolicy, type InvokePolicy } from '../../local/api-gateway/iam-policy.ts';
 import { type EventFormat, eventFor, resourceArnFor } from './api-gateway-events.ts';
 

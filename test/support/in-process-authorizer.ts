@@ -1,5 +1,5 @@
-import { type Authorizer, createAuthorizer } from '../../lambda/authorizer.ts';
-import type { AuthorizerConfig } from '../../lambda/authorizer-config.ts';
+import { type Authorizer, createAuthorizer } from '../../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import { fetchHttpClient } from '../../lambda/core/http-client.ts';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { type EventFormat, type EventRoute, eventFor, resourceArnFor } from './api-gateway-events.ts';

@@ -1,7 +1,7 @@
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { importJWK, type JWTPayload, SignJWT } from 'jose';
-import { type Authorizer, createAuthorizer } from '../../lambda/authorizer.ts';
-import type { AuthorizerConfig, IntrospectionConfig } from '../../lambda/authorizer-config.ts';
+import { type Authorizer, createAuthorizer } from '../../lambda/authorizer/authorizer.ts';
+import type { AuthorizerConfig, IntrospectionConfig } from '../../lambda/authorizer/config.ts';
 import { hashToken, type TokenHashAlgorithm } from '../../lambda/core/token-hash.ts';
 import { type AuthorizationServer, startAuthorizationServer } from '../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../local/client-credentials.ts';

@@ -2,7 +2,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenWriter } from '../../../lambda/adapters/dynamodb-token-writer.ts';
 import { SigV4DynamoDbTokenStore } from '../../../lambda/adapters/sigv4-dynamodb-token-store.ts';
-import { TokenWriteError } from '../../../lambda/issuing/token-writer.ts';
+import { TokenWriteError } from '../../../lambda/core/issuing/token-writer.ts';
 import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../local/token-table.ts';

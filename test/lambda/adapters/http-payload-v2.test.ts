@@ -106,7 +106,7 @@ describe('the Lambda handler as the front (UPSTREAM_ORIGIN set)', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
     vi.stubEnv('LOG_LEVEL', 'error');
     try {
-      const { handler } = await import('../../../lambda/token-endpoint-proxy-handler.ts');
+      const { handler } = await import('../../../lambda/token-endpoint-proxy/handler.ts');
 
       const result = await handler({
         ...documented,

@@ -5,7 +5,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { readAuthorizerEvent } from '../../../../lambda/adapters/api-gateway/authorizer-event.ts';
-import { type Authorizer, createAuthorizer } from '../../../../lambda/authorizer.ts';
+import { type Authorizer, createAuthorizer } from '../../../../lambda/authorizer/authorizer.ts';
 import type { EventFormat } from '../../../support/api-gateway-events.ts';
 import { authorizerConfig } from '../../../support/authorizer-config.ts';
 import { outcomeOf } from '../../../support/authorizer-outcome.ts';

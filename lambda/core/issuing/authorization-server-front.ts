@@ -1,0 +1,337 @@
+import { readBoundedBytes } from '../bounded-body.ts';
+import type { DecisionLog } from '../ports.ts';
+import type { ProxyResponse, TokenEndpointProxy } from './token-endpoint-proxy.ts';
+
+/** What the front itself saw of a request's connection: never taken from the client's headers. */
+export interface ConnectionSeen {
+  /** The client's address as the front saw it (the TCP peer, or API Gateway's `sourceIp`); undefined sends none. */
+  readonly clientAddress: string | undefined;
+  /** The scheme the client used to reach the front. */
+  readonly protocol: 'http' | 'https';
+  /**
+   * The host (and port, when not the scheme's default) the client reached: the front's own name
+   * (API Gateway's `domainName`, a local server's address); undefined sends none.
+   */
+  readonly host: string | undefined;
+  /**
+   * The client certificate (PEM) of a mutual TLS connection: on AWS an HTTP API custom domain with
+   * mutual TLS (`requestContext.authentication.clientCert.clientCertPem`). Passed on in
+   * {@link CLIENT_CERTIFICATE_HEADER}, so the authorization server can bind tokens to it (RFC 8705).
+   * @default none
+   */
+  readonly clientCertificatePem?: string;
+}
+
+/**
+ * The header the front passes the client certificate on in: the PEM, URL-encoded (a PEM spans
+ * lines, a header value cannot), as load balancers do. A client's own header of that name is
+ * dropped, so only the front can say which certificate the client presented.
+ */
+export const CLIENT_CERTIFICATE_HEADER = 'x-client-certificate';
+
+/** An HTTP request as the front sees it, whatever carried it (Lambda event, Node server). */
+export interface FrontRequest {
+  readonly method: string;
+  /** The path as the client sent it, percent-encoding kept, without the query. */
+  readonly path: string;
+  /** The raw query string without `?`; empty when there is none. */
+  readonly query: string;
+  /** Header names in lower case; repeated headers joined (`cookie` with `; `, others with `, `). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Uint8Array<ArrayBuffer>;
+  readonly seen: ConnectionSeen;
+}
+
+/** The answer to give the client. */
+export interface FrontResponse {
+  readonly status: number;
+  /** Header names in lower case, `set-cookie` excluded (see {@link cookies}). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** One `Set-Cookie` value each, in the order the authorization server sent them. */
+  readonly cookies: readonly string[];
+  readonly body: Uint8Array | string;
+}
+
+/** Settings of {@link AuthorizationServerFront}. */
+export interface AuthorizationServerFrontOptions {
+  /**
+   * Where the authorization server really listens: an origin (`https://as.internal.example`, no
+   * path). Every request goes there with the path and query the client sent.
+   */
+  readonly upstreamOrigin: string;
+  /**
+   * Serves the intercepted token and revocation requests (split tokens written, revocation
+   * ownership checked); its upstream endpoints are `upstreamOrigin` plus the same paths.
+   */
+  readonly tokenEndpointProxy: TokenEndpointProxy;
+  /** The authorization server's token endpoint path, intercepted. */
+  readonly tokenPath: string;
+  /** The authorization server's revocation endpoint path, intercepted. */
+  readonly revocationPath: string;
+  /**
+   * Fixed headers set on every upstream request, replacing any the client sent under those names:
+   * for example the shared secret a private ingress in front of the authorization server checks.
+   * @default none
+   */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Only paths under these prefixes are passed through (each starts and ends with `/`), as servers'
+   * reverse-proxy guides ask (Keycloak: `/realms/`, `/resources/`, `/.well-known/`, never `/admin/`);
+   * the token and revocation paths are served whatever the list says. Compared after dot segments,
+   * percent-encoding and case are resolved, so no spelling gets outside them.
+   * @default every path
+   */
+  readonly passThroughPathPrefixes?: readonly string[];
+  /** Deadline of one passed-through call, body included. @default 10000 */
+  readonly upstreamTimeoutMs?: number;
+  /** Largest request body passed through. @default 1048576 */
+  readonly maxRequestBytes?: number;
+  /**
+   * Largest answer passed back. A Lambda answer is at most 6 MB, and binary bodies are base64
+   * encoded in it (4/3 larger). @default 4194304
+   */
+  readonly maxResponseBytes?: number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Token-free diagnostics. @default no logging */
+  readonly log?: DecisionLog;
+}
+
+/**
+ * Request headers never passed on: hop-by-hop (RFC 9110 section 7.6.1), framing the transport
+ * redoes, and what only the front may say about the connection (the forwarding headers it sets
+ * itself, so that a client cannot pose as another address, host or scheme).
+ */
+const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'forwarded',
+  'host',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+  'x-real-ip',
+  CLIENT_CERTIFICATE_HEADER,
+]);
+/** Prefixes of request headers never passed on: forwarding headers, and AWS's own (`x-amzn-trace-id`, ...). */
+const DROPPED_REQUEST_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'x-amzn-', 'x-amz-'];
+/** Response headers not passed back: hop-by-hop, or no longer true once the body was read and decoded. */
+const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'set-cookie',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The authorization server's public origin (DESIGN section 1, issue 11): clients discover the
+ * server from its issuer, which is this front's origin, and so reach the token endpoint proxy for
+ * token and revocation requests without being told about it. Those two paths go to the
+ * {@link TokenEndpointProxy}; every other path and method is passed through unchanged (discovery,
+ * JWKS, the authorization endpoint and its redirects, userinfo, PAR, device flow, introspection),
+ * with bounded bodies and a deadline. Redirects are passed back, never followed.
+ *
+ * Every upstream request, intercepted or not, carries `X-Forwarded-For`, `X-Forwarded-Proto` and
+ * `X-Forwarded-Host` set from what the front itself saw; whatever the client sent under those (or
+ * `Forwarded`) names is dropped. The server, told to trust them, sees the client's address, and
+ * builds its URLs (metadata, redirects, the DPoP `htu` it expects) on the front's origin.
+ *
+ * Spellings of the token and revocation paths that a server might route to those endpoints
+ * (another case, percent-encoded, dot segments, doubled or trailing slashes, `;` parameters) are
+ * refused rather than passed through, so that no spelling reaches the server's own token endpoint
+ * around the proxy.
+ *
+ * Runtime-agnostic: fetch and web types only. Logs never carry paths, queries or bodies.
+ */
+export class AuthorizationServerFront {
+  private readonly upstream: URL;
+  private readonly options: AuthorizationServerFrontOptions;
+  private readonly fetch: typeof fetch;
+  private readonly log: DecisionLog;
+  private readonly upstreamHeaders: Readonly<Record<string, string>>;
+  private readonly interceptedSpellings: ReadonlySet<string>;
+  private readonly passThroughPrefixes: readonly string[] | undefined;
+
+  constructor(options: AuthorizationServerFrontOptions) {
+    const upstream = new URL(options.upstreamOrigin);
+    if (upstream.origin !== options.upstreamOrigin.replace(/\/$/, '')) {
+      throw new TypeError('upstreamOrigin must be an origin: scheme, host and port only');
+    }
+    for (const path of [options.tokenPath, options.revocationPath]) {
+      if (!path.startsWith('/')) throw new TypeError('tokenPath and revocationPath must start with /');
+    }
+    this.upstream = upstream;
+    this.options = options;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.log = options.log ?? noLog;
+    this.upstreamHeaders = Object.fromEntries(
+      Object.entries(options.upstreamHeaders ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    for (const prefix of options.passThroughPathPrefixes ?? []) {
+      if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+        throw new TypeError('passThroughPathPrefixes must start and end with /');
+      }
+    }
+    this.passThroughPrefixes = options.passThroughPathPrefixes?.map((prefix) =>
+      `${canonicalPath(prefix)}/`.replace(/\/+$/, '/'),
+    );
+    this.interceptedSpellings = new Set([
+      canonicalPath(options.tokenPath) ?? '',
+      canonicalPath(options.revocationPath) ?? '',
+    ]);
+  }
+
+  async handle(request: FrontRequest): Promise<FrontResponse> {
+    const method = request.method.toUpperCase();
+    if (!request.path.startsWith('/')) return plainError(400, 'invalid_request', 'the request target must be a path');
+    const intercepted = request.path === this.options.tokenPath || request.path === this.options.revocationPath;
+    // A CORS preflight is the server's to answer; only the requests themselves are intercepted.
+    if (intercepted && method !== 'OPTIONS') return this.intercept(request, method);
+    if (!intercepted) {
+      const canonical = canonicalPath(request.path);
+      if (canonical === undefined) return plainError(400, 'invalid_request', 'the path is not well formed');
+      if (this.interceptedSpellings.has(canonical)) {
+        return plainError(404, 'invalid_request', 'no such endpoint: use the path the metadata names');
+      }
+    }
+    return this.passThrough(request, method);
+  }
+
+  /** The token or revocation request, through the token endpoint proxy. */
+  private async intercept(request: FrontRequest, method: string): Promise<FrontResponse> {
+    const answer: ProxyResponse = await this.options.tokenEndpointProxy.handle({
+      method,
+      path: request.path,
+      headers: request.headers,
+      body: decoder.decode(request.body),
+      upstreamHeaders: { ...this.forwardingHeaders(request.seen), ...this.upstreamHeaders },
+    });
+    const { 'set-cookie': _dropped, ...headers } = answer.headers;
+    return { status: answer.status, headers, cookies: [], body: answer.body };
+  }
+
+  private async passThrough(request: FrontRequest, method: string): Promise<FrontResponse> {
+    const maxRequestBytes = this.options.maxRequestBytes ?? 1024 * 1024;
+    if (request.body.byteLength > maxRequestBytes) return plainError(413, 'invalid_request', 'request too large');
+    const url = new URL(this.upstream.href);
+    url.pathname = request.path;
+    url.search = request.query === '' ? '' : `?${request.query}`;
+    // The pathname setter keeps the origin whatever the path holds; this says so.
+    if (url.origin !== this.upstream.origin) return plainError(400, 'invalid_request', 'the path is not well formed');
+    if (this.passThroughPrefixes !== undefined) {
+      // What the server will route: the path as it goes upstream, decoded and resolved.
+      const routed = `${canonicalPath(url.pathname) ?? ''}/`.replace(/\/+$/, '/');
+      if (!this.passThroughPrefixes.some((prefix) => routed.startsWith(prefix))) {
+        return plainError(404, 'invalid_request', 'no such endpoint');
+      }
+    }
+
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || !this.passesOn(name, request.headers.connection)) continue;
+      headers.set(name, value);
+    }
+    // The body is read here in full: ask for it as it is, so that no transport has to decode it.
+    headers.set('accept-encoding', 'identity');
+    for (const [name, value] of Object.entries({ ...this.forwardingHeaders(request.seen), ...this.upstreamHeaders })) {
+      headers.set(name, value);
+    }
+
+    let response: Response;
+    let body: Uint8Array | undefined;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers,
+        ...(method === 'GET' || method === 'HEAD' ? {} : { body: request.body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.upstreamTimeoutMs ?? 10_000),
+      });
+      body = await readBoundedBytes(response, this.options.maxResponseBytes ?? 4 * 1024 * 1024);
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      this.log.error('authorization server unreachable', {
+        code: timedOut ? 'upstream_timeout' : 'upstream_unavailable',
+        method,
+        detail: error instanceof Error ? error.name : 'unknown',
+      });
+      return plainError(timedOut ? 504 : 502, 'server_error', 'the authorization server did not answer');
+    }
+    if (body === undefined) {
+      this.log.error('authorization server answer too large', { code: 'upstream_too_large', method });
+      return plainError(502, 'server_error', 'the authorization server answer is too large');
+    }
+    const answerHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (!DROPPED_RESPONSE_HEADERS.has(name)) answerHeaders[name] = value;
+    });
+    return { status: response.status, headers: answerHeaders, cookies: response.headers.getSetCookie(), body };
+  }
+
+  /** Whether a client's request header goes upstream (`connection` names more hop-by-hop headers). */
+  private passesOn(name: string, connection: string | undefined): boolean {
+    if (DROPPED_REQUEST_HEADERS.has(name) || name in this.upstreamHeaders || name === 'accept-encoding') return false;
+    if (DROPPED_REQUEST_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))) return false;
+    const listed = (connection ?? '').split(',').map((token) => token.trim().toLowerCase());
+    return !listed.includes(name);
+  }
+
+  /** The forwarding headers, from what the front saw; one address, not a chain the client could seed. */
+  private forwardingHeaders(seen: ConnectionSeen): Record<string, string> {
+    return {
+      ...(seen.clientAddress === undefined ? {} : { 'x-forwarded-for': seen.clientAddress }),
+      'x-forwarded-proto': seen.protocol,
+      ...(seen.host === undefined ? {} : { 'x-forwarded-host': seen.host }),
+      ...(seen.clientCertificatePem === undefined
+        ? {}
+        : { [CLIENT_CERTIFICATE_HEADER]: encodeURIComponent(seen.clientCertificatePem) }),
+    };
+  }
+}
+
+/**
+ * The path as a lenient server might route it: percent-decoded (an encoded slash included),
+ * backslashes as slashes, `;` parameters dropped, dot segments resolved, empty segments and a
+ * trailing slash dropped, lower case. Undefined when it cannot be decoded.
+ */
+export function canonicalPath(path: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  const segments: string[] = [];
+  for (const raw of decoded.replaceAll('\\', '/').split('/')) {
+    const segment = (raw.split(';')[0] ?? '').toLowerCase();
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
+}
+
+function plainError(status: number, error: string, description: string): FrontResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    cookies: [],
+    body: encoder.encode(JSON.stringify({ error, error_description: description })),
+  };
+}
