@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
@@ -19,6 +19,14 @@ import { TokenEndpointProxy } from '../../lib/token-endpoint-proxy.ts';
 const OUTDIR = mkdtempSync(join(tmpdir(), 'lambda-asset-test-'));
 
 describe('the prebuilt Lambda assets', () => {
+  it('are built for every deployable: each folder of lambda/ with a handler, from that handler', () => {
+    const lambdaDir = join(REPOSITORY_ROOT, 'lambda');
+    const deployables = readdirSync(lambdaDir).filter((name) => existsSync(join(lambdaDir, name, 'handler.ts')));
+
+    expect(Object.keys(LAMBDA_ASSETS).sort()).toEqual(deployables.sort());
+    for (const [name, { entry }] of Object.entries(LAMBDA_ASSETS)) expect(entry).toBe(`lambda/${name}/handler.ts`);
+  });
+
   it('are found for every deployable under the package root, from the TypeScript sources', () => {
     for (const name of Object.keys(LAMBDA_ASSETS) as LambdaAssetName[]) {
       const directory = lambdaAssetDirectory(name);
