@@ -3,15 +3,19 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
-import { AuthorizationServerFront } from '../lambda/core/issuing/authorization-server-front.ts';
 import {
   type AuthorizerConfig,
   DEFAULT_DPOP_ALGORITHMS,
   DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
 } from '../lambda/authorizer/config.ts';
-import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/core/cache-staleness.ts';
-import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import {
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  expiryBoundSeconds,
+  revocationBoundSeconds,
+} from '../lambda/core/cache-staleness.ts';
+import { AuthorizationServerFront } from '../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../lambda/core/issuing/token-endpoint-proxy.ts';
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { withCorsPreflightRoutes } from '../lib/api-routes.ts';
 import {
   HTTP_AUTHORIZER_IDENTITY_SOURCES,

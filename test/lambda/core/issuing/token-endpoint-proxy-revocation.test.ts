@@ -4,12 +4,12 @@ import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenWriter } from '../../../../lambda/adapters/dynamodb-token-writer.ts';
 import { type ProxyRequest, TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
+import { revocationRefusedMetricFields } from '../../../../lambda/token-endpoint-proxy/metrics.ts';
 import {
   type AuthorizationServer,
   type ClientCredentials,
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
-import { revocationRefusedMetricFields } from '../../../../lambda/token-endpoint-proxy/metrics.ts';
 import { requestClientCredentialsToken } from '../../../../local/client-credentials.ts';
 import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';

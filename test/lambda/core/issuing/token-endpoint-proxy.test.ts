@@ -2,8 +2,8 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbTokenWriter } from '../../../../lambda/adapters/dynamodb-token-writer.ts';
-import { hashToken } from '../../../../lambda/core/token-hash.ts';
 import { type ProxyRequest, TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
+import { hashToken } from '../../../../lambda/core/token-hash.ts';
 import {
   type AuthorizationServer,
   type ClientCredentials,
