@@ -1,17 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
-import { AuthorizationServerFront } from '../lambda/core/issuing/authorization-server-front.ts';
+import { NodeHttpClient } from '../lambda/adapters/node-http-client.ts';
+import { SigV4DynamoDbTokenWriter } from '../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import {
   type AuthorizerConfig,
   DEFAULT_DPOP_ALGORITHMS,
   DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS,
 } from '../lambda/authorizer/config.ts';
-import { DEFAULT_CLOCK_SKEW_SECONDS, expiryBoundSeconds, revocationBoundSeconds } from '../lambda/core/cache-staleness.ts';
-import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import {
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  expiryBoundSeconds,
+  revocationBoundSeconds,
+} from '../lambda/core/cache-staleness.ts';
+import { AuthorizationServerFront } from '../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../lambda/core/issuing/token-endpoint-proxy.ts';
+import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
 import { withCorsPreflightRoutes } from '../lib/api-routes.ts';
 import {
   HTTP_AUTHORIZER_IDENTITY_SOURCES,
@@ -37,7 +41,7 @@ import {
   startAuthorizationServer,
 } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
-import { createLocalDynamoDbClient, LOCAL_REGION } from './dynamodb-client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbWriteTap } from './dynamodb-write-tap.ts';
 import { listenFrontServer } from './front-server.ts';
 import type { LocalGateway } from './local-gateway.ts';
@@ -489,22 +493,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       homeTableEndpoint = tap.endpoint;
       replicator = replication;
     }
-    const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({
-      endpoint: homeTableEndpoint,
-      region: homeRegionName,
-    });
-    stoppers.push(() => dynamoDbClient.destroy());
+    // The issuing side's transport and writer are the Lambda's (lambda/token-endpoint-proxy/handler.ts).
+    const issuingHttp = new NodeHttpClient();
+    stoppers.push(() => issuingHttp.destroy());
 
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
       upstreamRevocationEndpoint: as.revocationEndpoint,
-      writer: new DynamoDbTokenWriter({ client: dynamoDbClient, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }),
+      writer: new SigV4DynamoDbTokenWriter({
+        tableName: TABLE_NAME,
+        keyAttribute: KEY_ATTRIBUTE,
+        region: homeRegionName,
+        endpoint: homeTableEndpoint,
+        credentials: LOCAL_CREDENTIALS,
+        http: issuingHttp,
+      }),
       hashAlgorithm: 'SHA-256',
       passThroughClientIds: jwtClientIds,
       tokenPath: AUTHORIZATION_SERVER_PATHS.token,
       revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
       log,
       crypto: nodeJoseCrypto,
+      http: issuingHttp,
     });
     const front = new AuthorizationServerFront({
       upstreamOrigin: as.origin,

@@ -3,7 +3,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, generateProof } from 'dpop';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbTokenWriter } from '../../../../lambda/adapters/dynamodb-token-writer.ts';
+import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { AuthorizationServerFront } from '../../../../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import {
@@ -12,7 +12,7 @@ import {
   type ClientCredentials,
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
-import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { type FrontServer, listenFrontServer } from '../../../../local/front-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
@@ -33,7 +33,7 @@ function basic({ clientId, clientSecret }: ClientCredentials): string {
 describe('authorization server front', () => {
   let db: DynamoDbServer;
   let dynamo: ReturnType<typeof createLocalDynamoDbClient>;
-  let writer: DynamoDbTokenWriter;
+  let writer: SigV4DynamoDbTokenWriter;
   const logLines: string[] = [];
   const log = {
     info: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
@@ -73,7 +73,14 @@ describe('authorization server front', () => {
     db = await startDynamoDbServer();
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     dynamo = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    writer = new DynamoDbTokenWriter({ client: dynamo, tableName: TABLE, timeoutMs: 2000 });
+    writer = new SigV4DynamoDbTokenWriter({
+      tableName: TABLE,
+      timeoutMs: 2000,
+      maxAttempts: 1,
+      region: LOCAL_REGION,
+      endpoint: db.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
   });
 
   afterAll(async () => {
