@@ -493,7 +493,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       homeTableEndpoint = tap.endpoint;
       replicator = replication;
     }
-    // The issuing side's transport and writer are the Lambda's (lambda/token-endpoint-proxy/handler.ts).
+    // The issuing side's transport and writer are the Lambda's (lambda/token-endpoint-proxy/handler.ts):
+    // the proxy, its writer and the front share one NodeHttpClient.
     const issuingHttp = new NodeHttpClient();
     stoppers.push(() => issuingHttp.destroy());
 
@@ -523,6 +524,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
       upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
       log,
+      http: issuingHttp,
     });
     frontServer.serve(front);
 

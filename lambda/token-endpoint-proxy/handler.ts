@@ -75,10 +75,14 @@ export function createTokenEndpointProxy(
   });
 }
 
-/** The front over the proxy, when the configuration asks for one. */
+/**
+ * The front over the proxy, when the configuration asks for one. `http` carries what it passes
+ * through: the proxy's own client on Lambda, so that no path loads undici (web fetch).
+ */
 export function createAuthorizationServerFront(
   config: TokenEndpointProxyConfig,
   proxy: TokenEndpointProxy,
+  http: HttpClient = new NodeHttpClient(),
 ): AuthorizationServerFront | undefined {
   if (config.front === undefined) return undefined;
   return new AuthorizationServerFront({
@@ -91,12 +95,15 @@ export function createAuthorizationServerFront(
     maxResponseBytes: config.front.maxResponseBytes,
     ...(config.front.passThroughPathPrefixes ? { passThroughPathPrefixes: config.front.passThroughPathPrefixes } : {}),
     log: new JsonLog({ level: config.logLevel }),
+    http,
   });
 }
 
 const config = readTokenEndpointProxyConfig(process.env);
-const proxy = createTokenEndpointProxy(config);
-const front = createAuthorizationServerFront(config, proxy);
+// One client for the authorization server and DynamoDB: node:https with keep-alive agents.
+const http = new NodeHttpClient();
+const proxy = createTokenEndpointProxy(config, { http });
+const front = createAuthorizationServerFront(config, proxy, http);
 
 export async function handler(event: HttpPayloadV2Event): Promise<HttpPayloadV2Result> {
   if (front !== undefined) return resultFromFrontResponse(await front.handle(frontRequestFromEvent(event)));

@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, generateProof } from 'dpop';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NodeHttpClient } from '../../../../lambda/adapters/node-http-client.ts';
 import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
+import { fetchHttpClient, type HttpClient } from '../../../../lambda/core/http-client.ts';
 import { AuthorizationServerFront } from '../../../../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import {
@@ -26,6 +29,14 @@ const FORM = 'application/x-www-form-urlencoded';
 /** Documentation addresses (RFC 5737) a client might claim to be. */
 const CLAIMED_ADDRESS = '203.0.113.9';
 
+type FrontOptions = Partial<ConstructorParameters<typeof AuthorizationServerFront>[0]>;
+
+/** The front's transports: web fetch (its default) and the Lambda's NodeHttpClient. */
+const TRANSPORTS: readonly (readonly [string, () => HttpClient])[] = [
+  ['web fetch (the default)', () => fetchHttpClient()],
+  ['the Lambda transport (NodeHttpClient)', () => new NodeHttpClient()],
+];
+
 function basic({ clientId, clientSecret }: ClientCredentials): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
 }
@@ -42,10 +53,7 @@ describe('authorization server front', () => {
   };
 
   /** A front on 127.0.0.1 over `upstreamOrigin`, its proxy's endpoints there too. */
-  async function frontOver(
-    upstreamOrigin: string,
-    options: Partial<ConstructorParameters<typeof AuthorizationServerFront>[0]> = {},
-  ): Promise<FrontServer> {
+  async function frontOverWith(upstreamOrigin: string, options: FrontOptions = {}): Promise<FrontServer> {
     const server = await listenFrontServer({ maxBodyBytes: 8 * 1024 * 1024 });
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: `${upstreamOrigin}${TOKEN_PATH}`,
@@ -88,7 +96,11 @@ describe('authorization server front', () => {
     await db?.stop();
   });
 
-  describe('what reaches the authorization server (a recording server in its place)', () => {
+  describe.each(TRANSPORTS)('what reaches the authorization server over %s (a recording server)', (_n, transport) => {
+    const http = transport();
+    /** Fronts over this transport. */
+    const frontOver = (upstreamOrigin: string, options: FrontOptions = {}) =>
+      frontOverWith(upstreamOrigin, { http, ...options });
     let upstream: RecordingHttpServer;
     let front: FrontServer;
 
@@ -355,6 +367,20 @@ describe('authorization server front', () => {
       } finally {
         await keycloakLike.stop();
       }
+    });
+
+    it('refuses with 502 an answer the server content-coded although asked for identity', async () => {
+      const page = Buffer.from('<p>login</p>');
+      upstream.respondWith((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        response.end(gzipSync(page));
+      });
+
+      const answer = await wireRequest(`${front.origin}/login`);
+
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(answer.body.toString())).toMatchObject({ error: 'server_error' });
+      expect(logLines.at(-1)).toContain('upstream_encoded');
     });
 
     it('keeps paths, queries and bodies out of its logs', async () => {
