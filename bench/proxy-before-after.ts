@@ -43,11 +43,11 @@ try {
     before: await bundleLikeCdk(resolve(before, ENTRY), `${OUT}before`),
     after: await bundleLikeCdk(resolve(ROOT, ENTRY), `${OUT}after`),
   };
+  // The construct sets no NODE_OPTIONS on the proxy.
+  const baseEnv = { ...parts.lambdaEnv, NODE_OPTIONS: '' };
   const env = {
-    ...parts.lambdaEnv,
+    ...baseEnv,
     UPSTREAM_TOKEN_ENDPOINT: `${parts.fronts.as.endpoint}${new URL(parts.as.tokenEndpoint).pathname}`,
-    // The construct sets no NODE_OPTIONS on the proxy.
-    NODE_OPTIONS: '',
   };
   const event = tokenRequestEvent(parts.as.clients.split);
   const lines: string[] = [];
@@ -59,36 +59,51 @@ try {
     );
   }
 
-  // Cold starts, paired by round.
-  const launches: Record<'before' | 'after', Launch[]> = { before: [], after: [] };
-  const rounds = scaled(100, 5);
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
-    for (const side of order) {
-      const launch = await launchOnce(parts, bundles[side].outfile, event, env);
-      if (!launch.splitTokenIssued) throw new Error(`${side}: no split token (${launch.error ?? 'no answer'})`);
-      launches[side].push(launch);
-    }
-  }
   const median = (values: readonly number[]): number => summarize(values).medianUs;
   const code = (launch: Launch): number => launch.importMs + launch.firstEventMs;
-  for (const side of ['before', 'after'] as const) {
-    const list = launches[side];
+  /** Cold starts answering `coldEvent`, paired by round (alternating order), reported side by side. */
+  const coldStarts = async (
+    what: string,
+    coldEvent: unknown,
+    coldEnv: Record<string, string>,
+    answered: (launch: Launch) => boolean,
+  ): Promise<void> => {
+    const launches: Record<'before' | 'after', Launch[]> = { before: [], after: [] };
+    const rounds = scaled(100, 5);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
+      for (const side of order) {
+        const launch = await launchOnce(parts, bundles[side].outfile, coldEvent, coldEnv);
+        if (!answered(launch)) throw new Error(`${what}, ${side}: no answer (${launch.error ?? launch.statusCode})`);
+        launches[side].push(launch);
+      }
+    }
+    for (const side of ['before', 'after'] as const) {
+      const list = launches[side];
+      lines.push(
+        `cold start ${side}, ${what}: ${median(list.map(code)).toFixed(2)} ms ` +
+          `(init ${median(list.map((l) => l.importMs)).toFixed(2)} ms, first event ${median(list.map((l) => l.firstEventMs)).toFixed(2)} ms; ` +
+          `undici loaded in ${list.filter((l) => l.undiciLoaded).length}/${list.length}; connections AS ${median(list.map((l) => l.connections.as))}, DynamoDB ${median(list.map((l) => l.connections.dynamoDb))})`,
+      );
+    }
+    const paired = (of: (launch: Launch) => number): number[] =>
+      launches.after.map((launch, i) => of(launch) - of(launches.before[i] as Launch));
+    const differences = paired(code);
+    const [low, high] = medianConfidenceInterval(differences);
     lines.push(
-      `cold start ${side}: init + first token request ${median(list.map(code)).toFixed(2)} ms ` +
-        `(init ${median(list.map((l) => l.importMs)).toFixed(2)} ms, first request ${median(list.map((l) => l.firstEventMs)).toFixed(2)} ms; ` +
-        `undici loaded in ${list.filter((l) => l.undiciLoaded).length}/${list.length}; connections AS ${median(list.map((l) => l.connections.as))}, DynamoDB ${median(list.map((l) => l.connections.dynamoDb))})`,
+      `cold start after − before, ${what}: ${median(differences).toFixed(2)} ms (95% CI ${low.toFixed(2)} to ${high.toFixed(2)}), ` +
+        `median of ${differences.length} paired launches; init ${median(paired((l) => l.importMs)).toFixed(2)} ms, ` +
+        `first event ${median(paired((l) => l.firstEventMs)).toFixed(2)} ms`,
     );
-  }
-  const differences = launches.after.map((launch, i) => code(launch) - code(launches.before[i] as Launch));
-  const [low, high] = medianConfidenceInterval(differences);
-  const initDifference = median(launches.after.map((l, i) => l.importMs - (launches.before[i] as Launch).importMs));
-  const firstDifference = median(
-    launches.after.map((l, i) => l.firstEventMs - (launches.before[i] as Launch).firstEventMs),
-  );
-  lines.push(
-    `cold start after − before: ${median(differences).toFixed(2)} ms (95% CI ${low.toFixed(2)} to ${high.toFixed(2)}), ` +
-      `median of ${differences.length} paired launches; init ${initDifference.toFixed(2)} ms, first request ${firstDifference.toFixed(2)} ms`,
+  };
+
+  await coldStarts('init + first token request', event, env, (launch) => launch.splitTokenIssued);
+  // As the authorization server's front: the first request passed through (discovery).
+  await coldStarts(
+    'front, init + first request passed through',
+    passThroughEvent('/.well-known/openid-configuration'),
+    { ...baseEnv, UPSTREAM_ORIGIN: parts.fronts.as.endpoint },
+    (launch) => launch.statusCode === 200,
   );
 
   // Warm token requests, one process per side, rounds in turn.
@@ -127,6 +142,19 @@ try {
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await parts.stop();
+}
+
+/** A GET as an HTTP API custom domain (payload 2.0) brings it to the front. */
+function passThroughEvent(path: string): unknown {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { accept: 'application/json' },
+    requestContext: { domainName: 'login.bench.test', http: { method: 'GET', path, sourceIp: '127.0.0.1' } },
+    isBase64Encoded: false,
+  };
 }
 
 interface WarmWorker {

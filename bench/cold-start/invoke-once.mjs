@@ -45,6 +45,7 @@ process.stdout.write(
     answeredAtMs: answered,
     allowed,
     splitTokenIssued,
+    statusCode: typeof answer?.statusCode === 'number' ? answer.statusCode : undefined,
     error,
     undiciLoaded: loaded('internal/deps/undici/undici'),
     webCryptoLoaded: loaded('internal/crypto/webcrypto'),

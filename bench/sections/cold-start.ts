@@ -66,6 +66,8 @@ export interface Launch {
   readonly allowed: boolean;
   /** A token endpoint proxy's answer held a split token (an opaque access_token). */
   readonly splitTokenIssued: boolean;
+  /** The status of an HTTP answer (the token endpoint proxy's, the front's). */
+  readonly statusCode?: number;
   readonly error?: string;
   readonly undiciLoaded: boolean;
   readonly webCryptoLoaded: boolean;
