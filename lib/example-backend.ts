@@ -1,15 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CorsSettings } from './cors.ts';
 import type { JwtVerificationProps } from './jwt-verification-props.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
-
-/** The example backend's source. */
-export const EXAMPLE_BACKEND_ENTRY = fileURLToPath(new URL('../lambda/example-backend/handler.ts', import.meta.url));
 
 /** Properties of an {@link ExampleBackend}. */
 export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerificationProps {
@@ -34,7 +30,7 @@ export interface ExampleBackendProps extends FunctionLogGroupOptions, JwtVerific
  * only write its own logs.
  */
 export class ExampleBackend extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.ILogGroup;
 
@@ -59,7 +55,7 @@ export class ExampleBackend extends Construct {
       if (props.cors.allowCredentials) environment.CORS_ALLOW_CREDENTIALS = 'true';
     }
     this.function = nodeFunction(this, 'Function', {
-      entry: EXAMPLE_BACKEND_ENTRY,
+      asset: 'example-backend',
       description: 'Example backend: verifies the forwarded JWT itself and returns its claims',
       memorySize: 256,
       timeout: Duration.seconds(10),

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -32,11 +31,6 @@ import { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata } from './p
 import { RestApiRoutes } from './rest-api-routes.ts';
 import { SplitTokenTable } from './split-token-table.ts';
 import { TokenAuthorizer } from './token-authorizer.ts';
-
-/** The HTTP API's metadata function's source (HTTP APIs have no mock integration). */
-export const PROTECTED_RESOURCE_METADATA_ENTRY = fileURLToPath(
-  new URL('../lambda/protected-resource-metadata/handler.ts', import.meta.url),
-);
 
 import { TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
@@ -491,7 +485,7 @@ export class GatewayStack extends Stack {
       logGroupProps: { retention, removalPolicy: RemovalPolicy.RETAIN },
     });
     return nodeFunction(this, 'MetadataFunction', {
-      entry: PROTECTED_RESOURCE_METADATA_ENTRY,
+      asset: 'protected-resource-metadata',
       description: 'RFC 9728 protected-resource metadata of the HTTP API (public route)',
       memorySize: 128,
       timeout: Duration.seconds(3),

@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import {
   type ApiRoute,
@@ -13,9 +12,6 @@ import {
 } from './api-routes.ts';
 import { type CorsOptions, type CorsSettings, resolveCorsSettings } from './cors.ts';
 import { type FunctionLogGroupOptions, functionLogGroup, functionRole, nodeFunction } from './lambda-defaults.ts';
-
-/** The preflight function's source. */
-export const CORS_PREFLIGHT_ENTRY = fileURLToPath(new URL('../lambda/cors-preflight/handler.ts', import.meta.url));
 
 /** What serves the routes of one integration key. */
 export interface HttpRouteTarget {
@@ -69,7 +65,7 @@ export class HttpApiRoutes extends Construct {
   /** The CORS settings in force, defaults filled in; undefined without CORS. */
   public readonly cors?: CorsSettings;
   /** The function of the preflight routes; only with CORS. */
-  public readonly corsPreflightFunction?: NodejsFunction;
+  public readonly corsPreflightFunction?: lambda.Function;
   /** Each route, by its route key (`"GET /claims"`). */
   public readonly httpRoutes: Readonly<Record<string, apigatewayv2.HttpRoute>>;
 
@@ -101,7 +97,7 @@ export class HttpApiRoutes extends Construct {
         props.corsPreflightLogGroup ?? {},
       );
       this.corsPreflightFunction = nodeFunction(this, 'CorsPreflightFunction', {
-        entry: CORS_PREFLIGHT_ENTRY,
+        asset: 'cors-preflight',
         description: 'CORS preflight routes of the HTTP API (public): answers 204, reaches nothing',
         memorySize: 128,
         timeout: Duration.seconds(3),

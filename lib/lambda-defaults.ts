@@ -2,37 +2,16 @@ import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { LambdaAssetName } from '../build/lambda-assets.ts';
+import { lambdaAssetCode } from './lambda-asset.ts';
 
 /** The newest Node.js runtime aws-cdk-lib offers; cdk-nag's AwsSolutions-L1 checks for it. */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Our functions run on Graviton: cheaper per GB-second than x86. */
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
-
-/**
- * Bundling shared by our functions: local esbuild (never Docker), one minified ES module with
- * source maps (without the sources, to keep the bundle small). The AWS SDK is bundled too
- * (`externalModules: []`), so the deployed code runs the version we tested, and so that ES
- * module resolution does not depend on the runtime's copy. The banner gives bundled CommonJS
- * dependencies a working `require` for Node built-ins.
- */
-export function esmBundling(): BundlingOptions {
-  return {
-    forceDockerBundling: false,
-    minify: true,
-    sourceMap: true,
-    sourcesContent: false,
-    format: OutputFormat.ESM,
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    externalModules: [],
-    banner:
-      "import { createRequire as __esmCreateRequire } from 'node:module';const require = __esmCreateRequire(import.meta.url);",
-  };
-}
 
 /** Where a function logs, with how long. */
 export interface FunctionLogGroupOptions {
@@ -88,7 +67,8 @@ export function functionRole(scope: Construct, id: string, logGroup: logs.ILogGr
 
 /** What differs between our functions; everything else is {@link nodeFunction}'s house style. */
 export interface NodeFunctionOptions {
-  readonly entry: string;
+  /** The prebuilt code it runs: `assets/<asset>` (build/lambda-assets.ts). */
+  readonly asset: LambdaAssetName;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -103,13 +83,17 @@ export interface NodeFunctionOptions {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
-/** A `handler` export bundled by local esbuild, on the newest Node.js runtime, on arm64. */
-export function nodeFunction(scope: Construct, id: string, options: NodeFunctionOptions): NodejsFunction {
-  return new NodejsFunction(scope, id, {
-    ...options,
-    handler: 'handler',
+/**
+ * The `handler` export of a prebuilt asset's index.mjs (bundled when the package is built, so a
+ * synth needs neither esbuild nor Docker), on the newest Node.js runtime, on arm64.
+ */
+export function nodeFunction(scope: Construct, id: string, options: NodeFunctionOptions): lambda.Function {
+  const { asset, ...functionOptions } = options;
+  return new lambda.Function(scope, id, {
+    ...functionOptions,
+    code: lambdaAssetCode(asset),
+    handler: 'index.handler',
     runtime: NODE_RUNTIME,
     architecture: LAMBDA_ARCHITECTURE,
-    bundling: esmBundling(),
   });
 }

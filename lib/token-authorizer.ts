@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -30,9 +28,6 @@ import type {
 import { assertEnvironmentSize, validateProps } from './token-authorizer-validation.ts';
 
 export type { SenderConstrainedTokensProps, TokenAuthorizerProps, TokenIntrospectionProps };
-
-/** The authorizer handler's source, bundled with esbuild at synth time. */
-export const AUTHORIZER_ENTRY = fileURLToPath(new URL('../lambda/authorizer/handler.ts', import.meta.url));
 
 /**
  * `NODE_OPTIONS` of the authorizer function: none. With `--enable-source-maps` Node reads the source
@@ -59,7 +54,7 @@ export const TOKEN_TABLE_HOME_REGION_ENV = AuthorizerEnv.tokenTableHomeRegion;
  */
 export class TokenAuthorizer extends Construct {
   /** The authorizer function. */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** Its execution role. */
   public readonly role: iam.Role;
   /** Its log group. */
@@ -235,7 +230,7 @@ export class TokenAuthorizer extends Construct {
     assertEnvironmentSize(env);
 
     this.function = nodeFunction(this, 'Function', {
-      entry: AUTHORIZER_ENTRY,
+      asset: 'authorizer',
       description: 'Resolves opaque access tokens to verified JWTs for API Gateway',
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -6,7 +5,6 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
@@ -20,10 +18,6 @@ import { validateProps } from './token-endpoint-proxy-validation.ts';
 
 export type { AuthorizationServerFrontProps, TokenEndpointProxyProps };
 
-/** The token endpoint proxy handler's source, bundled with esbuild at synth time. */
-export const TOKEN_ENDPOINT_PROXY_ENTRY = fileURLToPath(
-  new URL('../lambda/token-endpoint-proxy/handler.ts', import.meta.url),
-);
 /**
  * The token endpoint proxy (`lambda/token-endpoint-proxy/handler.ts`) as a bundled Lambda function
  * (arm64, newest Node.js): it turns any authorization server into a split-token issuer. Its role
@@ -40,7 +34,7 @@ export const TOKEN_ENDPOINT_PROXY_ENTRY = fileURLToPath(
  */
 export class TokenEndpointProxy extends Construct {
   /** The proxy function. */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** Its execution role. */
   public readonly role: iam.Role;
   /** Its log group. */
@@ -111,7 +105,7 @@ export class TokenEndpointProxy extends Construct {
     optional(E.logLevel, props.logLevel);
 
     this.function = nodeFunction(this, 'Function', {
-      entry: TOKEN_ENDPOINT_PROXY_ENTRY,
+      asset: 'token-endpoint-proxy',
       description: 'Token endpoint proxy: splits JWT access tokens into opaque tokens and DynamoDB records',
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(15),

@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import { esmBundling } from '../../lib/lambda-defaults.ts';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { lambdaEsbuildOptions } from '../../build/lambda-esbuild-options.ts';
 
 /** A bundled Lambda entry. */
 export interface Bundle {
@@ -21,48 +20,13 @@ export interface BundleVariant {
   readonly plugins?: readonly Plugin[];
 }
 
-/** Bundling options the translation below understands; anything else must be added here first. */
-const UNDERSTOOD: ReadonlySet<string> = new Set([
-  'forceDockerBundling',
-  'minify',
-  'sourceMap',
-  'sourcesContent',
-  'format',
-  'target',
-  'mainFields',
-  'externalModules',
-  'banner',
-]);
-
 /**
- * esbuild options equal to what `NodejsFunction` runs for our functions (`esmBundling()` in
- * lib/lambda-defaults.ts, translated as aws-cdk-lib's bundler translates it: `--bundle
- * --platform=node --outfile=index.mjs` plus one flag per option). Fails on an option it does not
- * know, so the bench cannot silently drift from the construct.
+ * Bundles `entry` into `outdir/index.mjs` with the options every deployed function is built with
+ * (build/lambda-esbuild-options.ts, shared with the prebuilt assets the constructs deploy), with a
+ * variant's changes.
  */
-export function cdkEsbuildOptions(bundling: BundlingOptions = esmBundling()): BuildOptions {
-  const unknown = Object.keys(bundling).filter(
-    (key) => !UNDERSTOOD.has(key) && bundling[key as keyof BundlingOptions] !== undefined,
-  );
-  if (unknown.length > 0) throw new Error(`bench/harness/bundle.ts does not translate: ${unknown.join(', ')}`);
-  return {
-    bundle: true,
-    platform: 'node',
-    target: bundling.target ?? 'node22',
-    format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-    minify: bundling.minify ?? false,
-    sourcemap: bundling.sourceMap ?? false,
-    sourcesContent: bundling.sourcesContent ?? true,
-    ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
-    external: [...(bundling.externalModules ?? ['@aws-sdk/*'])],
-    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-    logLevel: 'warning',
-  };
-}
-
-/** Bundles `entry` into `outdir/index.mjs` as the construct would, with a variant's changes. */
 export async function bundleLikeCdk(entry: string, outdir: string, variant: BundleVariant = {}): Promise<Bundle> {
-  const options = cdkEsbuildOptions();
+  const options = lambdaEsbuildOptions();
   const outfile = join(outdir, options.format === 'esm' ? 'index.mjs' : 'index.js');
   const result = await build({
     ...options,

@@ -1,7 +1,7 @@
 /**
  * Everything the in-process sections time, ours and the limits alike. The bench does not run it
  * from source: {@link ./measured-bundle.ts} bundles this file as the Lambda bundles its code
- * (esbuild, minified, lib/lambda-defaults.ts) and the sections use that bundle, so what is timed is
+ * (esbuild, minified, build/lambda-esbuild-options.ts) and the sections use that bundle, so what is timed is
  * the code that ships, not its development build (tsx keeps every function's name, a property
  * definition per closure created: a cost no deployed function pays).
  */

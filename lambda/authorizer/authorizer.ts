@@ -14,8 +14,6 @@ import { ReplicaFallbackTokenStore } from '../adapters/replica-fallback-token-st
 import { SigV4DynamoDbProofReplayTable } from '../adapters/sigv4-dynamodb-proof-replay-table.ts';
 import { SigV4DynamoDbTokenStore } from '../adapters/sigv4-dynamodb-token-store.ts';
 import type { AwsCredentials } from '../adapters/sigv4-signer.ts';
-import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from './config.ts';
-import { AuthorizerMetrics } from './metrics.ts';
 import type { JoseCrypto } from '../core/crypto-port.ts';
 import { DependencyError, isDependencyError } from '../core/dependency-error.ts';
 import { DpopProofVerifier } from '../core/dpop-proof.ts';
@@ -32,6 +30,8 @@ import { ResolvedTokenCache } from '../core/resolved-token-cache.ts';
 import { RouteScopePolicy } from '../core/route-scopes.ts';
 import { SourceRateLimiter } from '../core/source-rate-limiter.ts';
 import { type PhantomTokenSettings, type SplitTokenSettings, TokenResolver } from '../core/token-resolver.ts';
+import { type AuthorizerConfig, assertJwtClientIds, ConfigurationError } from './config.ts';
+import { AuthorizerMetrics } from './metrics.ts';
 
 /** Parts the composition root makes itself unless given (tests, the local stack). */
 export interface AuthorizerDependencies {

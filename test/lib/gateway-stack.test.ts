@@ -8,7 +8,7 @@ import { buildExampleApp } from '../../lib/example-app.ts';
 import { readExampleAppConfig } from '../../lib/example-config.ts';
 import { GatewayStack } from '../../lib/gateway-stack.ts';
 
-// One output directory for every app in this file: esbuild bundles each function once.
+// One output directory for every app in this file: aws-cdk-lib stages each asset once.
 const OUTDIR = mkdtempSync(join(tmpdir(), 'gateway-stack-test-'));
 
 function exampleApp(context: Record<string, unknown> = {}) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -10,12 +10,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '../../build/build-lambda-assets.ts';
 import { AuthorizerEnv, readAuthorizerConfig } from '../../lambda/authorizer/config.ts';
 import { SplitTokenTable } from '../../lib/split-token-table.ts';
 import { TokenAuthorizer, type TokenAuthorizerProps } from '../../lib/token-authorizer.ts';
 
-// aws-cdk-lib caches staged (bundled) assets per output directory: every app in this file shares
-// one, so esbuild runs once for the whole file.
+// aws-cdk-lib stages each asset once per output directory: every app in this file shares one.
 const OUTDIR = mkdtempSync(join(tmpdir(), 'token-authorizer-test-'));
 
 const REGION = 'eu-west-1';
@@ -78,16 +78,19 @@ describe('TokenAuthorizer function', () => {
     });
   });
 
-  it('bundles locally with esbuild into a minified ES module with a source map', () => {
+  it('deploys the prebuilt authorizer asset, byte for byte: an ES module exporting handler, and its source map', () => {
     const assembly = built.app.synth();
     const manifest = JSON.parse(readFileSync(join(assembly.directory, 'Test.assets.json'), 'utf8'));
     const files = Object.values(manifest.files) as Array<{ source: { path: string; packaging?: string } }>;
-    const bundle = files.find((file) => file.source.packaging === 'zip');
-    expect(bundle).toBeDefined();
-    const dir = join(assembly.directory, bundle?.source.path as string);
-    expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
-    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-    const source = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    const zips = files.filter((file) => file.source.packaging === 'zip');
+    expect(zips).toHaveLength(1);
+    const staged = join(assembly.directory, zips[0]?.source.path as string);
+    const prebuilt = join(REPOSITORY_ROOT, 'assets/authorizer');
+    expect(readdirSync(staged).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    for (const file of ['index.mjs', 'index.mjs.map']) {
+      expect(readFileSync(join(staged, file)).equals(readFileSync(join(prebuilt, file)))).toBe(true);
+    }
+    const source = readFileSync(join(staged, 'index.mjs'), 'utf8');
     expect(source.startsWith("import { createRequire as __esmCreateRequire } from 'node:module';")).toBe(true);
     expect(source).toMatch(/export\s*\{[^}]*as handler/);
   });

@@ -14,7 +14,7 @@ import { TokenEndpointProxyEnv } from '../../lambda/token-endpoint-proxy/config.
 import { SplitTokenTable } from '../../lib/split-token-table.ts';
 import { TokenEndpointProxy, type TokenEndpointProxyProps } from '../../lib/token-endpoint-proxy.ts';
 
-// One output directory for every app in this file: esbuild bundles the handler once.
+// One output directory for every app in this file: aws-cdk-lib stages the asset once.
 const OUTDIR = mkdtempSync(join(tmpdir(), 'token-endpoint-proxy-test-'));
 const UPSTREAM = 'https://login.example.test/oauth/token';
 

@@ -17,6 +17,8 @@ export interface CountingHttpProxy {
   readonly port: number;
   /** Every request so far, oldest first. */
   readonly requests: readonly ProxiedRequest[];
+  /** TCP connections clients opened to the proxy so far (kept-alive ones count once). */
+  readonly connections: number;
   /** Requests whose path starts with `pathPrefix` (or whose target ends with it, for DynamoDB). */
   count(match?: string): number;
   reset(): void;
@@ -31,6 +33,7 @@ export interface CountingHttpProxy {
 export async function startCountingHttpProxy(target: string): Promise<CountingHttpProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
+  let connections = 0;
   const server: Server = createServer((incoming, outgoing) => {
     const target = header(incoming.headers, 'x-amz-target');
     requests.push({ method: incoming.method ?? 'GET', path: incoming.url ?? '/', target, atMs: Date.now() });
@@ -53,17 +56,24 @@ export async function startCountingHttpProxy(target: string): Promise<CountingHt
     });
     incoming.pipe(forward);
   });
+  server.on('connection', () => {
+    connections++;
+  });
   const port = await listenOnLoopback(server, 0);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     count: (match) =>
       match === undefined
         ? requests.length
         : requests.filter((r) => r.path.startsWith(match) || (r.target?.endsWith(match) ?? false)).length,
     reset: () => {
       requests.length = 0;
+      connections = 0;
     },
     stop: () => closeServer(server),
   };

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backendCorsFromEnvironment, backendCorsHeaders, originOf } from '../../../lambda/adapters/backend-cors-headers.ts';
+import {
+  backendCorsFromEnvironment,
+  backendCorsHeaders,
+  originOf,
+} from '../../../lambda/adapters/backend-cors-headers.ts';
 
 const CORS = {
   allowOrigins: ['https://app.example.test'],

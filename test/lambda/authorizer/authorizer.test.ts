@@ -8,7 +8,7 @@ import { TestIssuer } from '../../support/test-issuer.ts';
 
 type Json = Record<string, unknown>;
 const fixture = (name: string): Json =>
-  JSON.parse(readFileSync(new URL(`../fixtures/api-gateway/${name}.json`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../fixtures/api-gateway/${name}.json`, import.meta.url), 'utf8'));
 
 const call = async (authorize: Authorizer, event: unknown): Promise<Json> =>
   (await authorize(event)) as unknown as Json;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { hashToken, TOKEN_HASH_ALGORITHMS } from '../../../../lambda/core/token-hash.ts';
 import { glueToken, SplitTokenError, splitToken } from '../../../../lambda/core/issuing/split-token.ts';
+import { hashToken, TOKEN_HASH_ALGORITHMS } from '../../../../lambda/core/token-hash.ts';
 import { TestIssuer } from '../../../support/test-issuer.ts';
 
 const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
