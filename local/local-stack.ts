@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTokenWriter } from '../lambda/adapters/dynamodb-token-writer.ts';
 import { JsonLog, type LogLevel } from '../lambda/adapters/json-log.ts';
 import { nodeJoseCrypto } from '../lambda/adapters/node-crypto.ts';
+import { NodeHttpClient } from '../lambda/adapters/node-http-client.ts';
+import { SigV4DynamoDbTokenWriter } from '../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import {
   type AuthorizerConfig,
   DEFAULT_DPOP_ALGORITHMS,
@@ -41,7 +41,7 @@ import {
   startAuthorizationServer,
 } from './authorization-server.ts';
 import { startDemoBackend } from './demo-backend.ts';
-import { createLocalDynamoDbClient, LOCAL_REGION } from './dynamodb-client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-client.ts';
 import { startDynamoDbWriteTap } from './dynamodb-write-tap.ts';
 import { listenFrontServer } from './front-server.ts';
 import type { LocalGateway } from './local-gateway.ts';
@@ -493,22 +493,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       homeTableEndpoint = tap.endpoint;
       replicator = replication;
     }
-    const dynamoDbClient: DynamoDBClient = createLocalDynamoDbClient({
-      endpoint: homeTableEndpoint,
-      region: homeRegionName,
-    });
-    stoppers.push(() => dynamoDbClient.destroy());
+    // The issuing side's transport and writer are the Lambda's (lambda/token-endpoint-proxy/handler.ts):
+    // the proxy, its writer and the front share one NodeHttpClient.
+    const issuingHttp = new NodeHttpClient();
+    stoppers.push(() => issuingHttp.destroy());
 
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
       upstreamRevocationEndpoint: as.revocationEndpoint,
-      writer: new DynamoDbTokenWriter({ client: dynamoDbClient, tableName: TABLE_NAME, keyAttribute: KEY_ATTRIBUTE }),
+      writer: new SigV4DynamoDbTokenWriter({
+        tableName: TABLE_NAME,
+        keyAttribute: KEY_ATTRIBUTE,
+        region: homeRegionName,
+        endpoint: homeTableEndpoint,
+        credentials: LOCAL_CREDENTIALS,
+        http: issuingHttp,
+      }),
       hashAlgorithm: 'SHA-256',
       passThroughClientIds: jwtClientIds,
       tokenPath: AUTHORIZATION_SERVER_PATHS.token,
       revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
       log,
       crypto: nodeJoseCrypto,
+      http: issuingHttp,
     });
     const front = new AuthorizationServerFront({
       upstreamOrigin: as.origin,
@@ -517,6 +524,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       revocationPath: AUTHORIZATION_SERVER_PATHS.revocation,
       upstreamHeaders: { [verificationHeader.name]: verificationHeader.value },
       log,
+      http: issuingHttp,
     });
     frontServer.serve(front);
 

@@ -1,5 +1,6 @@
 // A fresh Lambda instance, as far as Node goes: load a bundled handler, answer one event (read
-// from standard input before the clock starts), print one JSON line of timings, exit.
+// from standard input before the clock starts), print one JSON line of timings and of what the
+// answer was (an authorizer's allow, a token endpoint proxy's split token; never the answer itself), exit.
 // Usage: node invoke-once.mjs <bundle.mjs>   (plain JavaScript: it runs without tsx)
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +27,15 @@ const allowed =
   (statements.some((s) => s.Effect === 'Allow') &&
     !statements.some((s) => s.Effect === 'Deny' && s.Resource?.includes(event.methodArn)));
 
+// A token endpoint proxy's answer: a 200 whose access_token is opaque (a split token, no dots).
+let splitTokenIssued = false;
+try {
+  const token = answer?.statusCode === 200 ? JSON.parse(answer.body).access_token : undefined;
+  splitTokenIssued = typeof token === 'string' && token.length > 0 && !token.includes('.');
+} catch {
+  splitTokenIssued = false;
+}
+
 process.stdout.write(
   `${JSON.stringify({
     // performance.now() counts from the process's start: Node's own boot is in answeredAtMs.
@@ -34,6 +44,8 @@ process.stdout.write(
     firstEventMs: answered - importEnd,
     answeredAtMs: answered,
     allowed,
+    splitTokenIssued,
+    statusCode: typeof answer?.statusCode === 'number' ? answer.statusCode : undefined,
     error,
     undiciLoaded: loaded('internal/deps/undici/undici'),
     webCryptoLoaded: loaded('internal/crypto/webcrypto'),

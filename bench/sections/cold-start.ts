@@ -31,6 +31,8 @@ const OUT = path('bench/results/cold-start/');
 const RUNNER = path('bench/cold-start/invoke-once.mjs');
 const AUTHORIZER_ENTRY = path('lambda/authorizer/handler.ts');
 const LIMIT_ENTRY = path('bench/cold-start/limit-handler.ts');
+const PROXY_ENTRY = path('lambda/token-endpoint-proxy/handler.ts');
+const PROXY_LIMIT_ENTRY = path('bench/cold-start/proxy-limit-handler.ts');
 
 const HELLO = 'hello world';
 const JOSE = 'jose only (reference, JWT)';
@@ -40,8 +42,11 @@ const OURS_SPLIT_MAPS = 'authorizer, split token, with --enable-source-maps';
 const LIMIT_PHANTOM = 'limit, phantom: node:https + node:crypto by hand';
 const OURS_PHANTOM = 'authorizer as deployed, phantom token';
 const PEER_PHANTOM = 'peer that skips verification, phantom: no JWKS, answer decoded';
+const LIMIT_PROXY = 'limit, token request: node:https + node:crypto by hand';
+const OURS_PROXY = 'token endpoint proxy as deployed, token request';
 
-type Credential = 'split' | 'phantom' | 'jwt';
+/** What a launch answers: an authorizer event with a credential, or a token request (the proxy). */
+type Credential = 'split' | 'phantom' | 'jwt' | 'token request';
 
 interface Variant {
   readonly name: string;
@@ -53,12 +58,16 @@ interface Variant {
   readonly note: string;
 }
 
-interface Launch {
+export interface Launch {
   readonly wallMs: number;
   readonly nodeBootMs: number;
   readonly importMs: number;
   readonly firstEventMs: number;
   readonly allowed: boolean;
+  /** A token endpoint proxy's answer held a split token (an opaque access_token). */
+  readonly splitTokenIssued: boolean;
+  /** The status of an HTTP answer (the token endpoint proxy's, the front's). */
+  readonly statusCode?: number;
   readonly error?: string;
   readonly undiciLoaded: boolean;
   readonly webCryptoLoaded: boolean;
@@ -71,6 +80,8 @@ const BUDGETED: readonly (readonly [string, string])[] = [
   [OURS_SPLIT, LIMIT_SPLIT],
   [OURS_PHANTOM, LIMIT_PHANTOM],
 ];
+/** Variants launched beside their limit, their ratio shown: the budgeted ones and the token endpoint proxy. */
+const PAIRED: readonly (readonly [string, string])[] = [...BUDGETED, [OURS_PROXY, LIMIT_PROXY]];
 
 /**
  * Bundles every Lambda entry as the construct does and reports sizes and what fills them; then
@@ -110,6 +121,9 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
       LIMIT_RESOLVES: 'phantom',
       LIMIT_VERIFIES: 'false',
     }),
+    // The proxy's construct sets no NODE_OPTIONS.
+    { ...variant(LIMIT_PROXY, PROXY_LIMIT_ENTRY, 'token request', 'token request, then PutItem'), nodeOptions: '' },
+    { ...variant(OURS_PROXY, PROXY_ENTRY, 'token request', 'token request, then PutItem'), nodeOptions: '' },
   ];
   const bundles = new Map<string, Bundle>();
   for (const v of variants) {
@@ -117,24 +131,37 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     bundles.set(v.name, existing?.[1] ?? (await bundleLikeCdk(v.entry, `${OUT}variants/${slug(v.name)}`)));
   }
   rows.push(bundleRow('bench/cold-start/limit-handler.ts', bundles.get(LIMIT_SPLIT) as Bundle));
+  rows.push(bundleRow('bench/cold-start/proxy-limit-handler.ts', bundles.get(LIMIT_PROXY) as Bundle));
 
   const split = await parts.issueSplitToken();
-  const credentials: Record<Credential, string> = {
+  const credentials: Record<Exclude<Credential, 'token request'>, string> = {
     split: split.opaque,
     jwt: split.jwt,
     phantom: await parts.issuePhantomToken(),
+  };
+  // The proxy forwards to the authorization server behind its TLS front, and writes through DynamoDB's.
+  const proxyEnv = {
+    UPSTREAM_TOKEN_ENDPOINT: `${parts.fronts.as.endpoint}${new URL(parts.as.tokenEndpoint).pathname}`,
   };
   const launches = new Map<string, Launch[]>(variants.map((v) => [v.name, []]));
   const launchCount = Math.max(3, Math.round(LAUNCHES * Math.min(1, context.scale)));
   for (let round = 0; round < launchCount; round++) {
     for (const v of launchOrder(variants, round)) {
-      const event = authorizerEvent('REST REQUEST', credentials[v.credential]);
+      const tokenRequest = v.credential === 'token request';
+      const event = tokenRequest
+        ? tokenRequestEvent(parts.as.clients.split)
+        : authorizerEvent('REST REQUEST', credentials[v.credential as Exclude<Credential, 'token request'>]);
       const launch = await launchOnce(parts, (bundles.get(v.name) as Bundle).outfile, event, {
         ...parts.lambdaEnv,
+        ...(tokenRequest ? proxyEnv : {}),
         ...v.env,
         NODE_OPTIONS: v.nodeOptions,
       });
-      if (!launch.allowed) throw new Error(`${SECTION}: ${v.name} did not allow (${launch.error ?? 'deny'})`);
+      if (tokenRequest ? !launch.splitTokenIssued : !launch.allowed) {
+        throw new Error(
+          `${SECTION}: ${v.name} did not ${tokenRequest ? 'issue a split token' : 'allow'} (${launch.error ?? 'no'})`,
+        );
+      }
       launches.get(v.name)?.push(launch);
     }
   }
@@ -159,7 +186,7 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     return ratios.length > 0 ? median(ratios) : median(of.map(code)) / median(ref.map(code));
   };
   const referenceOf = (name: string): string | undefined =>
-    BUDGETED.find(([ours]) => ours === name)?.[1] ??
+    PAIRED.find(([ours]) => ours === name)?.[1] ??
     (name === PEER_PHANTOM
       ? LIMIT_PHANTOM
       : name === OURS_SPLIT_MAPS || name === JOSE || name === HELLO
@@ -240,8 +267,8 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
  */
 function launchOrder(variants: readonly Variant[], round: number): Variant[] {
   const byName = new Map(variants.map((v) => [v.name, v]));
-  const paired = new Set(BUDGETED.flat());
-  const groups: Variant[][] = BUDGETED.map(([ours, limit]) => {
+  const paired = new Set(PAIRED.flat());
+  const groups: Variant[][] = PAIRED.map(([ours, limit]) => {
     const pair = [byName.get(limit), byName.get(ours)].filter((v): v is Variant => v !== undefined);
     return round % 2 === 0 ? pair : pair.reverse();
   });
@@ -259,6 +286,25 @@ function variant(
 ): Variant {
   // Every handler is launched as the construct launches the authorizer.
   return { name, entry, credential, nodeOptions: AUTHORIZER_NODE_OPTIONS ?? '', note, ...(env ? { env } : {}) };
+}
+
+/** A token request as an HTTP API (payload 2.0) brings it: the client credentials grant, Basic auth. */
+export function tokenRequestEvent(client: { clientId: string; clientSecret: string }): unknown {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read' }).toString();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/token',
+    rawQueryString: '',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    requestContext: { domainName: 'proxy.bench.test', http: { method: 'POST', path: '/token', sourceIp: '127.0.0.1' } },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
 }
 
 /** Every Lambda entry of the project: `lambda/<deployable>/handler.ts`. */
@@ -284,7 +330,7 @@ function bundleRow(name: string, bundle: Bundle): ResultRow {
  * Starts `node invoke-once.mjs <bundle>` with the event on stdin; timings from both sides, and the
  * connections the process opened, counted at the fronts of the parts.
  */
-function launchOnce(
+export function launchOnce(
   parts: LocalParts,
   bundle: string,
   event: unknown,

@@ -10,6 +10,7 @@ import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as
 import { urlToHttpOptions } from 'node:url';
 import {
   type HttpAnswer,
+  type HttpByteAnswer,
   type HttpClient,
   HttpClientError,
   type HttpRequest,
@@ -52,7 +53,9 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
  * where it says, whatever follows. Redirects are never followed. One deadline covers the whole
  * exchange. A request that meets a dead reused connection (reset or closed before any answer: the
  * server dropped it while the Lambda instance was frozen) is sent once more on another connection,
- * when it is idempotent ({@link HttpRequest.idempotent}).
+ * when it is idempotent ({@link HttpRequest.idempotent}). Answers are read as text ({@link request},
+ * for the adapters) or passed on as bytes with each `Set-Cookie` apart ({@link requestBytes}, for
+ * the authorization server's front); no content coding is undone.
  */
 export class NodeHttpClient implements HttpClient {
   private readonly httpAgent: HttpAgent;
@@ -65,18 +68,28 @@ export class NodeHttpClient implements HttpClient {
   }
 
   request(request: HttpRequest): Promise<HttpAnswer> {
-    const target = this.targetOf(request.url);
+    const target = this.targetOf(request.url, true);
     if (target instanceof HttpClientError) return Promise.reject(target);
     return new Promise<HttpAnswer>((resolve, reject) => {
-      new Exchange(target, request, resolve, reject).attempt(isIdempotent(request));
+      new Exchange(target, request, false, resolve as Settle, reject).attempt(isIdempotent(request));
+    });
+  }
+
+  requestBytes(request: HttpRequest): Promise<HttpByteAnswer> {
+    // Not remembered: a front passes on paths and queries without end, which would only push the
+    // adapters' few URLs out (and keep queries in memory).
+    const target = this.targetOf(request.url, false);
+    if (target instanceof HttpClientError) return Promise.reject(target);
+    return new Promise<HttpByteAnswer>((resolve, reject) => {
+      new Exchange(target, request, true, resolve as Settle, reject).attempt(isIdempotent(request));
     });
   }
 
   /**
-   * Where a URL goes, parsed once: an adapter calls the same few URLs for the life of a Lambda
-   * instance, and node:http would otherwise turn a URL into request options on every call.
+   * Where a URL goes, parsed once when `remember`ed: an adapter calls the same few URLs for the life
+   * of a Lambda instance, and node:http would otherwise turn a URL into request options on every call.
    */
-  private targetOf(url: string): Target | HttpClientError {
+  private targetOf(url: string, remember: boolean): Target | HttpClientError {
     let target = this.targets.get(url);
     if (target !== undefined) return target;
     let parsed: URL;
@@ -92,6 +105,7 @@ export class NodeHttpClient implements HttpClient {
       agent: secure ? this.httpsAgent : this.httpAgent,
       origin: urlToHttpOptions(parsed),
     };
+    if (!remember) return target;
     if (this.targets.size >= MAX_TARGETS) this.targets.clear();
     this.targets.set(url, target);
     return target;
@@ -107,6 +121,7 @@ export class NodeHttpClient implements HttpClient {
 /** Where listeners find their exchange: set on the request and the answer of each attempt. */
 const kExchange = Symbol('exchange');
 type Carrier = { [kExchange]?: Exchange };
+type Settle = (answer: HttpAnswer | HttpByteAnswer) => void;
 
 /**
  * One request until it settles, over at most two attempts. Its listeners are module functions that
@@ -126,7 +141,9 @@ class Exchange {
   constructor(
     private readonly target: Target,
     private readonly request: HttpRequest,
-    private readonly resolve: (answer: HttpAnswer) => void,
+    /** Whether the answer is wanted as bytes ({@link NodeHttpClient.requestBytes}). */
+    private readonly bytes: boolean,
+    private readonly resolve: Settle,
     private readonly reject: (error: HttpClientError) => void,
   ) {
     const headers: Record<string, string> = { ...request.headers };
@@ -139,7 +156,14 @@ class Exchange {
     this.mayResend = mayResend;
     this.answer = undefined;
     const { send, agent, origin } = this.target;
-    const outgoing = send({ ...origin, method: this.request.method ?? 'GET', headers: this.headers, agent });
+    let outgoing: ClientRequest;
+    try {
+      outgoing = send({ ...origin, method: this.request.method ?? 'GET', headers: this.headers, agent });
+    } catch (error) {
+      // A header node:http will not send (a character outside what HTTP allows): nothing left.
+      this.fail(connectionFailure(error));
+      return;
+    }
     (outgoing as Carrier)[kExchange] = this;
     this.current = outgoing;
     outgoing.on('response', onResponse);
@@ -178,6 +202,10 @@ class Exchange {
   end(): void {
     this.ended = true;
     const response = this.answer as IncomingMessage;
+    if (this.bytes) {
+      this.succeed(byteAnswerOf(response, this.chunks, this.size));
+      return;
+    }
     this.succeed({
       status: response.statusCode ?? 0,
       headers: headersOf(response.headers),
@@ -214,7 +242,7 @@ class Exchange {
     this.reject(error);
   }
 
-  private succeed(answer: HttpAnswer): void {
+  private succeed(answer: HttpAnswer | HttpByteAnswer): void {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
@@ -265,6 +293,23 @@ function headersOf(incoming: IncomingHttpHeaders): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** The answer as bytes: headers as {@link headersOf} joins them, each `Set-Cookie` apart. */
+function byteAnswerOf(response: IncomingMessage, chunks: readonly Buffer[], size: number): HttpByteAnswer {
+  const headers: Record<string, string> = {};
+  const incoming = response.headers;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value !== undefined && name !== 'set-cookie') headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return {
+    status: response.statusCode ?? 0,
+    headers,
+    // node:http keeps Set-Cookie an array, one entry per header line.
+    setCookies: incoming['set-cookie'] ?? [],
+    body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+  };
 }
 
 /** UTF-8 with malformed sequences replaced and a leading BOM dropped, as `Response.text()` decodes. */

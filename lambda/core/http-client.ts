@@ -12,6 +12,13 @@ export interface HttpClient {
    * @throws {@link HttpClientError} when no whole answer came back within the request's limits
    */
   request(request: HttpRequest): Promise<HttpAnswer>;
+  /**
+   * Sends `request` and reads its answer to the end as bytes, each `Set-Cookie` apart: for passing an
+   * answer on as the server gave it (the authorization server's front), where {@link request} is
+   * for reading one.
+   * @throws {@link HttpClientError} when no whole answer came back within the request's limits
+   */
+  requestBytes(request: HttpRequest): Promise<HttpByteAnswer>;
 }
 
 /** One HTTP request and the limits of its exchange. */
@@ -22,8 +29,8 @@ export interface HttpRequest {
   readonly method?: string;
   /** Header names in lower case. @default none */
   readonly headers?: Readonly<Record<string, string>>;
-  /** @default no body */
-  readonly body?: string;
+  /** Text is sent as UTF-8. @default no body */
+  readonly body?: string | Uint8Array<ArrayBuffer>;
   /** Deadline of the whole exchange: connecting, sending, the answer and its whole body. */
   readonly timeoutMs: number;
   /**
@@ -52,6 +59,20 @@ export interface HttpAnswer {
   readonly headers: Readonly<Record<string, string>>;
   /** The body decoded as UTF-8 (malformed sequences replaced, a BOM dropped, as `Response.text()` does). */
   readonly body: string;
+}
+
+/** A whole HTTP answer as bytes, to pass on. */
+export interface HttpByteAnswer {
+  readonly status: number;
+  /** Header names in lower case; a repeated header's values joined with `, `; no `set-cookie` (see {@link setCookies}). */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Each `Set-Cookie` value, in the order they came: the one header whose repeated values cannot be
+   * joined into one (RFC 9110 section 5.3, RFC 6265 section 3).
+   */
+  readonly setCookies: readonly string[];
+  /** The body as it came (no content coding is undone). */
+  readonly body: Uint8Array;
 }
 
 /** Why an exchange gave no answer; stable strings for logs. */
@@ -110,32 +131,7 @@ export function isIdempotent(request: HttpRequest): boolean {
 export function fetchHttpClient(fetchImpl?: typeof fetch): HttpClient {
   return {
     async request(request) {
-      const signal = AbortSignal.timeout(request.timeoutMs);
-      const redirect = request.redirect ?? 'error';
-      let response: Response;
-      try {
-        response = await (fetchImpl ?? globalThis.fetch)(request.url, {
-          method: request.method ?? 'GET',
-          ...(request.headers ? { headers: request.headers } : {}),
-          ...(request.body === undefined ? {} : { body: request.body }),
-          redirect: 'manual',
-          signal,
-        });
-      } catch (error) {
-        throw failureOf(error, signal);
-      }
-      // A browser hides a manual redirect behind an opaque answer with status 0.
-      if (redirect === 'error' && (REDIRECT_STATUSES.has(response.status) || response.type === 'opaqueredirect')) {
-        response.body?.cancel().catch(() => undefined);
-        throw new HttpClientError('redirect_refused', `status ${response.status}`);
-      }
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = await readBoundedBytes(response, request.maxBodyBytes);
-      } catch (error) {
-        throw failureOf(error, signal);
-      }
-      if (bytes === undefined) throw new HttpClientError('body_too_large', `over ${request.maxBodyBytes} bytes`);
+      const { response, bytes } = await fetchWhole(fetchImpl, request);
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         const seen = headers[name];
@@ -143,7 +139,49 @@ export function fetchHttpClient(fetchImpl?: typeof fetch): HttpClient {
       });
       return { status: response.status, headers, body: new TextDecoder().decode(bytes) };
     },
+    async requestBytes(request) {
+      const { response, bytes } = await fetchWhole(fetchImpl, request);
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (name !== 'set-cookie') headers[name] = value;
+      });
+      return { status: response.status, headers, setCookies: response.headers.getSetCookie(), body: bytes };
+    },
   };
+}
+
+/** One exchange over `fetch`: the answer and its whole body, bounded, or an {@link HttpClientError}. */
+async function fetchWhole(
+  fetchImpl: typeof fetch | undefined,
+  request: HttpRequest,
+): Promise<{ response: Response; bytes: Uint8Array }> {
+  const signal = AbortSignal.timeout(request.timeoutMs);
+  const redirect = request.redirect ?? 'error';
+  let response: Response;
+  try {
+    response = await (fetchImpl ?? globalThis.fetch)(request.url, {
+      method: request.method ?? 'GET',
+      ...(request.headers ? { headers: request.headers } : {}),
+      ...(request.body === undefined ? {} : { body: request.body }),
+      redirect: 'manual',
+      signal,
+    });
+  } catch (error) {
+    throw failureOf(error, signal);
+  }
+  // A browser hides a manual redirect behind an opaque answer with status 0.
+  if (redirect === 'error' && (REDIRECT_STATUSES.has(response.status) || response.type === 'opaqueredirect')) {
+    response.body?.cancel().catch(() => undefined);
+    throw new HttpClientError('redirect_refused', `status ${response.status}`);
+  }
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readBoundedBytes(response, request.maxBodyBytes);
+  } catch (error) {
+    throw failureOf(error, signal);
+  }
+  if (bytes === undefined) throw new HttpClientError('body_too_large', `over ${request.maxBodyBytes} bytes`);
+  return { response, bytes };
 }
 
 function failureOf(error: unknown, signal: AbortSignal): HttpClientError {

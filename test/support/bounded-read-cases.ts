@@ -116,3 +116,15 @@ export function boundedReadOver(http: HttpClient): BoundedRead {
     }
   };
 }
+
+/** {@link BoundedRead} through {@link HttpClient.requestBytes}, the bytes decoded as UTF-8 to compare. */
+export function boundedBytesReadOver(http: HttpClient): BoundedRead {
+  return async (url, limit) => {
+    try {
+      return new TextDecoder().decode((await http.requestBytes({ url, timeoutMs: 10_000, maxBodyBytes: limit })).body);
+    } catch (error) {
+      if (isHttpClientError(error) && error.code === 'body_too_large') return undefined;
+      throw error;
+    }
+  };
+}

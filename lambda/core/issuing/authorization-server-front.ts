@@ -1,4 +1,4 @@
-import { readBoundedBytes } from '../bounded-body.ts';
+import { fetchHttpClient, type HttpByteAnswer, type HttpClient, isHttpClientError } from '../http-client.ts';
 import type { DecisionLog } from '../ports.ts';
 import type { ProxyResponse, TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
@@ -91,8 +91,11 @@ export interface AuthorizationServerFrontOptions {
    * encoded in it (4/3 larger). @default 4194304
    */
   readonly maxResponseBytes?: number;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /**
+   * How passed-through requests reach the authorization server; on Lambda, `NodeHttpClient`.
+   * @default web fetch ({@link fetchHttpClient})
+   */
+  readonly http?: HttpClient;
   /** Token-free diagnostics. @default no logging */
   readonly log?: DecisionLog;
 }
@@ -157,12 +160,13 @@ const decoder = new TextDecoder();
  * refused rather than passed through, so that no spelling reaches the server's own token endpoint
  * around the proxy.
  *
- * Runtime-agnostic: fetch and web types only. Logs never carry paths, queries or bodies.
+ * Runtime-agnostic: an HTTP client port (web fetch by default) and web types only. Logs never carry
+ * paths, queries or bodies.
  */
 export class AuthorizationServerFront {
   private readonly upstream: URL;
   private readonly options: AuthorizationServerFrontOptions;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpClient;
   private readonly log: DecisionLog;
   private readonly upstreamHeaders: Readonly<Record<string, string>>;
   private readonly interceptedSpellings: ReadonlySet<string>;
@@ -178,7 +182,7 @@ export class AuthorizationServerFront {
     }
     this.upstream = upstream;
     this.options = options;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? fetchHttpClient();
     this.log = options.log ?? noLog;
     this.upstreamHeaders = Object.fromEntries(
       Object.entries(options.upstreamHeaders ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
@@ -242,29 +246,34 @@ export class AuthorizationServerFront {
       }
     }
 
-    const headers = new Headers();
+    // No prototype: a client's header named like an Object member is a header like any other.
+    const headers: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || !this.passesOn(name, request.headers.connection)) continue;
-      headers.set(name, value);
+      headers[name] = value;
     }
     // The body is read here in full: ask for it as it is, so that no transport has to decode it.
-    headers.set('accept-encoding', 'identity');
+    headers['accept-encoding'] = 'identity';
     for (const [name, value] of Object.entries({ ...this.forwardingHeaders(request.seen), ...this.upstreamHeaders })) {
-      headers.set(name, value);
+      headers[name] = value;
     }
 
-    let response: Response;
-    let body: Uint8Array | undefined;
+    let answer: HttpByteAnswer;
     try {
-      response = await this.fetch(url, {
+      answer = await this.http.requestBytes({
+        url: url.href,
         method,
         headers,
         ...(method === 'GET' || method === 'HEAD' ? {} : { body: request.body }),
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.upstreamTimeoutMs ?? 10_000),
+        timeoutMs: this.options.upstreamTimeoutMs ?? 10_000,
+        maxBodyBytes: this.options.maxResponseBytes ?? 4 * 1024 * 1024,
       });
-      body = await readBoundedBytes(response, this.options.maxResponseBytes ?? 4 * 1024 * 1024);
     } catch (error) {
+      if (isHttpClientError(error) && error.code === 'body_too_large') {
+        this.log.error('authorization server answer too large', { code: 'upstream_too_large', method });
+        return plainError(502, 'server_error', 'the authorization server answer is too large');
+      }
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       this.log.error('authorization server unreachable', {
         code: timedOut ? 'upstream_timeout' : 'upstream_unavailable',
@@ -273,15 +282,18 @@ export class AuthorizationServerFront {
       });
       return plainError(timedOut ? 504 : 502, 'server_error', 'the authorization server did not answer');
     }
-    if (body === undefined) {
-      this.log.error('authorization server answer too large', { code: 'upstream_too_large', method });
-      return plainError(502, 'server_error', 'the authorization server answer is too large');
+    // Asked for identity, a server that codes its answer anyway cannot be passed on: web fetch has
+    // decoded the bytes and node:http has not, so no Content-Encoding header would be true of both.
+    const coding = answer.headers['content-encoding']?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity' && answer.body.byteLength > 0) {
+      this.log.error('authorization server answer content-coded', { code: 'upstream_encoded', method });
+      return plainError(502, 'server_error', 'the authorization server answered with a content coding');
     }
     const answerHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
+    for (const [name, value] of Object.entries(answer.headers)) {
       if (!DROPPED_RESPONSE_HEADERS.has(name)) answerHeaders[name] = value;
-    });
-    return { status: response.status, headers: answerHeaders, cookies: response.headers.getSetCookie(), body };
+    }
+    return { status: answer.status, headers: answerHeaders, cookies: answer.setCookies, body: answer.body };
   }
 
   /** Whether a client's request header goes upstream (`connection` names more hop-by-hop headers). */

@@ -5,12 +5,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpClient } from '../../../lambda/adapters/node-http-client.ts';
 import { fetchHttpClient, type HttpClient, isHttpClientError } from '../../../lambda/core/http-client.ts';
 import { closeServer, listenOnLoopback } from '../../../local/loopback-http.ts';
+import { type RecordingHttpServer, startRecordingHttpServer } from '../../support/recording-http-server.ts';
 import { reserveLoopbackPort } from '../../support/secrets-extension-emulator.ts';
 import { selfSignedCertificate } from '../../support/self-signed-certificate.ts';
 
 // The HttpClient contract, held by the Lambda transport (NodeHttpClient) and the web transport
 // (fetchHttpClient) alike, against real servers on 127.0.0.1; then what only the Lambda transport
 // promises: kept-alive connections, and one resend of an idempotent request that met a dead one.
+// Bytes both ways and each Set-Cookie apart (requestBytes, for the authorization server's front) are
+// read from what a recording server received and sent, not from the client's own account.
 // Body limits: test/lambda/core/bounded-body.test.ts runs the same cases on both.
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
@@ -149,6 +152,103 @@ describe.each(TRANSPORTS)('%s keeps the HttpClient contract', (_name, transport)
   });
 });
 
+describe.each(TRANSPORTS)('%s passes bytes on (requestBytes)', (_name, transport) => {
+  const http = transport();
+  let server: RecordingHttpServer;
+  beforeAll(async () => {
+    server = await startRecordingHttpServer((_request, response) => response.end());
+  });
+  afterAll(() => server.stop());
+
+  it('sends a byte body and returns the answer’s bytes untouched, each Set-Cookie apart and out of the headers', async () => {
+    // Not UTF-8: a BOM, a lone continuation byte, a NUL, 0xff.
+    const sent = new Uint8Array([0xef, 0xbb, 0xbf, 0x80, 0x00, 0xff, 0x41]);
+    const answered = Buffer.from([0xef, 0xbb, 0xbf, 0xc3, 0x28, 0x00, 0xfe]);
+    server.respondWith((_request, response) => {
+      response.setHeader('set-cookie', ['a=1; Path=/; HttpOnly', 'b=2, c=3; Path=/auth']);
+      response.setHeader('vary', ['accept', 'origin']);
+      response.writeHead(201, { 'Content-Type': 'application/octet-stream' }).end(answered);
+    });
+    const before = server.requests.length;
+
+    const answer = await http.requestBytes({
+      url: `${server.origin}/blob?x=1`,
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: sent,
+      timeoutMs: 5000,
+      maxBodyBytes: 1024,
+    });
+    const received = server.requests[before];
+
+    expect(received?.method).toBe('PUT');
+    expect(received?.url).toBe('/blob?x=1');
+    expect(received?.headers['content-length']).toEqual(['7']);
+    expect(received?.body.equals(Buffer.from(sent))).toBe(true);
+    expect(answer.status).toBe(201);
+    expect(Buffer.from(answer.body).equals(answered)).toBe(true);
+    expect(answer.setCookies).toEqual(['a=1; Path=/; HttpOnly', 'b=2, c=3; Path=/auth']);
+    expect(answer.headers['set-cookie']).toBeUndefined();
+    expect(answer.headers['content-type']).toBe('application/octet-stream');
+    expect(answer.headers.vary).toBe('accept, origin');
+  });
+
+  it('answers an empty body as zero bytes and no cookies', async () => {
+    server.respondWith((_request, response) => response.writeHead(204).end());
+
+    const answer = await http.requestBytes({ url: server.origin, timeoutMs: 5000, maxBodyBytes: 16 });
+
+    expect(answer.status).toBe(204);
+    expect(answer.body.byteLength).toBe(0);
+    expect(answer.setCookies).toEqual([]);
+  });
+
+  it('returns a redirect with its cookies under redirect manual and refuses it by default, never following it', async () => {
+    server.respondWith((request, response) => {
+      if (request.url !== '/') throw new Error('the client followed the redirect');
+      response.setHeader('set-cookie', ['_interaction=abc; path=/interaction/x']);
+      response.writeHead(303, { location: '/interaction/x' }).end();
+    });
+    const before = server.requests.length;
+
+    const manual = await http.requestBytes({
+      url: server.origin,
+      timeoutMs: 5000,
+      maxBodyBytes: 16,
+      redirect: 'manual',
+    });
+    const refused = await failureOf(http.requestBytes({ url: server.origin, timeoutMs: 5000, maxBodyBytes: 16 }));
+
+    expect(manual.status).toBe(303);
+    expect(manual.headers.location).toBe('/interaction/x');
+    expect(manual.setCookies).toEqual(['_interaction=abc; path=/interaction/x']);
+    expect(refused).toBe('redirect_refused');
+    expect(server.requests).toHaveLength(before + 2);
+  });
+
+  it('fails with timeout when the whole answer does not come within the deadline', async () => {
+    server.respondWith((_request, response) => {
+      response.writeHead(200, { 'content-length': '10' });
+      response.write('12345');
+    });
+
+    expect(await failureOf(http.requestBytes({ url: server.origin, timeoutMs: 150, maxBodyBytes: 1024 }))).toBe(
+      'timeout',
+    );
+  });
+
+  it('fails with connection_failed, never a throw, for a header value HTTP cannot carry', async () => {
+    const before = server.requests.length;
+
+    const failure = await failureOf(
+      http.requestBytes({ url: server.origin, headers: { 'x-bad': 'a\r\nb' }, timeoutMs: 5000, maxBodyBytes: 16 }),
+    );
+
+    expect(failure).toBe('connection_failed');
+    expect(server.requests).toHaveLength(before);
+  });
+});
+
 describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () => {
   let server: ScriptedServer;
   let http: NodeHttpClient;
@@ -212,6 +312,30 @@ describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () =
     const notResent = await failureOf(post());
 
     expect(resent.body).toBe('answer 3');
+    expect(notResent).toBe('connection_failed');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('resends a GET passed on as bytes (requestBytes) on a new connection, and never a POST', async () => {
+    http = new NodeHttpClient();
+    const passOn = (method: string) =>
+      http.requestBytes({
+        url: server.url,
+        method,
+        ...(method === 'GET' ? {} : { body: new Uint8Array([1]) }),
+        timeoutMs: 5000,
+        maxBodyBytes: 64,
+      });
+
+    server.handler = resetOnRequest(2);
+    await passOn('GET');
+    const resent = await passOn('GET');
+    server.reset();
+    server.handler = resetOnRequest(2);
+    await passOn('POST');
+    const notResent = await failureOf(passOn('POST'));
+
+    expect(Buffer.from(resent.body).toString()).toBe('answer 3');
     expect(notResent).toBe('connection_failed');
     expect(server.requests).toHaveLength(2);
   });

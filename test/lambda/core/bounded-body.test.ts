@@ -4,13 +4,14 @@ import { readBoundedText } from '../../../lambda/core/bounded-body.ts';
 import { isDependencyError } from '../../../lambda/core/dependency-error.ts';
 import { fetchHttpClient, type HttpClient } from '../../../lambda/core/http-client.ts';
 import { RemoteJwks } from '../../../lambda/core/remote-jwks.ts';
-import { boundedReadCases, boundedReadOver } from '../../support/bounded-read-cases.ts';
+import { boundedBytesReadOver, boundedReadCases, boundedReadOver } from '../../support/bounded-read-cases.ts';
 import { pieces, StreamingHttpServer } from '../../support/streaming-http-server.ts';
 
 // Every body read from the network stops as soon as it passes its limit, whatever the framing and
 // whatever Content-Length says (the cases: test/support/bounded-read-cases.ts), observed from the
 // server's side of the connection. They run on each transport: web fetch read by readBoundedText,
-// the core's web transport (fetchHttpClient) and the Lambda transport (NodeHttpClient).
+// the core's web transport (fetchHttpClient) and the Lambda transport (NodeHttpClient), read as text
+// and as bytes.
 
 const TRANSPORTS: readonly (readonly [string, () => HttpClient])[] = [
   ['the web transport (fetchHttpClient)', () => fetchHttpClient()],
@@ -41,6 +42,16 @@ describe.each(TRANSPORTS)('%s against a real server on 127.0.0.1', (_name, http)
   afterAll(() => server.stop());
 
   boundedReadCases(() => server, boundedReadOver(http()));
+});
+
+describe.each(TRANSPORTS)('%s read as bytes (requestBytes) against a real server on 127.0.0.1', (_name, http) => {
+  let server: StreamingHttpServer;
+  beforeAll(async () => {
+    server = await StreamingHttpServer.start(() => ({ head: ok(), framing: 'raw', pieces: [] }));
+  });
+  afterAll(() => server.stop());
+
+  boundedReadCases(() => server, boundedBytesReadOver(http()));
 });
 
 describe.each(TRANSPORTS)('RemoteJwks body limit over %s against a real server on 127.0.0.1', (_name, transport) => {

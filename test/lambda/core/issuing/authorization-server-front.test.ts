@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, generateProof } from 'dpop';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbTokenWriter } from '../../../../lambda/adapters/dynamodb-token-writer.ts';
+import { NodeHttpClient } from '../../../../lambda/adapters/node-http-client.ts';
+import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
+import { fetchHttpClient, type HttpClient } from '../../../../lambda/core/http-client.ts';
 import { AuthorizationServerFront } from '../../../../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import {
@@ -12,7 +15,7 @@ import {
   type ClientCredentials,
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
-import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { type FrontServer, listenFrontServer } from '../../../../local/front-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
@@ -26,6 +29,14 @@ const FORM = 'application/x-www-form-urlencoded';
 /** Documentation addresses (RFC 5737) a client might claim to be. */
 const CLAIMED_ADDRESS = '203.0.113.9';
 
+type FrontOptions = Partial<ConstructorParameters<typeof AuthorizationServerFront>[0]>;
+
+/** The front's transports: web fetch (its default) and the Lambda's NodeHttpClient. */
+const TRANSPORTS: readonly (readonly [string, () => HttpClient])[] = [
+  ['web fetch (the default)', () => fetchHttpClient()],
+  ['the Lambda transport (NodeHttpClient)', () => new NodeHttpClient()],
+];
+
 function basic({ clientId, clientSecret }: ClientCredentials): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
 }
@@ -33,7 +44,7 @@ function basic({ clientId, clientSecret }: ClientCredentials): string {
 describe('authorization server front', () => {
   let db: DynamoDbServer;
   let dynamo: ReturnType<typeof createLocalDynamoDbClient>;
-  let writer: DynamoDbTokenWriter;
+  let writer: SigV4DynamoDbTokenWriter;
   const logLines: string[] = [];
   const log = {
     info: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
@@ -42,10 +53,7 @@ describe('authorization server front', () => {
   };
 
   /** A front on 127.0.0.1 over `upstreamOrigin`, its proxy's endpoints there too. */
-  async function frontOver(
-    upstreamOrigin: string,
-    options: Partial<ConstructorParameters<typeof AuthorizationServerFront>[0]> = {},
-  ): Promise<FrontServer> {
+  async function frontOverWith(upstreamOrigin: string, options: FrontOptions = {}): Promise<FrontServer> {
     const server = await listenFrontServer({ maxBodyBytes: 8 * 1024 * 1024 });
     const tokenEndpointProxy = new TokenEndpointProxy({
       upstreamTokenEndpoint: `${upstreamOrigin}${TOKEN_PATH}`,
@@ -73,7 +81,14 @@ describe('authorization server front', () => {
     db = await startDynamoDbServer();
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     dynamo = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    writer = new DynamoDbTokenWriter({ client: dynamo, tableName: TABLE, timeoutMs: 2000 });
+    writer = new SigV4DynamoDbTokenWriter({
+      tableName: TABLE,
+      timeoutMs: 2000,
+      maxAttempts: 1,
+      region: LOCAL_REGION,
+      endpoint: db.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
   });
 
   afterAll(async () => {
@@ -81,7 +96,11 @@ describe('authorization server front', () => {
     await db?.stop();
   });
 
-  describe('what reaches the authorization server (a recording server in its place)', () => {
+  describe.each(TRANSPORTS)('what reaches the authorization server over %s (a recording server)', (_n, transport) => {
+    const http = transport();
+    /** Fronts over this transport. */
+    const frontOver = (upstreamOrigin: string, options: FrontOptions = {}) =>
+      frontOverWith(upstreamOrigin, { http, ...options });
     let upstream: RecordingHttpServer;
     let front: FrontServer;
 
@@ -348,6 +367,20 @@ describe('authorization server front', () => {
       } finally {
         await keycloakLike.stop();
       }
+    });
+
+    it('refuses with 502 an answer the server content-coded although asked for identity', async () => {
+      const page = Buffer.from('<p>login</p>');
+      upstream.respondWith((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        response.end(gzipSync(page));
+      });
+
+      const answer = await wireRequest(`${front.origin}/login`);
+
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(answer.body.toString())).toMatchObject({ error: 'server_error' });
+      expect(logLines.at(-1)).toContain('upstream_encoded');
     });
 
     it('keeps paths, queries and bodies out of its logs', async () => {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbTokenWriter } from '../../../../lambda/adapters/dynamodb-token-writer.ts';
+import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { type ProxyRequest, TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import { revocationRefusedMetricFields } from '../../../../lambda/token-endpoint-proxy/metrics.ts';
 import {
@@ -11,14 +11,14 @@ import {
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../../../local/client-credentials.ts';
-import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
 
 // RFC 7009 section 2.1: the server "verifies whether the token was issued to the client making the
 // revocation request"; DESIGN invariant 11. The authorization server cannot, since it sees only the
 // signature of a split token, so the proxy must. Every case runs against the real oidc-provider and
-// dynalite through the real DynamoDbTokenWriter.
+// dynalite through the real SigV4DynamoDbTokenWriter.
 
 const TABLE = 'split-tokens';
 const FORM = 'application/x-www-form-urlencoded';
@@ -116,7 +116,7 @@ describe('revocation through the token endpoint proxy: only the client the token
     warn: (message: string, fields: Record<string, unknown>) => logLines.push({ message, ...fields }),
     error: (message: string, fields: Record<string, unknown>) => logLines.push({ message, ...fields }),
   };
-  const proxyWith = (writer: DynamoDbTokenWriter) =>
+  const proxyWith = (writer: SigV4DynamoDbTokenWriter) =>
     new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
       upstreamRevocationEndpoint: as.revocationEndpoint,
@@ -157,7 +157,16 @@ describe('revocation through the token endpoint proxy: only the client the token
     [as, db] = await Promise.all([startAuthorizationServer(), startDynamoDbServer()]);
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     dynamo = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    proxy = proxyWith(new DynamoDbTokenWriter({ client: dynamo, tableName: TABLE, timeoutMs: 2000 }));
+    proxy = proxyWith(
+      new SigV4DynamoDbTokenWriter({
+        tableName: TABLE,
+        timeoutMs: 2000,
+        maxAttempts: 1,
+        region: LOCAL_REGION,
+        endpoint: db.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -365,7 +374,16 @@ describe('revocation through the token endpoint proxy: only the client the token
   it('answers 503 (RFC 7009: the token still exists, retry) when the record cannot be read', async () => {
     const owner = basic(as.clients.split);
     const opaque = await splitTokenOf(owner);
-    const broken = proxyWith(new DynamoDbTokenWriter({ client: dynamo, tableName: 'no-such-table', timeoutMs: 2000 }));
+    const broken = proxyWith(
+      new SigV4DynamoDbTokenWriter({
+        tableName: 'no-such-table',
+        timeoutMs: 2000,
+        maxAttempts: 1,
+        region: LOCAL_REGION,
+        endpoint: db.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
 
     const response = await broken.handle(await request('/revoke', owner, { token: opaque }));
 
