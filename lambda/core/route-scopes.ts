@@ -221,22 +221,8 @@ export class RouteScopePolicy {
   }
 
   private scopesForReading(method: string, reading: PathReading): readonly string[] {
-    let best: Rank | undefined;
-    let scopes: string[] = [];
-    for (const rule of this.compiled) {
-      if (rule.method !== 'ANY' && rule.method !== method) continue;
-      const perSegment = matchSegments(rule.segments, reading);
-      if (perSegment === undefined) continue;
-      const rank: Rank = { perSegment, withoutGreedy: !rule.greedy, exactMethod: rule.method !== 'ANY' };
-      const order = best === undefined ? 1 : compareRanks(rank, best);
-      if (order > 0) {
-        best = rank;
-        scopes = [...rule.scopes];
-      } else if (order === 0) {
-        scopes.push(...rule.scopes);
-      }
-    }
-    return best === undefined ? this.defaultScopes : scopes;
+    const rules = this.mostSpecificRules(method, reading);
+    return rules.length === 0 ? this.defaultScopes : rules.flatMap((rule) => rule.scopes);
   }
 }
 
