@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
+import { readBodyBytes } from './node-http.ts';
 
 /** A write the table accepted, as DynamoDB's JSON wire protocol carried it. */
 export interface TableWrite {
@@ -88,7 +89,7 @@ export async function startDynamoDbWriteTap(options: DynamoDbWriteTapOptions): P
   });
 
   async function pass(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-    const body = await readBody(incoming, maxBodyBytes);
+    const body = await readBodyBytes(incoming, maxBodyBytes);
     const target = String(incoming.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     if (UNREPLICATED_OPERATIONS.has(operation)) {
@@ -179,15 +180,4 @@ function forward(
     outgoing.on('error', reject);
     outgoing.end(body);
   });
-}
-
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new Error(`request larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

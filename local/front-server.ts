@@ -1,10 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AuthorizationServerFront, FrontResponse } from '../lambda/core/issuing/authorization-server-front.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
-import { BodyTooLargeError } from './node-http.ts';
+import { BodyTooLargeError, createLocalServer, type MutualTlsServerOptions, readBodyBytes } from './node-http.ts';
 
 /** Options for {@link listenFrontServer}. */
 export interface FrontServerOptions {
@@ -23,7 +22,7 @@ export interface FrontServerOptions {
    * `mtls_endpoint_aliases` are such a host): a client certificate chaining to `clientCa` is
    * required, and the front passes it on to the authorization server. @default plain HTTP
    */
-  readonly mutualTls?: { readonly key: string; readonly cert: string; readonly clientCa: string };
+  readonly mutualTls?: MutualTlsServerOptions;
 }
 
 /** The authorization server front served over HTTP on 127.0.0.1. */
@@ -64,22 +63,10 @@ export async function listenFrontServer(options: FrontServerOptions = {}): Promi
         options.log?.info('front request', { method: incoming.method, status: response.status });
       });
   };
-  const server: Server =
-    mutualTls === undefined
-      ? createServer(onRequest)
-      : (createHttpsServer(
-          {
-            key: mutualTls.key,
-            cert: mutualTls.cert,
-            ca: mutualTls.clientCa,
-            requestCert: true,
-            rejectUnauthorized: true,
-          },
-          onRequest,
-        ) as unknown as Server);
+  const server = createLocalServer(onRequest, mutualTls);
 
   async function answer(incoming: IncomingMessage): Promise<FrontResponse> {
-    const body = await readBytes(incoming, maxBodyBytes);
+    const body = new Uint8Array(await readBodyBytes(incoming, maxBodyBytes));
     if (front === undefined) return jsonAnswer(503, 'temporarily_unavailable', 'starting');
     const target = incoming.url ?? '/';
     const queryAt = target.indexOf('?');
@@ -132,19 +119,6 @@ export function joinedHeaders(rawHeaders: readonly string[]): Record<string, str
     headers[name] = previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;
   }
   return headers;
-}
-
-async function readBytes(request: IncomingMessage, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
-    chunks.push(buffer);
-  }
-  const joined = Buffer.concat(chunks);
-  return new Uint8Array(joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength));
 }
 
 function send(response: ServerResponse, answer: FrontResponse): void {

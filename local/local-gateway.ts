@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { handler as corsPreflightFunction } from '../lambda/cors-preflight/handler.ts';
@@ -24,7 +23,16 @@ import { httpApiPreflightAnswer, isHttpApiPreflight, withHttpApiCorsHeaders } fr
 import { restCorsPreflightAnswer } from './api-gateway/rest-cors-preflight.ts';
 import type { RouteDefinition } from './api-gateway/route-selection.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback } from './loopback-http.ts';
-import { BodyTooLargeError, type HttpAnswer, json, lowerCaseHeaders, readBody, send } from './node-http.ts';
+import {
+  BodyTooLargeError,
+  createLocalServer,
+  type HttpAnswer,
+  json,
+  lowerCaseHeaders,
+  type MutualTlsServerOptions,
+  readBody,
+  send,
+} from './node-http.ts';
 
 /**
  * `POST` here (loopback only, not part of any API) runs the local emergency flush: the stand-in for
@@ -69,7 +77,7 @@ export interface LocalGatewayOptions {
    * chain to `clientCa` (API Gateway "fail[s] the TLS handshake" otherwise), and the authorizer
    * event carries its `clientCert` fields. @default plain HTTP, no client certificates
    */
-  readonly mutualTls?: { readonly key: string; readonly cert: string; readonly clientCa: string };
+  readonly mutualTls?: MutualTlsServerOptions;
   /** The authorizer, invoked as API Gateway invokes the Lambda. */
   readonly authorizer: AuthorizerFunction;
   /** The authorizer's identity sources (the constructs' constants). */
@@ -173,19 +181,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         });
       });
   };
-  const server: Server =
-    mutualTls === undefined
-      ? createServer(onRequest)
-      : (createHttpsServer(
-          {
-            key: mutualTls.key,
-            cert: mutualTls.cert,
-            ca: mutualTls.clientCa,
-            requestCert: true,
-            rejectUnauthorized: true,
-          },
-          onRequest,
-        ) as unknown as Server);
+  const server = createLocalServer(onRequest, mutualTls);
 
   async function handle(incoming: IncomingMessage): Promise<HttpAnswer> {
     const target = incoming.url ?? '/';

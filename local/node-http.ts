@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 /** A complete HTTP answer, ready to send. */
 export interface HttpAnswer {
@@ -12,8 +13,8 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** Reads a request body as UTF-8 text, refusing more than `maxBytes`. */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+/** Reads a request body, refusing more than `maxBytes` (`BodyTooLargeError`) as it streams. */
+export async function readBodyBytes(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -22,7 +23,35 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
     if (size > maxBytes) throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a request body as UTF-8 text, refusing more than `maxBytes`. */
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+  return (await readBodyBytes(request, maxBytes)).toString('utf8');
+}
+
+/** A server's key and certificate, and the CA its clients' certificates must chain to. */
+export interface MutualTlsServerOptions {
+  readonly key: string;
+  readonly cert: string;
+  readonly clientCa: string;
+}
+
+/**
+ * A plain HTTP server, or with `mutualTls` an HTTPS one that requires a client certificate chaining
+ * to its CA (the handshake fails otherwise, as on an API Gateway custom domain with mutual TLS).
+ */
+export function createLocalServer(onRequest: RequestListener, mutualTls: MutualTlsServerOptions | undefined): Server {
+  if (mutualTls === undefined) return createServer(onRequest);
+  const options = {
+    key: mutualTls.key,
+    cert: mutualTls.cert,
+    ca: mutualTls.clientCa,
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
+  return createHttpsServer(options, onRequest) as unknown as Server;
 }
 
 /** Headers (Node's `rawHeaders`) with lower-case names; a repeated header is joined with commas (as payload 2.0 does). */
