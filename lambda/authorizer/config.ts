@@ -1,7 +1,7 @@
 import { ConfigurationError, type Env, EnvReader } from '../adapters/env-reader.ts';
 import type { LogLevel } from '../adapters/json-log.ts';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS } from '../core/cache-staleness.ts';
-import { isJsonObject } from '../core/jwk-set.ts';
+import { isJsonObject } from '../core/json-object.ts';
 import { SUPPORTED_JWS_ALGORITHMS } from '../core/jws-algorithms.ts';
 import {
   OPAQUE_TOKEN_CHARSETS,

@@ -1,7 +1,8 @@
 import type { JWK } from 'jose';
 import { decodeBase64Url } from './base64url.ts';
 import type { JoseCrypto } from './crypto-port.ts';
-import { isJsonObject, publicJwkOf, unusableKeyProblem } from './jwk-set.ts';
+import { isJsonObject, parseJsonObject } from './json-object.ts';
+import { publicJwkOf, unusableKeyProblem } from './jwk-set.ts';
 import { jwsAlgorithm } from './jws-algorithms.ts';
 import { accessTokenHash, jwkThumbprint } from './key-thumbprints.ts';
 import type { Clock } from './ports.ts';
@@ -57,7 +58,6 @@ export type DpopProofResult = { readonly ok: true } | { readonly ok: false; read
 const FORBIDDEN_ALGORITHM = /^(none|HS\d+)$/i;
 /** Longest `jti` remembered: a proof's id is a random value (RFC 9449 section 4.2), not a document. */
 const MAX_JTI_LENGTH = 256;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
 
 /**
@@ -192,15 +192,6 @@ function hasPrivateMembers(key: JWK): boolean {
 
 function fail(problem: DpopProofProblem): DpopProofResult {
   return { ok: false, problem };
-}
-
-function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { decodeBase64Url } from './base64url.ts';
+import { isJsonObject } from './json-object.ts';
 import { type JwsAlgorithm, MIN_RSA_MODULUS_BITS } from './jws-algorithms.ts';
 
 /** A JSON Web Key Set (RFC 7517 section 5). */
@@ -9,13 +10,6 @@ export interface JsonWebKeySet {
 
 /** Members that only a private key has; a JWKS that publishes them is broken. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
-/** A plain JSON object (not an array, not null), as JSON.parse makes them. */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === null || prototype === Object.prototype;
-}
 
 /** `{ keys: [...] }` whose members are all JSON objects (what jose's `isJwkSet` accepts). */
 export function isJsonWebKeySet(value: unknown): value is JsonWebKeySet {

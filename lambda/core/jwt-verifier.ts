@@ -2,7 +2,8 @@ import type { JWK, JWTHeaderParameters, JWTPayload } from 'jose';
 import { decodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 import type { JoseCrypto } from './crypto-port.ts';
 import type { HttpClient } from './http-client.ts';
-import { isJsonObject, type JsonWebKeySet, unusableKeyProblem, verificationKeys } from './jwk-set.ts';
+import { parseJsonObject } from './json-object.ts';
+import { type JsonWebKeySet, unusableKeyProblem, verificationKeys } from './jwk-set.ts';
 import { type JwksSource, StaticJwks } from './jwks-source.ts';
 import { type JwsAlgorithm, jwsAlgorithm, SUPPORTED_JWS_ALGORITHMS } from './jws-algorithms.ts';
 import { checkClaims } from './jwt-claims.ts';
@@ -89,7 +90,6 @@ const UNUSABLE_KEY: Refusal = Object.freeze({ ok: false, reason: 'unusable_key' 
 /** Longest key-set `kid` passed to {@link JwtVerifierOptions.onKeySetProblem}. */
 const MAX_REPORTED_KID_LENGTH = 128;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
 
 /**
@@ -249,16 +249,6 @@ export class JwtVerifier {
 
 function importFailure(error: unknown): string {
   return `the crypto port could not import the key (${describe(error)})`;
-}
-
-/** A JSON object from strict UTF-8, undefined for anything else (bad UTF-8, bad JSON, arrays, scalars). */
-function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(error: unknown): string {

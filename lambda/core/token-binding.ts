@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { isJsonObject } from './jwk-set.ts';
+import { isJsonObject } from './json-object.ts';
 
 /** What a bound token is bound to (RFC 7800 `cnf`); each member present must be proven. */
 export interface TokenBinding {
