@@ -32,7 +32,10 @@ export const CLIENT_CERTIFICATE_HEADER = 'x-client-certificate';
 /** An HTTP request as the front sees it, whatever carried it (Lambda event, Node server). */
 export interface FrontRequest {
   readonly method: string;
-  /** The path as the client sent it, percent-encoding kept, without the query. */
+  /**
+   * The path, without the query: as the client sent it from a Node server (percent-encoding kept),
+   * percent-decoded from API Gateway's HTTP API payload 2.0 (`rawPath`). The front is safe with both.
+   */
   readonly path: string;
   /** The raw query string without `?`; empty when there is none. */
   readonly query: string;
@@ -122,6 +125,18 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'via',
   'x-real-ip',
   CLIENT_CERTIFICATE_HEADER,
+  // What some servers and frameworks take as the client's address, or as the method or path to
+  // route instead of the request's own: a client must not choose either around the front.
+  'client-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-http-method',
+  'x-http-method-override',
+  'x-method-override',
+  'x-original-method',
+  'x-original-uri',
+  'x-original-url',
+  'x-rewrite-url',
 ]);
 /** Prefixes of request headers never passed on: forwarding headers, and AWS's own (`x-amzn-trace-id`, ...). */
 const DROPPED_REQUEST_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'x-amzn-', 'x-amz-'];
@@ -138,6 +153,19 @@ const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
+/** Methods passed through; others (TRACE, CONNECT, extension methods) get 405. */
+const PASSED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/**
+ * Characters a path may not hold: controls, space and DEL. URL parsers drop tab, CR and LF
+ * silently (`/to\tken` would go upstream as `/token`), and none of them belongs in a request target
+ * (RFC 9112 section 3.2). API Gateway's HTTP API payload 2.0 hands `rawPath` over percent-decoded,
+ * so a client's `%09` arrives here as a tab.
+ */
+const FORBIDDEN_PATH_CHARACTERS = /[\u0000-\u0020\u007f]/;
+/** An HTTP field name (RFC 9110 section 5.1: a token), lower case. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** An HTTP field value Node can send: no CR, LF or NUL, Latin-1 only (RFC 9110 section 5.5). */
+const FIELD_VALUE = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
 const noLog: DecisionLog = { info: () => {}, warn: () => {}, error: () => {} };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -204,17 +232,31 @@ export class AuthorizationServerFront {
   async handle(request: FrontRequest): Promise<FrontResponse> {
     const method = request.method.toUpperCase();
     if (!request.path.startsWith('/')) return plainError(400, 'invalid_request', 'the request target must be a path');
+    if (FORBIDDEN_PATH_CHARACTERS.test(request.path)) {
+      return plainError(400, 'invalid_request', 'the path is not well formed');
+    }
+    // A field no transport can send is the client's mistake, not an outage of the server.
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (!FIELD_NAME.test(name) || (value !== undefined && !FIELD_VALUE.test(value))) {
+        return plainError(400, 'invalid_request', 'a header is not well formed');
+      }
+    }
     const intercepted = request.path === this.options.tokenPath || request.path === this.options.revocationPath;
     // A CORS preflight is the server's to answer; only the requests themselves are intercepted.
     if (intercepted && method !== 'OPTIONS') return this.intercept(request, method);
+    if (!PASSED_METHODS.has(method)) return plainError(405, 'invalid_request', 'method not allowed');
+    const upstreamUrl = this.upstreamUrlOf(request);
+    if (upstreamUrl === undefined) return plainError(400, 'invalid_request', 'the path is not well formed');
     if (!intercepted) {
-      const canonical = canonicalPath(request.path);
-      if (canonical === undefined) return plainError(400, 'invalid_request', 'the path is not well formed');
-      if (this.interceptedSpellings.has(canonical)) {
+      // Both the path as it came and as it goes upstream: no spelling of it may reach the server's
+      // own token or revocation endpoint around the proxy.
+      const canonical = [canonicalPath(request.path), canonicalPath(upstreamUrl.pathname)];
+      if (canonical.includes(undefined)) return plainError(400, 'invalid_request', 'the path is not well formed');
+      if (canonical.some((path) => this.interceptedSpellings.has(path as string))) {
         return plainError(404, 'invalid_request', 'no such endpoint: use the path the metadata names');
       }
     }
-    return this.passThrough(request, method);
+    return this.passThrough(request, method, upstreamUrl);
   }
 
   /** The token or revocation request, through the token endpoint proxy. */
@@ -230,14 +272,18 @@ export class AuthorizationServerFront {
     return { status: answer.status, headers, cookies: [], body: answer.body };
   }
 
-  private async passThrough(request: FrontRequest, method: string): Promise<FrontResponse> {
-    const maxRequestBytes = this.options.maxRequestBytes ?? 1024 * 1024;
-    if (request.body.byteLength > maxRequestBytes) return plainError(413, 'invalid_request', 'request too large');
+  /** Where a passed-through request goes: the upstream origin, the client's path and query. */
+  private upstreamUrlOf(request: FrontRequest): URL | undefined {
     const url = new URL(this.upstream.href);
     url.pathname = request.path;
     url.search = request.query === '' ? '' : `?${request.query}`;
     // The pathname setter keeps the origin whatever the path holds; this says so.
-    if (url.origin !== this.upstream.origin) return plainError(400, 'invalid_request', 'the path is not well formed');
+    return url.origin === this.upstream.origin ? url : undefined;
+  }
+
+  private async passThrough(request: FrontRequest, method: string, url: URL): Promise<FrontResponse> {
+    const maxRequestBytes = this.options.maxRequestBytes ?? 1024 * 1024;
+    if (request.body.byteLength > maxRequestBytes) return plainError(413, 'invalid_request', 'request too large');
     if (this.passThroughPrefixes !== undefined) {
       // What the server will route: the path as it goes upstream, decoded and resolved.
       const routed = `${canonicalPath(url.pathname) ?? ''}/`.replace(/\/+$/, '/');
@@ -298,10 +344,14 @@ export class AuthorizationServerFront {
 
   /** Whether a client's request header goes upstream (`connection` names more hop-by-hop headers). */
   private passesOn(name: string, connection: string | undefined): boolean {
-    if (DROPPED_REQUEST_HEADERS.has(name) || name in this.upstreamHeaders || name === 'accept-encoding') return false;
-    if (DROPPED_REQUEST_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))) return false;
-    const listed = (connection ?? '').split(',').map((token) => token.trim().toLowerCase());
-    return !listed.includes(name);
+    // Compared with `_` as `-`: servers in the CGI tradition read `x_forwarded_for` as `x-forwarded-for`.
+    const folded = name.replaceAll('_', '-');
+    if (DROPPED_REQUEST_HEADERS.has(folded) || folded in this.upstreamHeaders || folded === 'accept-encoding') {
+      return false;
+    }
+    if (DROPPED_REQUEST_HEADER_PREFIXES.some((prefix) => folded.startsWith(prefix))) return false;
+    const listed = (connection ?? '').split(',').map((token) => token.trim().toLowerCase().replaceAll('_', '-'));
+    return !listed.includes(folded);
   }
 
   /** The forwarding headers, from what the front saw; one address, not a chain the client could seed. */

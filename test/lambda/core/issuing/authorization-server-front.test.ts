@@ -4,6 +4,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, generateProof } from 'dpop';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { frontRequestFromEvent, type HttpPayloadV2Event } from '../../../../lambda/adapters/http-payload-v2.ts';
 import { NodeHttpClient } from '../../../../lambda/adapters/node-http-client.ts';
 import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { fetchHttpClient, type HttpClient } from '../../../../lambda/core/http-client.ts';
@@ -403,6 +404,131 @@ describe('authorization server front', () => {
       for (const secret of ['callback-secret-path', 'secret-code-value', 'secret-body-value']) {
         expect(logged).not.toContain(secret);
       }
+    });
+  });
+
+  // On AWS the front gets API Gateway's payload 2.0 events, whose rawPath comes percent-decoded: a
+  // client's `%09` arrives as a tab, which no Node server would accept. These requests go through
+  // the adapter the Lambda handler uses, to the front with its Lambda transport.
+  describe('requests as an HTTP API hands them over (payload 2.0, rawPath decoded)', () => {
+    let upstream: RecordingHttpServer;
+    let front: AuthorizationServerFront;
+
+    beforeAll(async () => {
+      upstream = await startRecordingHttpServer((_request, response) => response.end('{}'));
+      front = new AuthorizationServerFront({
+        upstreamOrigin: upstream.origin,
+        tokenEndpointProxy: new TokenEndpointProxy({
+          upstreamTokenEndpoint: `${upstream.origin}${TOKEN_PATH}`,
+          upstreamRevocationEndpoint: `${upstream.origin}${REVOCATION_PATH}`,
+          writer,
+          tokenPath: TOKEN_PATH,
+          revocationPath: REVOCATION_PATH,
+        }),
+        tokenPath: TOKEN_PATH,
+        revocationPath: REVOCATION_PATH,
+        http: new NodeHttpClient(),
+      });
+    });
+
+    afterAll(async () => {
+      await upstream?.stop();
+    });
+
+    /** A payload 2.0 event for a custom domain's `$default` route. */
+    function event(method: string, rawPath: string, headers: Record<string, string> = {}): HttpPayloadV2Event {
+      return {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath,
+        rawQueryString: '',
+        headers: { 'content-type': FORM, ...headers },
+        body: Buffer.from('grant_type=client_credentials').toString('base64'),
+        isBase64Encoded: true,
+        requestContext: {
+          domainName: 'login.example.test',
+          http: { method, path: rawPath, sourceIp: CLAIMED_ADDRESS },
+        },
+      } as HttpPayloadV2Event;
+    }
+
+    it('refuses with 400, passing nothing on, a path holding a control character, a space or DEL anywhere', async () => {
+      // A URL parser drops tab, CR and LF: `/to<TAB>ken` would reach the server's own token endpoint.
+      const spelled = fc
+        .record({
+          path: fc.constantFrom(TOKEN_PATH, REVOCATION_PATH, '/jwks'),
+          at: fc.nat(),
+          char: fc.oneof(
+            fc.constantFrom('\t', '\n', '\r', ' ', '\u007f'),
+            fc.integer({ min: 0, max: 0x1f }).map((code) => String.fromCharCode(code)),
+          ),
+        })
+        .map(({ path, at, char }) => {
+          const position = 1 + (at % path.length);
+          return `${path.slice(0, position)}${char}${path.slice(position)}`;
+        });
+      const before = upstream.requests.length;
+
+      await fc.assert(
+        fc.asyncProperty(spelled, async (rawPath) => {
+          const answer = await front.handle(frontRequestFromEvent(event('POST', rawPath)));
+          expect(answer.status).toBe(400);
+        }),
+        { numRuns: 200 },
+      );
+
+      expect(upstream.requests).toHaveLength(before);
+    });
+
+    it('answers TRACE and CONNECT with 405 and passes nothing on', async () => {
+      const before = upstream.requests.length;
+
+      const answers = await Promise.all(
+        ['TRACE', 'CONNECT', 'PROPFIND'].map((method) => front.handle(frontRequestFromEvent(event(method, '/jwks')))),
+      );
+
+      expect(answers.map((answer) => answer.status)).toEqual([405, 405, 405]);
+      expect(upstream.requests).toHaveLength(before);
+    });
+
+    it('drops forwarding headers spelled with underscores and headers that override the method, path or address', async () => {
+      const before = upstream.requests.length;
+      const claims = {
+        x_forwarded_for: CLAIMED_ADDRESS,
+        x_forwarded_host: 'login.attacker.test',
+        x_client_certificate: 'forged',
+        x_real_ip: CLAIMED_ADDRESS,
+        'x-http-method-override': 'DELETE',
+        'x-method-override': 'DELETE',
+        'x-original-url': TOKEN_PATH,
+        'x-rewrite-url': TOKEN_PATH,
+        'true-client-ip': CLAIMED_ADDRESS,
+        'x-client-ip': CLAIMED_ADDRESS,
+        'x-kept': 'end to end',
+      };
+
+      const answer = await front.handle(frontRequestFromEvent(event('GET', '/jwks', claims)));
+      const received = upstream.requests[before];
+
+      expect(answer.status).toBe(200);
+      for (const dropped of Object.keys(claims).filter((name) => name !== 'x-kept')) {
+        expect(received?.headers[dropped], dropped).toBeUndefined();
+      }
+      expect(received?.headers['x-kept']).toEqual(['end to end']);
+      expect(received?.headers['x-forwarded-for']).toEqual([CLAIMED_ADDRESS]);
+    });
+
+    it('answers a header no transport can send with 400, not as an outage of the server', async () => {
+      const before = upstream.requests.length;
+
+      const answers = await Promise.all([
+        front.handle(frontRequestFromEvent(event('GET', '/jwks', { 'x-snow': 'snow\u2603' }))),
+        front.handle(frontRequestFromEvent(event('GET', '/jwks', { 'x bad name': '1' }))),
+        front.handle(frontRequestFromEvent(event('POST', TOKEN_PATH, { 'x-snow': 'snow\u2603' }))),
+      ]);
+
+      expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+      expect(upstream.requests).toHaveLength(before);
     });
   });
 
