@@ -25,7 +25,8 @@ export interface PathReading {
  * - decoded once, and decoded twice: percent escapes decoded byte by byte, `\` read as `/`, `;`
  *   parameters removed, `.` and `..` resolved (never above the root), case kept;
  * - each decoded reading folded as well: Unicode compatibility forms and case folded
- *   ({@link foldText}), a segment cut at a NUL and stripped of trailing dots and spaces.
+ *   ({@link foldText}), a segment cut at a NUL and stripped of trailing dots and spaces;
+ * - each of these also with tab, LF and CR removed, as URL parsers read them.
  *
  * Total over any string.
  */
@@ -38,16 +39,30 @@ export function pathReadings(path: string): readonly PathReading[] {
     seen.add(key);
     readings.push({ segments, caseFolded });
   };
-  add(
-    path.split('/').filter((segment) => segment.length > 0),
-    false,
-  );
+  for (const text of withUrlParserView(path)) {
+    add(
+      text.split('/').filter((segment) => segment.length > 0),
+      false,
+    );
+  }
   const once = decodePercentEscapes(path);
   for (const decoded of once === path ? [once] : [once, decodePercentEscapes(once)]) {
-    add(resolveSegments(decoded, false), false);
-    add(resolveSegments(foldText(decoded), true), true);
+    for (const text of withUrlParserView(decoded)) {
+      add(resolveSegments(text, false), false);
+      add(resolveSegments(foldText(text), true), true);
+    }
   }
   return readings;
+}
+
+/**
+ * The text, and as a WHATWG URL parser reads it (tab, LF and CR removed) when that differs: a
+ * backend that builds a `URL` from an HTTP API's decoded `rawPath` (Node, Deno and Bun frameworks
+ * on Lambda do) reads `/ord<TAB>ers` as `/orders`.
+ */
+function withUrlParserView(text: string): readonly string[] {
+  const parsed = text.replace(/[\t\n\r]/g, '');
+  return parsed === text ? [text] : [text, parsed];
 }
 
 /** The normalized reading of a path: decoded once, dot segments resolved, folded. */

@@ -82,6 +82,8 @@ const requestPath = fc
           'x%00.json',
           '%252e%252e',
           '%EF%BD%81dmin',
+          'ord%09ers',
+          'ad%0D%0Amin',
         ),
       },
       { weight: 1, arbitrary: fc.integer({ min: 100, max: 600 }).map((length) => 'l'.repeat(length)) },

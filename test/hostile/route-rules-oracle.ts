@@ -5,7 +5,8 @@ import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
  * rules"): a path is read as sent (split on `/`, empty segments dropped), decoded byte by byte once
  * and twice (`\` as `/`, `;` parameters dropped, `.`/`..` resolved within the root), and each
  * decoded form also folded (NFKC, lower case, marks dropped, `ı` as `i`, a segment cut at NUL and
- * stripped of trailing dots and spaces); for each reading the most specific matching rule applies (segment by segment a
+ * stripped of trailing dots and spaces); each of these also with tab, LF and CR removed (as URL
+ * parsers read them); for each reading the most specific matching rule applies (segment by segment a
  * literal over `{x}` over `{x+}`, then no greedy segment over one, then a method over `ANY`; ties
  * all apply), else the default scopes; `HEAD` also counts as `GET`; the request needs every scope
  * any of that names.
@@ -18,12 +19,18 @@ export function requiredScopesOracle(
 ): Set<string> {
   const needed = new Set<string>();
   const methods = method.toUpperCase() === 'HEAD' ? ['HEAD', 'GET'] : [method.toUpperCase()];
-  const readings: { segments: string[]; folded: boolean }[] = [
-    { segments: path.split('/').filter(Boolean), folded: false },
+  // A WHATWG URL parser removes every tab, LF and CR; a reading with and one without them.
+  const alsoParsed = (text: string): string[] => [
+    text,
+    text.replaceAll('\t', '').replaceAll('\n', '').replaceAll('\r', ''),
   ];
+  const readings: { segments: string[]; folded: boolean }[] = alsoParsed(path).map((text) => ({
+    segments: text.split('/').filter(Boolean),
+    folded: false,
+  }));
   const once = bytewiseDecode(path);
   const twice = bytewiseDecode(once);
-  for (const decoded of [once, twice]) {
+  for (const decoded of [once, twice].flatMap(alsoParsed)) {
     readings.push({ segments: resolved(decoded, false), folded: false });
     readings.push({ segments: resolved(fold(decoded), true), folded: true });
   }

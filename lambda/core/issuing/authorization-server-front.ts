@@ -156,12 +156,18 @@ const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
 /** Methods passed through; others (TRACE, CONNECT, extension methods) get 405. */
 const PASSED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /**
- * Characters a path may not hold: controls, space and DEL. URL parsers drop tab, CR and LF
+ * Whether a path holds a character it may not: controls, space and DEL. URL parsers drop tab, CR and LF
  * silently (`/to\tken` would go upstream as `/token`), and none of them belongs in a request target
  * (RFC 9112 section 3.2). API Gateway's HTTP API payload 2.0 hands `rawPath` over percent-decoded,
  * so a client's `%09` arrives here as a tab.
  */
-const FORBIDDEN_PATH_CHARACTERS = /[\u0000-\u0020\u007f]/;
+function holdsForbiddenCharacter(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 /** An HTTP field name (RFC 9110 section 5.1: a token), lower case. */
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 /** An HTTP field value Node can send: no CR, LF or NUL, Latin-1 only (RFC 9110 section 5.5). */
@@ -232,7 +238,7 @@ export class AuthorizationServerFront {
   async handle(request: FrontRequest): Promise<FrontResponse> {
     const method = request.method.toUpperCase();
     if (!request.path.startsWith('/')) return plainError(400, 'invalid_request', 'the request target must be a path');
-    if (FORBIDDEN_PATH_CHARACTERS.test(request.path)) {
+    if (holdsForbiddenCharacter(request.path)) {
       return plainError(400, 'invalid_request', 'the path is not well formed');
     }
     // A field no transport can send is the client's mistake, not an outage of the server.

@@ -107,7 +107,7 @@ export const routeScopeScenarios: readonly Scenario[] = [
     },
   },
   {
-    name: 'Unicode case folding, compatibility forms, trailing dots and spaces and a NUL cannot dodge a rule',
+    name: 'Unicode case folding, compatibility forms, trailing dots and spaces, a NUL, a tab or a line break cannot dodge a rule',
     run() {
       const policy = new RouteScopePolicy(RULES, []);
 
@@ -122,6 +122,11 @@ export const routeScopeScenarios: readonly Scenario[] = [
         ['GET', '/admin%00.json/users', 'admin'],
         ['GET', '/x%EF%BC%8F..%EF%BC%8Fadmin/users', 'admin'],
         ['GET', '/%252e%252e/admin%252Fusers', 'admin'],
+        // An HTTP API's rawPath comes decoded; a backend building a URL from it drops tab, LF and CR.
+        ['POST', '/ord\ters', 'orders:write'],
+        ['POST', '/ord%09ers', 'orders:write'],
+        ['GET', '/ad\r\nmin/users', 'admin'],
+        ['GET', '/admin/us%0Aers', 'admin'],
       ] as const) {
         assert.ok(required(policy, method, path).includes(scope), `${method} ${path} needs ${scope}`);
       }
