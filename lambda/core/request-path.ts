@@ -24,9 +24,12 @@ export interface PathReading {
  * - as sent: split on `/`, empty segments dropped, nothing decoded;
  * - decoded once, and decoded twice: percent escapes decoded byte by byte, `\` read as `/`, `;`
  *   parameters removed, `.` and `..` resolved (never above the root), case kept;
- * - each decoded reading folded as well: Unicode compatibility forms and case folded
- *   ({@link foldText}), a segment cut at a NUL and stripped of trailing dots and spaces;
- * - each of these also with tab, LF and CR removed, as URL parsers read them.
+ * - as a URL parser reads it ({@link urlParserView}): tab, LF and CR removed, cut at `?` or `#`,
+ *   dot segments (`%2e` among them) resolved, escapes kept; and each decoded reading so too;
+ * - decoded but for `%2F`, as routers that decode before matching read it (`/users/x%2Fy` is one
+ *   `{id}` to them);
+ * - each reading but the first folded as well: Unicode compatibility forms and case folded
+ *   ({@link foldText}), a segment cut at a NUL and stripped of trailing dots and spaces.
  *
  * Total over any string.
  */
@@ -39,30 +42,39 @@ export function pathReadings(path: string): readonly PathReading[] {
     seen.add(key);
     readings.push({ segments, caseFolded });
   };
-  for (const text of withUrlParserView(path)) {
-    add(
-      text.split('/').filter((segment) => segment.length > 0),
-      false,
-    );
-  }
+  add(
+    path.split('/').filter((segment) => segment.length > 0),
+    false,
+  );
+  // As a URL parser reads it (WHATWG URL, and the routers that use it): escapes kept.
+  const parsed = urlParserView(path);
+  add(resolveSegments(parsed, false, true), false);
+  add(resolveSegments(foldText(parsed), true, true), true);
+  // As routers that decode before matching (decodeURI) read it: every escape but an encoded `/`.
+  const keepingSlashes = decodePercentEscapes(path, true);
+  add(resolveSegments(keepingSlashes, false, true), false);
+  add(resolveSegments(foldText(keepingSlashes), true, true), true);
   const once = decodePercentEscapes(path);
   for (const decoded of once === path ? [once] : [once, decodePercentEscapes(once)]) {
-    for (const text of withUrlParserView(decoded)) {
-      add(resolveSegments(text, false), false);
-      add(resolveSegments(foldText(text), true), true);
-    }
+    add(resolveSegments(decoded, false), false);
+    add(resolveSegments(foldText(decoded), true), true);
+    const decodedParsed = urlParserView(decoded);
+    add(resolveSegments(decodedParsed, false, true), false);
+    add(resolveSegments(foldText(decodedParsed), true, true), true);
   }
   return readings;
 }
 
 /**
- * The text, and as a WHATWG URL parser reads it (tab, LF and CR removed) when that differs: a
- * backend that builds a `URL` from an HTTP API's decoded `rawPath` (Node, Deno and Bun frameworks
- * on Lambda do) reads `/ord<TAB>ers` as `/orders`.
+ * The path part of `text` as a WHATWG URL parser reads it: tab, LF and CR removed, cut at a `?` or
+ * `#` (an HTTP API's decoded `rawPath` may hold them: a backend that builds a `URL` from it reads
+ * `/ord%09ers` as `/orders` and `/orders%3Fx` as `/orders`). Its segments are then resolved as
+ * {@link resolveSegments} does, where `%2e` counts as a dot, as it does for the parser.
  */
-function withUrlParserView(text: string): readonly string[] {
-  const parsed = text.replace(/[\t\n\r]/g, '');
-  return parsed === text ? [text] : [text, parsed];
+function urlParserView(text: string): string {
+  const stripped = text.replace(/[\t\n\r]/g, '');
+  const cut = stripped.search(/[?#]/);
+  return cut < 0 ? stripped : stripped.slice(0, cut);
 }
 
 /** The normalized reading of a path: decoded once, dot segments resolved, folded. */
@@ -85,14 +97,17 @@ export function foldSegment(literal: string): string {
   return cleanFoldedSegment(foldText(literal));
 }
 
-function resolveSegments(text: string, folded: boolean): PathSegments {
+/** Segments split on `/` and `\`, `;` parameters dropped, dot segments resolved (`%2e` a dot for `percentDots`). */
+function resolveSegments(text: string, folded: boolean, percentDots = false): PathSegments {
   const resolved: string[] = [];
   for (const raw of text.split(/[/\\]/)) {
     const semicolon = raw.indexOf(';');
     let segment = semicolon < 0 ? raw : raw.slice(0, semicolon);
-    if (folded && segment !== '.' && segment !== '..') segment = cleanFoldedSegment(segment);
-    if (segment.length === 0 || segment === '.') continue;
-    if (segment === '..') {
+    // `%2e` is a dot to a URL parser (`.%2E`, `%2e%2e` are `..`).
+    const dots = percentDots && segment.length <= 6 ? segment.replace(/%2e/gi, '.') : segment;
+    if (folded && dots !== '.' && dots !== '..') segment = cleanFoldedSegment(segment);
+    if (segment.length === 0 || dots === '.') continue;
+    if (dots === '..') {
       resolved.pop();
       continue;
     }
@@ -116,13 +131,15 @@ const encoder = new TextEncoder();
  * `URLDecoder`, Go): the bytes are read as UTF-8, an invalid sequence becomes U+FFFD and never
  * keeps the escapes around it from decoding.
  */
-function decodePercentEscapes(path: string): string {
+function decodePercentEscapes(path: string, keepSlashes = false): string {
   if (!path.includes('%')) return path;
   const bytes: number[] = [];
   for (let i = 0; i < path.length; i++) {
     const char = path.charCodeAt(i);
     if (char === 0x25 && i + 2 < path.length && isHex(path.charCodeAt(i + 1)) && isHex(path.charCodeAt(i + 2))) {
-      bytes.push(Number.parseInt(path.slice(i + 1, i + 3), 16));
+      const byte = Number.parseInt(path.slice(i + 1, i + 3), 16);
+      if (keepSlashes && byte === 0x2f) bytes.push(0x25, path.charCodeAt(i + 1), path.charCodeAt(i + 2));
+      else bytes.push(byte);
       i += 2;
     } else if (char < 0x80) {
       bytes.push(char);

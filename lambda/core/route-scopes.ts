@@ -39,6 +39,14 @@ export interface RequiredAuthentication {
 export interface RequestTarget {
   readonly method: string;
   readonly path: string;
+  /**
+   * The path was percent-decoded by API Gateway before the authorizer saw it (HTTP APIs, both
+   * payload versions): any `/` in it may have been `%2F` on the wire, which a backend behind an HTTP
+   * integration receives as sent and routes as part of one segment. Rules then apply to every way
+   * of grouping the segments back.
+   * @default false
+   */
+  readonly slashesMayBeEscaped?: boolean;
 }
 
 type TemplateSegment =
@@ -99,6 +107,11 @@ export function routeRuleProblem(rule: RouteScopeRule): string | undefined {
 }
 
 const MEMO_LIMIT = 4096;
+/**
+ * Paths of more segments than this, where a `/` may have been `%2F`, are not regrouped one way at a
+ * time (2^(n-1) ways): they need every scope a rule of the method names, and the default scopes.
+ */
+const MAX_REGROUPED_SEGMENTS = 8;
 
 /**
  * Which scopes a request needs. For each reading of the request's path (as sent, and normalized:
@@ -160,9 +173,11 @@ export class RouteScopePolicy {
     let maxAgeSeconds: number | undefined;
     for (const target of targets) {
       const method = target.method.toUpperCase();
-      for (const reading of pathReadings(target.path)) {
+      for (const reading of readingsOf(target)) {
         for (const candidate of method === 'HEAD' ? ['HEAD', 'GET'] : [method]) {
-          for (const rule of this.mostSpecificRules(candidate, reading)) {
+          const rules =
+            reading === REGROUPED_TOO_MANY ? this.rulesOf(candidate) : this.mostSpecificRules(candidate, reading);
+          for (const rule of rules) {
             if (rule.acrValues !== undefined) acrSets.push(rule.acrValues);
             if (rule.maxAgeSeconds !== undefined)
               maxAgeSeconds = Math.min(maxAgeSeconds ?? Infinity, rule.maxAgeSeconds);
@@ -197,8 +212,13 @@ export class RouteScopePolicy {
     return rules;
   }
 
+  /** Every rule of `method` (its own and `ANY`). */
+  private rulesOf(method: string): CompiledRule[] {
+    return this.compiled.filter((rule) => rule.method === 'ANY' || rule.method === method);
+  }
+
   private requiredFor(target: RequestTarget): readonly string[] {
-    const key = `${target.method}\u0000${target.path}`;
+    const key = `${target.slashesMayBeEscaped === true ? 1 : 0}${target.method}\u0000${target.path}`;
     let required = this.memo.get(key);
     if (required === undefined) {
       required = this.evaluate(target);
@@ -212,9 +232,13 @@ export class RouteScopePolicy {
     const method = target.method.toUpperCase();
     const methods = method === 'HEAD' ? ['HEAD', 'GET'] : [method];
     const union = new Set<string>();
-    for (const reading of pathReadings(target.path)) {
+    for (const reading of readingsOf(target)) {
       for (const candidate of methods) {
-        for (const scope of this.scopesForReading(candidate, reading)) union.add(scope);
+        const scopes =
+          reading === REGROUPED_TOO_MANY
+            ? [...this.defaultScopes, ...this.rulesOf(candidate).flatMap((rule) => rule.scopes)]
+            : this.scopesForReading(candidate, reading);
+        for (const scope of scopes) union.add(scope);
       }
     }
     return Object.freeze([...union]);
@@ -224,6 +248,38 @@ export class RouteScopePolicy {
     const rules = this.mostSpecificRules(method, reading);
     return rules.length === 0 ? this.defaultScopes : rules.flatMap((rule) => rule.scopes);
   }
+}
+
+/** Stands for the readings of a path too long to regroup one way at a time. */
+const REGROUPED_TOO_MANY: PathReading = Object.freeze({ segments: [], caseFolded: false });
+
+/**
+ * The readings rules apply to: the path's readings, and where a `/` may have been `%2F`, each of
+ * them regrouped every way (adjacent segments joined by `/`, which only a `{name}` or `{name+}`
+ * can match).
+ */
+function* readingsOf(target: RequestTarget): Generator<PathReading> {
+  for (const reading of pathReadings(target.path)) {
+    if (target.slashesMayBeEscaped !== true || reading.segments.length < 2) {
+      yield reading;
+    } else if (reading.segments.length > MAX_REGROUPED_SEGMENTS) {
+      yield REGROUPED_TOO_MANY;
+    } else {
+      for (const segments of regroupings(reading.segments)) yield { segments, caseFolded: reading.caseFolded };
+    }
+  }
+}
+
+/** Every way of joining adjacent segments with `/`, the segments as they are among them. */
+function regroupings(segments: readonly string[]): string[][] {
+  let groupings: string[][] = [[segments[0] as string]];
+  for (const segment of segments.slice(1)) {
+    groupings = groupings.flatMap((grouping) => [
+      [...grouping, segment],
+      [...grouping.slice(0, -1), `${grouping.at(-1)}/${segment}`],
+    ]);
+  }
+  return groupings;
 }
 
 function compileSegment(segment: string): TemplateSegment {

@@ -221,9 +221,10 @@ describe('route exactness under API Gateway caching (differential)', () => {
   ): Verdict {
     if (step.token >= 8) return 'unauthorized';
     const granted = scopesOfToken(step.token);
-    // HTTP APIs decode the path before anything sees it; what reaches the backend is the decoded path.
+    // HTTP APIs decode the path before the authorizer sees it, and a backend behind an HTTP
+    // integration may get it as sent: any `/` of the decoded path may have been `%2F`.
     const path = mode.format === 'http' ? decodeHttpApiPath(step.path) : step.path;
-    const required = requiredScopesOracle(rules, defaultScopes, step.method, path);
+    const required = requiredScopesOracle(rules, defaultScopes, step.method, path, mode.format === 'http');
     if (![...required].every((scope) => granted.has(scope))) return 'forbidden';
     if (!mode.simple && (/[*?]/.test(resourceArn) || resourceArn.length > 512)) return 'forbidden';
     return 'allow';

@@ -5,8 +5,11 @@ import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
  * rules"): a path is read as sent (split on `/`, empty segments dropped), decoded byte by byte once
  * and twice (`\` as `/`, `;` parameters dropped, `.`/`..` resolved within the root), and each
  * decoded form also folded (NFKC, lower case, marks dropped, `ı` as `i`, a segment cut at NUL and
- * stripped of trailing dots and spaces); each of these also with tab, LF and CR removed (as URL
- * parsers read them); for each reading the most specific matching rule applies (segment by segment a
+ * stripped of trailing dots and spaces); as a URL parser reads it (tab, LF and CR removed, cut at
+ * `?` or `#`, `%2e` a dot in dot segments, escapes kept), raw and decoded; decoded but for `%2F`
+ * (as routers that decode before matching read it); where the gateway decoded
+ * the path, every regrouping of each reading's segments (a `/` may have been `%2F`; past 8 segments,
+ * every scope of the method's rules and the defaults); for each reading the most specific matching rule applies (segment by segment a
  * literal over `{x}` over `{x+}`, then no greedy segment over one, then a method over `ANY`; ties
  * all apply), else the default scopes; `HEAD` also counts as `GET`; the request needs every scope
  * any of that names.
@@ -16,30 +19,68 @@ export function requiredScopesOracle(
   defaultScopes: readonly string[],
   method: string,
   path: string,
+  slashesMayBeEscaped = false,
 ): Set<string> {
   const needed = new Set<string>();
   const methods = method.toUpperCase() === 'HEAD' ? ['HEAD', 'GET'] : [method.toUpperCase()];
-  // A WHATWG URL parser removes every tab, LF and CR; a reading with and one without them.
-  const alsoParsed = (text: string): string[] => [
-    text,
-    text.replaceAll('\t', '').replaceAll('\n', '').replaceAll('\r', ''),
+  // What a WHATWG URL parser keeps of a path: no tab, LF or CR, nothing from a `?` or `#` on.
+  const asUrlParses = (text: string): string => text.replace(/[\t\n\r]/g, '').split(/[?#]/)[0] ?? '';
+  const readings: { segments: string[]; folded: boolean }[] = [
+    { segments: path.split('/').filter(Boolean), folded: false },
   ];
-  const readings: { segments: string[]; folded: boolean }[] = alsoParsed(path).map((text) => ({
-    segments: text.split('/').filter(Boolean),
-    folded: false,
-  }));
   const once = bytewiseDecode(path);
   const twice = bytewiseDecode(once);
-  for (const decoded of [once, twice].flatMap(alsoParsed)) {
-    readings.push({ segments: resolved(decoded, false), folded: false });
-    readings.push({ segments: resolved(fold(decoded), true), folded: true });
+  // decodeURI-style: every escape decoded but `%2F`.
+  const slashKept = path
+    .split(/(%2[fF])/)
+    .map((piece) => (/^%2[fF]$/.test(piece) ? piece : bytewiseDecode(piece)))
+    .join('');
+  for (const [text, urlDots] of [
+    [asUrlParses(path), true],
+    [slashKept, true],
+    [once, false],
+    [twice, false],
+    [asUrlParses(once), true],
+    [asUrlParses(twice), true],
+  ] as const) {
+    readings.push({ segments: resolved(text, false, urlDots), folded: false });
+    readings.push({ segments: resolved(fold(text), true, urlDots), folded: true });
   }
   for (const m of methods) {
     for (const reading of readings) {
-      for (const scope of mostSpecific(rules, defaultScopes, m, reading.segments, reading.folded)) needed.add(scope);
+      if (slashesMayBeEscaped && reading.segments.length > 8) {
+        // Too long to regroup: every scope the method's rules name, and the default scopes.
+        for (const scope of defaultScopes) needed.add(scope);
+        for (const rule of rules) {
+          if (rule.method.toUpperCase() === m || rule.method.toUpperCase() === 'ANY') {
+            for (const scope of rule.scopes) needed.add(scope);
+          }
+        }
+        continue;
+      }
+      const groupings = slashesMayBeEscaped ? allGroupings(reading.segments) : [reading.segments];
+      for (const segments of groupings) {
+        for (const scope of mostSpecific(rules, defaultScopes, m, segments, reading.folded)) needed.add(scope);
+      }
     }
   }
   return needed;
+}
+
+/** A decoded `/` may have been `%2F`: each subset of the gaps between segments closed up. */
+function allGroupings(segments: readonly string[]): string[][] {
+  if (segments.length < 2) return [[...segments]];
+  const out: string[][] = [];
+  for (let mask = 0; mask < 2 ** (segments.length - 1); mask++) {
+    const grouped: string[] = [segments[0] as string];
+    for (let gap = 0; gap < segments.length - 1; gap++) {
+      const next = segments[gap + 1] as string;
+      if (mask & (1 << gap)) grouped[grouped.length - 1] += `/${next}`;
+      else grouped.push(next);
+    }
+    out.push(grouped);
+  }
+  return out;
 }
 
 /** Every `%XX` a byte, everything else its UTF-8 bytes, read back as UTF-8 with U+FFFD for bad bytes (Node's Buffer). */
@@ -63,13 +104,15 @@ function cleaned(segment: string): string {
   return head.slice(0, end);
 }
 
-function resolved(text: string, folded: boolean): string[] {
+function resolved(text: string, folded: boolean, urlDots: boolean): string[] {
   const out: string[] = [];
   for (const piece of text.replaceAll('\\', '/').split('/')) {
     let segment = piece.split(';')[0] ?? '';
-    if (folded && segment !== '.' && segment !== '..') segment = cleaned(segment);
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') out.splice(-1, 1);
+    // A URL parser takes `%2e` for a dot in a dot segment.
+    const dotted = urlDots && /^(\.|%2e){1,2}$/i.test(segment) ? segment.replace(/%2e/gi, '.') : segment;
+    if (folded && dotted !== '.' && dotted !== '..') segment = cleaned(segment);
+    if (segment === '' || dotted === '.') continue;
+    if (dotted === '..') out.splice(-1, 1);
     else out.push(segment);
   }
   return out;

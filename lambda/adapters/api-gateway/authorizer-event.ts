@@ -70,11 +70,13 @@ function readRestToken(event: UnknownRecord): AuthorizerRequest {
 
 function readRestRequest(event: UnknownRecord): AuthorizerRequest {
   const methodArn = stringOr(event.methodArn, '');
-  const fromArn = targetFromArn(methodArn);
+  // HTTP APIs' payload 1.0 has this shape too (with `version`), and its paths come decoded.
+  const decoded = event.version === '1.0';
+  const fromArn = asDecoded(targetFromArn(methodArn), decoded);
   // REST REQUEST events carry the path without the stage (`path`), and the method (`httpMethod`).
   const fromEvent =
     typeof event.httpMethod === 'string' && typeof event.path === 'string'
-      ? { method: event.httpMethod, path: event.path }
+      ? asDecoded({ method: event.httpMethod, path: event.path }, decoded)
       : undefined;
   const context = isRecord(event.requestContext) ? event.requestContext : {};
   const identity = isRecord(context.identity) ? context.identity : {};
@@ -95,13 +97,16 @@ function readRestRequest(event: UnknownRecord): AuthorizerRequest {
 
 function readHttpV2(event: UnknownRecord): AuthorizerRequest {
   const routeArn = stringOr(event.routeArn, '');
-  const fromArn = targetFromArn(routeArn);
+  // HTTP APIs decode the path (rawPath, the route ARN): a `/` there may have been `%2F`.
+  const fromArn = asDecoded(targetFromArn(routeArn), true);
   const context = isRecord(event.requestContext) ? event.requestContext : {};
   const http = isRecord(context.http) ? context.http : {};
   const rawPath = typeof event.rawPath === 'string' ? event.rawPath : stringOr(http.path, '');
   // On a named stage of the execute-api domain, rawPath starts with the stage: /dev/orders.
   const fromEvent =
-    typeof http.method === 'string' ? { method: http.method, path: withoutStage(rawPath, context.stage) } : undefined;
+    typeof http.method === 'string'
+      ? asDecoded({ method: http.method, path: withoutStage(rawPath, context.stage) }, true)
+      : undefined;
   const authentication = isRecord(context.authentication) ? context.authentication : {};
   return {
     format: 'http-v2',
@@ -118,6 +123,10 @@ function readHttpV2(event: UnknownRecord): AuthorizerRequest {
     // Present with empty strings when the domain has no mutual TLS (captured integration events).
     clientCertificatePem: certificateOf(authentication.clientCert),
   };
+}
+
+function asDecoded(target: RequestTarget, decoded: boolean): RequestTarget {
+  return decoded ? { ...target, slashesMayBeEscaped: true } : target;
 }
 
 /**
@@ -163,7 +172,9 @@ export function requestUriOf(
   multiValueHeaders: unknown,
 ): string | undefined {
   if (typeof domainName !== 'string' || !/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(domainName)) return undefined;
-  if (typeof path !== 'string' || !path.startsWith('/')) return undefined;
+  // A `?` or `#` in the path can only come from an HTTP API's decoding (`%3F`, `%23`): the URL the
+  // client called cannot be rebuilt, and a proof for the shorter URL must not pass.
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#]/.test(path)) return undefined;
   const proto = singleHeader(headers, multiValueHeaders, 'x-forwarded-proto')?.trim().toLowerCase();
   if (proto !== 'https' && proto !== 'http') return undefined;
   const port = singleHeader(headers, multiValueHeaders, 'x-forwarded-port')?.trim();

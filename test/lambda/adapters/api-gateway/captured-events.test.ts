@@ -18,7 +18,8 @@ type Json = Record<string, unknown>;
 interface Expectation {
   readonly format: EventFormat;
   /** The request as each field of the event tells it. */
-  readonly targets: readonly { method: string; path: string }[];
+  /** HTTP APIs (both payloads) decode the path: a `/` may have been `%2F` (`slashesMayBeEscaped`). */
+  readonly targets: readonly { method: string; path: string; slashesMayBeEscaped?: true }[];
   /** The credential the capture carries (placeholders and redactions included). */
   readonly authorization: string | undefined;
   /** With a token holding `request:read`, and with a token holding no scope. */
@@ -30,7 +31,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   // Payload 1.0 of an HTTP API is read like a REST REQUEST event and answered with a policy.
   'http-v1.aws-docs.json': {
     format: 'rest-request',
-    targets: [{ method: 'GET', path: '/request' }],
+    targets: [{ method: 'GET', path: '/request', slashesMayBeEscaped: true }],
     authorization: undefined,
     withReadScope: 'allow',
     withoutScopes: 'forbidden',
@@ -39,8 +40,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'http-v2.aws-docs.json': {
     format: 'http-simple',
     targets: [
-      { method: 'GET', path: '/request' },
-      { method: 'POST', path: '/my/path' },
+      { method: 'GET', path: '/request', slashesMayBeEscaped: true },
+      { method: 'POST', path: '/my/path', slashesMayBeEscaped: true },
     ],
     authorization: undefined,
     withReadScope: 'allow',
@@ -48,7 +49,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   },
   'http-v2.default-stage-greedy.json': {
     format: 'http-simple',
-    targets: [{ method: 'GET', path: '/api/v1/nodes' }],
+    targets: [{ method: 'GET', path: '/api/v1/nodes', slashesMayBeEscaped: true }],
     authorization: 'Bearer REDACTED-BY-HOLDOUT',
     withReadScope: 'allow',
     withoutScopes: 'allow',
@@ -56,7 +57,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   // A named stage: rawPath /dev/ holds the stage; the request is GET / (route ANY /{proxy+}).
   'http-v2.named-stage-greedy.json': {
     format: 'http-simple',
-    targets: [{ method: 'GET', path: '/' }],
+    targets: [{ method: 'GET', path: '/', slashesMayBeEscaped: true }],
     authorization: '6OkamVASECRETSugrcTwFhFqF',
     withReadScope: 'allow',
     withoutScopes: 'allow',
@@ -65,8 +66,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'http-v2.powertools-python.json': {
     format: 'http-simple',
     targets: [
-      { method: 'GET', path: '/request' },
-      { method: 'POST', path: '/merchants' },
+      { method: 'GET', path: '/request', slashesMayBeEscaped: true },
+      { method: 'POST', path: '/merchants', slashesMayBeEscaped: true },
     ],
     authorization: 'value',
     withReadScope: 'forbidden',
@@ -74,7 +75,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   },
   'http-v2.powertools-ts.json': {
     format: 'http-simple',
-    targets: [{ method: 'POST', path: '/lambda' }],
+    targets: [{ method: 'POST', path: '/lambda', slashesMayBeEscaped: true }],
     authorization: 'Bearer foo',
     withReadScope: 'allow',
     withoutScopes: 'allow',
@@ -257,6 +258,17 @@ describeWithSharedFixtures('the addressed URL in captured events', 'apigw-events
       expect(readAuthorizerEvent(captured.get(name)).requestUri).toBe(url);
     });
   }
+
+  it('names no URL for a proof where an HTTP API decoded a ? or # into the path: the URL called cannot be rebuilt', () => {
+    const event = captured.get('http-v2.powertools-ts.json') as Record<string, unknown>;
+
+    const uriFor = (rawPath: string) => readAuthorizerEvent({ ...event, rawPath }).requestUri;
+
+    // `/orders%3Fx` and `/orders%23x` arrive as these; a proof for https://…/orders must not pass for them.
+    expect(uriFor('/orders?x')).toBeUndefined();
+    expect(uriFor('/orders#x')).toBeUndefined();
+    expect(uriFor('/orders')).toBe('https://lsw1ro4ipb.execute-api.eu-west-1.amazonaws.com/orders');
+  });
 
   it('reads AWS’s sample client certificates (a placeholder PEM) from both places, and none from captures without mTLS', () => {
     expect(readAuthorizerEvent(captured.get('http-v1.aws-docs.json')).clientCertificatePem).toBe('CERT_CONTENT');

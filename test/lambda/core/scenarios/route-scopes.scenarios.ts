@@ -127,9 +127,49 @@ export const routeScopeScenarios: readonly Scenario[] = [
         ['POST', '/ord%09ers', 'orders:write'],
         ['GET', '/ad\r\nmin/users', 'admin'],
         ['GET', '/admin/us%0Aers', 'admin'],
+        // An HTTP API's rawPath comes decoded; a backend building a URL from it cuts at `?` and `#`.
+        ['POST', '/orders?', 'orders:write'],
+        ['POST', '/orders#x', 'orders:write'],
+        ['GET', '/admin?/users', 'admin'],
       ] as const) {
         assert.ok(required(policy, method, path).includes(scope), `${method} ${path} needs ${scope}`);
       }
+    },
+  },
+  {
+    name: 'a path read as a URL parser or a decoding router reads it (dots resolved, an encoded slash kept) needs its rule',
+    run() {
+      const policy = new RouteScopePolicy([{ method: 'GET', path: '/users/{id}', scopes: ['users:read'] }], []);
+
+      // Express (WHATWG URL: dot segments and %2e resolved, escapes kept) and decodeURI-style routers
+      // read each as GET /users/{id} with id "x/y".
+      for (const path of ['/x/../users/x%2Fy', '/x/%2e%2e/users/x%2Fy', '/%75sers/x%2Fy', '/USERS/x%2Fy']) {
+        assert.ok(required(policy, 'GET', path).includes('users:read'), `GET ${path}`);
+      }
+    },
+  },
+  {
+    name: 'where the gateway decoded the path, any slash may have been %2F: every grouping of the segments needs its rule',
+    run() {
+      const policy = new RouteScopePolicy(
+        [
+          { method: 'GET', path: '/orders/{id}', scopes: ['orders:read'] },
+          { method: 'GET', path: '/orders/{id}/items', scopes: ['items:read'] },
+          { method: 'ANY', path: '/{proxy+}', scopes: ['basic'] },
+        ],
+        [],
+      );
+      const decoded = (path: string) => policy.requiredScopes({ method: 'GET', path, slashesMayBeEscaped: true });
+
+      // /orders/4%2F2 arrives as /orders/4/2; /orders/4%2Fitems as /orders/4/items.
+      assert.deepEqual(new Set(decoded('/orders/4/2')), new Set(['basic', 'orders:read']));
+      assert.deepEqual(new Set(decoded('/orders/4/items')), new Set(['items:read', 'orders:read', 'basic']));
+      // A path that only regroups into the catch-all needs only what it needs.
+      assert.deepEqual(decoded('/health/live'), ['basic']);
+      // As sent on a REST API (no decoding there), each path needs only its own rule.
+      assert.deepEqual(required(policy, 'GET', '/orders/4/items'), ['items:read']);
+      // Past 8 segments: every scope of the method's rules.
+      assert.deepEqual(new Set(decoded('/a/b/c/d/e/f/g/h/i')), new Set(['orders:read', 'items:read', 'basic']));
     },
   },
   {
