@@ -75,7 +75,16 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('route exactness through the
     expect((await call('GET', '/orders/42', writer)).status).toBe(403);
     expect((await call('GET', '/orders/42', reader)).status).toBe(200);
     expect((await call('GET', '/orders/42/secret', reader)).status).toBe(403);
-    expect((await call('GET', '/orders/42/secret', writer)).status).toBe(200);
+    if (format === 'rest') {
+      expect((await call('GET', '/orders/42/secret', writer)).status).toBe(200);
+    } else {
+      // An HTTP API decodes the path: /orders/42/secret may have been /orders/42%2Fsecret, which a
+      // backend reads as GET /orders/{id}. So it needs what both readings need.
+      const both = await tokenFrom(stack.ready, 'split', 'orders:read orders:write');
+      expect((await call('GET', '/orders/42/secret', writer)).status).toBe(403);
+      expect((await call('GET', '/orders/42%2Fsecret', writer)).status).toBe(403);
+      expect((await call('GET', '/orders/42/secret', both)).status).toBe(200);
+    }
   });
 
   it('closes the methods no rule names on a route: an ANY rule covers DELETE, PUT and PATCH', async () => {
