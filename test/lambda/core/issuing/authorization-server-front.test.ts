@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { frontRequestFromEvent, type HttpPayloadV2Event } from '../../../../lambda/adapters/http-payload-v2.ts';
 import { NodeHttpClient } from '../../../../lambda/adapters/node-http-client.ts';
-import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
+import type { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { fetchHttpClient, type HttpClient } from '../../../../lambda/core/http-client.ts';
 import { AuthorizationServerFront } from '../../../../lambda/core/issuing/authorization-server-front.ts';
 import { TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
@@ -16,10 +16,11 @@ import {
   type ClientCredentials,
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { type FrontServer, listenFrontServer } from '../../../../local/front-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
+import { localTokenWriter } from '../../../support/local-token-writer.ts';
 import { type RecordingHttpServer, startRecordingHttpServer } from '../../../support/recording-http-server.ts';
 import { wireRequest } from '../../../support/wire-request.ts';
 
@@ -82,14 +83,7 @@ describe('authorization server front', () => {
     db = await startDynamoDbServer();
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     dynamo = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    writer = new SigV4DynamoDbTokenWriter({
-      tableName: TABLE,
-      timeoutMs: 2000,
-      maxAttempts: 1,
-      region: LOCAL_REGION,
-      endpoint: db.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    writer = localTokenWriter(db.endpoint, TABLE);
   });
 
   afterAll(async () => {

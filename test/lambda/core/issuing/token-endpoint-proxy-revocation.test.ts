@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
+import type { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { type ProxyRequest, TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import { revocationRefusedMetricFields } from '../../../../lambda/token-endpoint-proxy/metrics.ts';
 import {
@@ -11,9 +11,10 @@ import {
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
 import { requestClientCredentialsToken } from '../../../../local/client-credentials.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
+import { localTokenWriter } from '../../../support/local-token-writer.ts';
 
 // RFC 7009 section 2.1: the server "verifies whether the token was issued to the client making the
 // revocation request"; DESIGN invariant 11. The authorization server cannot, since it sees only the
@@ -157,16 +158,7 @@ describe('revocation through the token endpoint proxy: only the client the token
     [as, db] = await Promise.all([startAuthorizationServer(), startDynamoDbServer()]);
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     dynamo = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    proxy = proxyWith(
-      new SigV4DynamoDbTokenWriter({
-        tableName: TABLE,
-        timeoutMs: 2000,
-        maxAttempts: 1,
-        region: LOCAL_REGION,
-        endpoint: db.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-    );
+    proxy = proxyWith(localTokenWriter(db.endpoint, TABLE));
   });
 
   afterAll(async () => {
@@ -374,16 +366,7 @@ describe('revocation through the token endpoint proxy: only the client the token
   it('answers 503 (RFC 7009: the token still exists, retry) when the record cannot be read', async () => {
     const owner = basic(as.clients.split);
     const opaque = await splitTokenOf(owner);
-    const broken = proxyWith(
-      new SigV4DynamoDbTokenWriter({
-        tableName: 'no-such-table',
-        timeoutMs: 2000,
-        maxAttempts: 1,
-        region: LOCAL_REGION,
-        endpoint: db.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-    );
+    const broken = proxyWith(localTokenWriter(db.endpoint, 'no-such-table'));
 
     const response = await broken.handle(await request('/revoke', owner, { token: opaque }));
 

@@ -1,7 +1,7 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
+import type { SigV4DynamoDbTokenWriter } from '../../../../lambda/adapters/sigv4-dynamodb-token-writer.ts';
 import { type ProxyRequest, TokenEndpointProxy } from '../../../../lambda/core/issuing/token-endpoint-proxy.ts';
 import { hashToken } from '../../../../lambda/core/token-hash.ts';
 import {
@@ -9,9 +9,10 @@ import {
   type ClientCredentials,
   startAuthorizationServer,
 } from '../../../../local/authorization-server.ts';
-import { createLocalDynamoDbClient, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/dynamodb-client.ts';
+import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts';
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
+import { localTokenWriter } from '../../../support/local-token-writer.ts';
 
 const TABLE = 'split-tokens';
 
@@ -77,14 +78,7 @@ describe('token endpoint proxy against oidc-provider and dynalite', () => {
     [as, db] = await Promise.all([startAuthorizationServer(), startDynamoDbServer()]);
     await createTokenTable({ endpoint: db.endpoint, tableName: TABLE });
     client = createLocalDynamoDbClient({ endpoint: db.endpoint, maxAttempts: 1 });
-    writer = new SigV4DynamoDbTokenWriter({
-      tableName: TABLE,
-      timeoutMs: 2000,
-      maxAttempts: 1,
-      region: LOCAL_REGION,
-      endpoint: db.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    writer = localTokenWriter(db.endpoint, TABLE);
   });
 
   afterAll(async () => {
@@ -145,14 +139,7 @@ describe('token endpoint proxy against oidc-provider and dynalite', () => {
   });
 
   it('answers an OAuth server_error without any token when the record cannot be written', async () => {
-    const broken = new SigV4DynamoDbTokenWriter({
-      tableName: 'no-such-table',
-      timeoutMs: 2000,
-      maxAttempts: 1,
-      region: LOCAL_REGION,
-      endpoint: db.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const broken = localTokenWriter(db.endpoint, 'no-such-table');
     logLines.length = 0;
 
     const response = await proxyWith({ writer: broken }).handle(tokenRequest(as.clients.split));
