@@ -2,11 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { JsonLog, metricFields } from '../../lambda/adapters/json-log.ts';
 import { AuthorizerMetrics } from '../../lambda/authorizer/metrics.ts';
 import { type Candidate, compareSideBySide } from '../harness/measure.ts';
-import { JsonLog as PowertoolsJsonLog, metricFields as powertoolsMetricFields } from './powertools-json-log.ts';
+import { JsonLog as PowertoolsJsonLog, metricFields as powertoolsMetricFields } from './library-json-log.ts';
 
 /**
  * Warm cost per invocation of the log and metric writing, ours beside Powertools', in one process
- * (bundled as the Lambda's code is). Started by bench/sections/powertools.ts with standard output
+ * (bundled as the Lambda's code is). Started by bench/sections/logging-library.ts with standard output
  * and error on /dev/null, so both write through real file descriptors as on Lambda; the timings go
  * to the JSON file named by the first argument. Usage: node warm-telemetry.mjs <out.json> <scale>
  */

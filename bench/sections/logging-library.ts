@@ -24,13 +24,13 @@ const path = (relative: string): string => fileURLToPath(new URL(relative, ROOT)
 const OUT = path('bench/results/powertools/');
 const RUNNER = path('bench/cold-start/invoke-once.mjs');
 const AUTHORIZER_ENTRY = path('lambda/authorizer/handler.ts');
-const TELEMETRY_ENTRY = path('bench/powertools/telemetry-handler.ts');
-const WARM_ENTRY = path('bench/powertools/warm-telemetry.ts');
-const POWERTOOLS_LOG = path('bench/powertools/powertools-json-log.ts');
+const TELEMETRY_ENTRY = path('bench/logging-library/telemetry-handler.ts');
+const WARM_ENTRY = path('bench/logging-library/warm-telemetry.ts');
+const POWERTOOLS_LOG = path('bench/logging-library/library-json-log.ts');
 const HELLO_ENTRY = path('bench/cold-start/hello-handler.ts');
 const LIMIT_ENTRY = path('bench/cold-start/limit-handler.ts');
 
-/** Puts bench/powertools/powertools-json-log.ts where the Lambda code imports its JSON log adapter. */
+/** Puts bench/logging-library/library-json-log.ts where the Lambda code imports its JSON log adapter. */
 const powertoolsInPlaceOfJsonLog: Plugin = {
   name: 'powertools-in-place-of-json-log',
   setup(build) {
@@ -72,7 +72,7 @@ const initPlusFirstEvent = (launch: Launch): number => launch.importMs + launch.
  * launched with its NODE_OPTIONS, a fresh `node` per launch that loads the bundle (init, the
  * module's top-level await) and answers one REST REQUEST event, as the cold-start section does,
  * against the same local parts over TLS. The Powertools variant is the same authorizer with
- * bench/powertools/powertools-json-log.ts bundled in place of lambda/adapters/json-log.ts (same
+ * bench/logging-library/library-json-log.ts bundled in place of lambda/adapters/json-log.ts (same
  * call sites, same fields, metric names, dimensions, unit and namespace). Each is also held to the
  * transport issue's budget against the hand-written limit, launched beside them. Also: the writers
  * alone (import, construction and one fail-closed line with its metric), bundle sizes, and the warm
@@ -338,7 +338,7 @@ async function sizeRow(name: string, code: Bundle): Promise<ResultRow> {
   };
 }
 
-/** Runs bench/powertools/warm-telemetry.ts's bundle in a child whose output goes to /dev/null. */
+/** Runs bench/logging-library/warm-telemetry.ts's bundle in a child whose output goes to /dev/null. */
 async function warmRows(code: Bundle, scale: number): Promise<ResultRow[]> {
   const outFile = `${OUT}warm.json`;
   await new Promise<void>((resolve, reject) => {

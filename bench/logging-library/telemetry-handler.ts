@@ -5,7 +5,7 @@ import { AuthorizerMetrics } from '../../lambda/authorizer/metrics.ts';
  * The log and metrics writers alone, for a cold start: init makes the log (and, in the Powertools
  * bundle, its Logger and Metrics); the first event writes the authorizer's fail-closed line, one log
  * line and one metric counted in two dimension sets, then allows. Bundled once as is and once with
- * bench/powertools/powertools-json-log.ts in place of the adapter (bench/sections/powertools.ts).
+ * bench/logging-library/library-json-log.ts in place of the adapter (bench/sections/logging-library.ts).
  */
 const log = new JsonLog({ level: 'info' });
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   JsonLog as PowertoolsJsonLog,
   metricFields as powertoolsMetricFields,
-} from '../../../bench/powertools/powertools-json-log.ts';
+} from '../../../bench/logging-library/library-json-log.ts';
 import { JsonLog, metricFields } from '../../../lambda/adapters/json-log.ts';
 
 /**

@@ -6,7 +6,7 @@ import type { DecisionLog } from '../../lambda/core/ports.ts';
 /**
  * `lambda/adapters/json-log.ts` as it would be with Powertools for AWS Lambda doing the writing:
  * same exports, same call sites, so the bench bundles the authorizer unchanged with this module in
- * place of ours (bench/sections/powertools.ts). Log lines go through Powertools' Logger, with a
+ * place of ours (bench/sections/logging-library.ts). Log lines go through Powertools' Logger, with a
  * formatter that keeps our line's fields (`level`, `time`, `message`, then the caller's); metrics
  * through Powertools' Metrics, one EMF line of their own beside the log line, with our namespace,
  * metric names, dimension sets and unit (Powertools' default `service` dimension cleared, or the
