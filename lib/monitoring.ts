@@ -115,12 +115,43 @@ export class GatewayMonitoring extends Construct {
     const p99Threshold = props.authorizerP99Threshold ?? Duration.seconds(1);
     const replicationThreshold = props.replicationLatencyThreshold ?? Duration.seconds(5);
     const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (alarmId: string, alarmProps: cloudwatch.AlarmProps): cloudwatch.Alarm => {
-      const created = new cloudwatch.Alarm(this, alarmId, alarmProps);
+    // Every alarm here stays quiet without data: a function or API that is not called is healthy.
+    const alarm = (alarmId: string, alarmProps: Omit<cloudwatch.AlarmProps, 'treatMissingData'>): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        ...alarmProps,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
       for (const action of props.alarmActions ?? []) created.addAlarmAction(action);
       alarms.push(created);
       return created;
     };
+    /** An alarm on `threshold` or more in one period. */
+    const atLeast = (
+      alarmId: string,
+      alarmDescription: string,
+      metric: cloudwatch.IMetric,
+      threshold = 1,
+    ): cloudwatch.Alarm =>
+      alarm(alarmId, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    /** One of our own EMF counts, summed per period, for one function. */
+    const countOf = (
+      metrics: { readonly namespace: string; readonly functionDimension: string },
+      metricName: string,
+      functionName: string,
+    ): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: metrics.namespace,
+        metricName,
+        dimensionsMap: { [metrics.functionDimension]: functionName },
+        period,
+        statistic: cloudwatch.Stats.SUM,
+      });
 
     const errors = fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM });
     const throttles = fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM });
@@ -130,74 +161,41 @@ export class GatewayMonitoring extends Construct {
 
     // Lambda's Errors count every 401 too (a thrown "Unauthorized"), so the alarm watches the
     // authorizer's own metric of invocations that failed closed with a 500.
-    const dependencyFailures = new cloudwatch.Metric({
-      namespace: AuthorizerMetrics.namespace,
-      metricName: AuthorizerMetrics.dependencyFailures,
-      dimensionsMap: { [AuthorizerMetrics.functionDimension]: fn.functionName },
-      period,
-      statistic: cloudwatch.Stats.SUM,
-    });
-    this.authorizerErrorsAlarm = alarm('AuthorizerErrors', {
-      alarmDescription:
-        'The token authorizer failed closed (DynamoDB, JWKS or introspection unreachable?); clients get 500.',
-      metric: dependencyFailures,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const dependencyFailures = countOf(AuthorizerMetrics, AuthorizerMetrics.dependencyFailures, fn.functionName);
+    this.authorizerErrorsAlarm = atLeast(
+      'AuthorizerErrors',
+      'The token authorizer failed closed (DynamoDB, JWKS or introspection unreachable?); clients get 500.',
+      dependencyFailures,
+    );
     this.authorizerDurationAlarm = alarm('AuthorizerP99Duration', {
       alarmDescription: `Token authorizer p99 duration above ${p99Threshold.toMilliseconds()} ms.`,
       metric: p99,
       threshold: p99Threshold.toMilliseconds(),
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.authorizerThrottlesAlarm = alarm('AuthorizerThrottles', {
-      alarmDescription: 'The token authorizer was throttled (concurrency limit); clients get 500.',
-      metric: throttles,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    const keySetProblems = new cloudwatch.Metric({
-      namespace: AuthorizerMetrics.namespace,
-      metricName: AuthorizerMetrics.keySetProblems,
-      dimensionsMap: { [AuthorizerMetrics.functionDimension]: fn.functionName },
-      period,
-      statistic: cloudwatch.Stats.SUM,
-    });
-    this.keySetProblemsAlarm = alarm('KeySetProblems', {
-      alarmDescription:
-        "The issuer's JWKS holds a key that can verify nothing (private material, a short RSA key, bad key_ops, " +
+    this.authorizerThrottlesAlarm = atLeast(
+      'AuthorizerThrottles',
+      'The token authorizer was throttled (concurrency limit); clients get 500.',
+      throttles,
+    );
+    const keySetProblems = countOf(AuthorizerMetrics, AuthorizerMetrics.keySetProblems, fn.functionName);
+    this.keySetProblemsAlarm = atLeast(
+      'KeySetProblems',
+      "The issuer's JWKS holds a key that can verify nothing (private material, a short RSA key, bad key_ops, " +
         'an off-curve point): tokens naming it get 401. Fix the key set at the authorization server.',
-      metric: keySetProblems,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+      keySetProblems,
+    );
     if (props.tokenEndpointProxyFunction) {
-      this.revocationsRefusedAlarm = alarm('RevocationsRefused', {
-        alarmDescription:
-          'A client asked to revoke a split token issued to another client; the record was kept (RFC 7009 section 2.1).',
-        metric: new cloudwatch.Metric({
-          namespace: TokenEndpointProxyMetrics.namespace,
-          metricName: TokenEndpointProxyMetrics.revocationsRefused,
-          dimensionsMap: {
-            [TokenEndpointProxyMetrics.functionDimension]: props.tokenEndpointProxyFunction.functionName,
-          },
-          period,
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.revocationsRefusedAlarm = atLeast(
+        'RevocationsRefused',
+        'A client asked to revoke a split token issued to another client; the record was kept (RFC 7009 section 2.1).',
+        countOf(
+          TokenEndpointProxyMetrics,
+          TokenEndpointProxyMetrics.revocationsRefused,
+          props.tokenEndpointProxyFunction.functionName,
+        ),
+      );
     }
 
     const apiWidgets: cloudwatch.IWidget[] = [];
@@ -215,14 +213,7 @@ export class GatewayMonitoring extends Construct {
           width: 12,
         }),
       );
-      return alarm(alarmId, {
-        alarmDescription: `The ${label} answered 5xx.`,
-        metric: serverErrors,
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      return atLeast(alarmId, `The ${label} answered 5xx.`, serverErrors, 5);
     };
     if (props.restApi) this.restApiServerErrorsAlarm = watchApi(props.restApi, 'RestApiServerErrors', 'REST API');
     if (props.httpApi) this.httpApiServerErrorsAlarm = watchApi(props.httpApi, 'HttpApiServerErrors', 'HTTP API');
@@ -266,7 +257,6 @@ export class GatewayMonitoring extends Construct {
           threshold: replicationThreshold.toMilliseconds(),
           evaluationPeriods: 3,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
       }
       if (replicationMetrics.length > 0) {
