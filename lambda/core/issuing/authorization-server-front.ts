@@ -1,6 +1,6 @@
 import { fetchHttpClient, type HttpByteAnswer, type HttpClient, isHttpClientError } from '../http-client.ts';
 import type { DecisionLog } from '../ports.ts';
-import type { ProxyResponse, TokenEndpointProxy } from './token-endpoint-proxy.ts';
+import { DROPPED_RESPONSE_HEADERS, type ProxyResponse, type TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
 /** What the front itself saw of a request's connection: never taken from the client's headers. */
 export interface ConnectionSeen {
@@ -140,18 +140,14 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 /** Prefixes of request headers never passed on: forwarding headers, and AWS's own (`x-amzn-trace-id`, ...). */
 const DROPPED_REQUEST_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'x-amzn-', 'x-amz-'];
-/** Response headers not passed back: hop-by-hop, or no longer true once the body was read and decoded. */
-const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'content-encoding',
-  'content-length',
-  'keep-alive',
-  'proxy-authenticate',
+/**
+ * Response headers not passed back: the proxy's (hop-by-hop, or no longer true once the body was read
+ * and decoded), `proxy-connection`, and `set-cookie`, which the answer carries apart.
+ */
+const DROPPED_PASS_THROUGH_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  ...DROPPED_RESPONSE_HEADERS,
   'proxy-connection',
   'set-cookie',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
 ]);
 /** Methods passed through; others (TRACE, CONNECT, extension methods) get 405. */
 const PASSED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -343,7 +339,7 @@ export class AuthorizationServerFront {
     }
     const answerHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (!DROPPED_RESPONSE_HEADERS.has(name)) answerHeaders[name] = value;
+      if (!DROPPED_PASS_THROUGH_RESPONSE_HEADERS.has(name)) answerHeaders[name] = value;
     }
     return { status: answer.status, headers: answerHeaders, cookies: answer.setCookies, body: answer.body };
   }

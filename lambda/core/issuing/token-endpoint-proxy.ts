@@ -86,7 +86,7 @@ export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
 ];
 
 /** Response headers not passed back: hop-by-hop, or no longer true once the body is re-read. */
-const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'connection',
   'content-encoding',
   'content-length',
