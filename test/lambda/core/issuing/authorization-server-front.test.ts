@@ -22,6 +22,7 @@ import { type FrontServer, listenFrontServer } from '../../../../local/front-ser
 import { createTokenTable } from '../../../../local/token-table.ts';
 import { localTokenWriter } from '../../../support/local-token-writer.ts';
 import { type RecordingHttpServer, startRecordingHttpServer } from '../../../support/recording-http-server.ts';
+import { RecordingLog } from '../../../support/recording-log.ts';
 import { wireRequest } from '../../../support/wire-request.ts';
 
 const TABLE = 'split-tokens';
@@ -47,12 +48,8 @@ describe('authorization server front', () => {
   let db: DynamoDbServer;
   let dynamo: ReturnType<typeof createLocalDynamoDbClient>;
   let writer: SigV4DynamoDbTokenWriter;
-  const logLines: string[] = [];
-  const log = {
-    info: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-    warn: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-    error: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-  };
+  const log = new RecordingLog();
+  const logLines = log.lines;
 
   /** A front on 127.0.0.1 over `upstreamOrigin`, its proxy's endpoints there too. */
   async function frontOverWith(upstreamOrigin: string, options: FrontOptions = {}): Promise<FrontServer> {

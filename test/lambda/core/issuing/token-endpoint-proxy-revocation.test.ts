@@ -15,6 +15,7 @@ import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts'
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
 import { localTokenWriter } from '../../../support/local-token-writer.ts';
+import { RecordingLog } from '../../../support/recording-log.ts';
 
 // RFC 7009 section 2.1: the server "verifies whether the token was issued to the client making the
 // revocation request"; DESIGN invariant 11. The authorization server cannot, since it sees only the
@@ -110,13 +111,9 @@ describe('revocation through the token endpoint proxy: only the client the token
   let db: DynamoDbServer;
   let dynamo: ReturnType<typeof createLocalDynamoDbClient>;
   let proxy: TokenEndpointProxy;
-  const logLines: Record<string, unknown>[] = [];
+  const log = new RecordingLog();
+  const logLines = log.entries;
   const tokensSeen: string[] = [];
-  const log = {
-    info: (message: string, fields: Record<string, unknown>) => logLines.push({ message, ...fields }),
-    warn: (message: string, fields: Record<string, unknown>) => logLines.push({ message, ...fields }),
-    error: (message: string, fields: Record<string, unknown>) => logLines.push({ message, ...fields }),
-  };
   const proxyWith = (writer: SigV4DynamoDbTokenWriter) =>
     new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,

@@ -13,6 +13,7 @@ import { createLocalDynamoDbClient } from '../../../../local/dynamodb-client.ts'
 import { type DynamoDbServer, startDynamoDbServer } from '../../../../local/dynamodb-server.ts';
 import { createTokenTable } from '../../../../local/token-table.ts';
 import { localTokenWriter } from '../../../support/local-token-writer.ts';
+import { RecordingLog } from '../../../support/recording-log.ts';
 
 const TABLE = 'split-tokens';
 
@@ -48,12 +49,8 @@ describe('token endpoint proxy against oidc-provider and dynalite', () => {
   let db: DynamoDbServer;
   let client: ReturnType<typeof createLocalDynamoDbClient>;
   let writer: SigV4DynamoDbTokenWriter;
-  const logLines: string[] = [];
-  const log = {
-    info: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-    warn: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-    error: (message: string, fields: Record<string, unknown>) => logLines.push(JSON.stringify({ message, ...fields })),
-  };
+  const log = new RecordingLog();
+  const logLines = log.lines;
   const proxyWith = (overrides: Partial<ConstructorParameters<typeof TokenEndpointProxy>[0]> = {}) =>
     new TokenEndpointProxy({
       upstreamTokenEndpoint: as.tokenEndpoint,
