@@ -9,35 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayEventFormat } from '../../local/api-gateway/authorizer-events.ts';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.ts';
 import { revokeAt, tokenFrom } from '../support/local-stack-client.ts';
-import { rawRequest } from '../support/raw-http.ts';
+import { lastAllowed } from '../support/staleness-probe.ts';
 
 const CACHE_SECONDS = 2;
 const SLACK_MS = 300;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Calls GET every `intervalMs` until `untilMs`, every third call on a new path (a new gateway cache
- * key, filled from whatever the authorizer still holds) and the others on one of the last paths
- * (answered from the gateway's cache while it lasts); returns the start time of the last allowed call.
- */
-async function lastAllowed(stack: LocalStack, token: string, untilMs: number, intervalMs = 100): Promise<number> {
-  const url = new URL(stack.ready.gateway);
-  const paths: string[] = [];
-  let last = 0;
-  for (let i = 0; Date.now() < untilMs; i++) {
-    if (i % 3 === 0) paths.push(`/probe/${Math.random().toString(36).slice(2)}`);
-    const recent = paths.slice(-20);
-    const path = i % 3 === 0 ? (paths.at(-1) as string) : (recent[Math.floor(Math.random() * recent.length)] as string);
-    const started = Date.now();
-    const answer = await rawRequest(url.origin, 'GET', `${url.pathname.replace(/\/$/, '')}${path}`, {
-      authorization: `Bearer ${token}`,
-    });
-    if (answer.status === 200) last = started;
-    else expect(answer.status).toBe(401);
-    await pause(intervalMs);
-  }
-  return last;
-}
+const _pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each<GatewayEventFormat>(['rest', 'http'])('staleness through the %s gateway', (format) => {
   let stack: LocalStack;
@@ -55,11 +31,11 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('staleness through the %s ga
     async (kind) => {
       const bound = stack.ready.staleness.afterRevocation;
       const token = await tokenFrom(stack.ready, kind);
-      await lastAllowed(stack, token, Date.now() + 100);
+      await lastAllowed(stack.ready.gateway, token, Date.now() + 100);
 
       const revokedAt = Date.now();
       expect(await revokeAt(stack.ready, kind, token)).toBe(200);
-      const last = await lastAllowed(stack, token, revokedAt + (bound + 2) * 1000);
+      const last = await lastAllowed(stack.ready.gateway, token, revokedAt + (bound + 2) * 1000);
 
       console.info(
         `[staleness] ${format} ${kind}: allowed ${last - revokedAt} ms after revocation; bound ${bound * 1000} ms`,
@@ -72,11 +48,11 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('staleness through the %s ga
 
   it('the emergency flush ends every cached answer at once', async () => {
     const token = await tokenFrom(stack.ready, 'split');
-    await lastAllowed(stack, token, Date.now() + 500);
+    await lastAllowed(stack.ready.gateway, token, Date.now() + 500);
     await revokeAt(stack.ready, 'split', token);
 
     stack.flushAuthorizerCaches();
-    const last = await lastAllowed(stack, token, Date.now() + 500, 50);
+    const last = await lastAllowed(stack.ready.gateway, token, Date.now() + 500, 50);
 
     expect(last).toBe(0);
   });
@@ -98,7 +74,7 @@ describe('staleness after expiry', () => {
     const jwt = await tokenFrom(stack.ready, 'jwt');
     const exp = (JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as { exp: number }).exp;
 
-    const last = await lastAllowed(stack, jwt, exp * 1000 + (bound + 2) * 1000);
+    const last = await lastAllowed(stack.ready.gateway, jwt, exp * 1000 + (bound + 2) * 1000);
 
     console.info(`[staleness] rest jwt: allowed ${last - exp * 1000} ms after exp; bound ${bound * 1000} ms`);
     expect(bound).toBe(CACHE_SECONDS);

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../lambda/core/token-hash.ts';
@@ -8,6 +6,7 @@ import type { GatewayEventFormat } from '../../local/api-gateway/authorizer-even
 import type { ClientCredentials } from '../../local/authorization-server.ts';
 import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type LocalStack, type ReadyLine, startLocalStack } from '../../local/local-stack.ts';
+import { spawnLocalStack } from '../support/local-stack-process.ts';
 
 const CACHE_TTL_SECONDS = 1;
 
@@ -313,30 +312,12 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
   });
 
   it('prints one ready line within 30 s, serves the walkthrough, and exits 0 on SIGTERM', async () => {
-    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-    const root = fileURLToPath(new URL('../../', import.meta.url));
     const started = Date.now();
-    const running = spawn(process.execPath, [tsxCli, 'bin/local-stack.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stack = spawnLocalStack({});
+    const running = stack.child;
     child = running;
-    let stdout = '';
-    running.stdout?.setEncoding('utf8');
-    running.stderr?.resume();
-    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no ready line within 30 s')), 30_000);
-      running.stdout?.on('data', (chunk: string) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) {
-          clearTimeout(timer);
-          resolve(stdout.slice(0, stdout.indexOf('\n')));
-        }
-      });
-      running.once('exit', () => reject(new Error('exited before it was ready')));
-    });
+    const { exited } = stack;
+    const firstLine = await stack.firstLine;
     const readyAfterMs = Date.now() - started;
     const ready = JSON.parse(firstLine) as ReadyLine;
 
@@ -377,6 +358,6 @@ describe('npm start (tsx bin/local-stack.ts in a child process)', () => {
     expect(hello.status).toBe(200);
     expect(hello.body.tokenType).toBe('split');
     expect(code).toBe(0);
-    expect(stdout).toBe(`${firstLine}\n`);
+    expect(stack.stdout()).toBe(`${firstLine}\n`);
   });
 });

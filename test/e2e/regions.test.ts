@@ -5,15 +5,15 @@
  * up here from the configured times (never read back from the stack); replicas are read directly to
  * know what they held when a gateway answered.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../lambda/core/token-hash.ts';
 import { createLocalDynamoDbClient } from '../../local/dynamodb-client.ts';
 import { type LocalStack, type LocalStackRegion, type ReadyLine, startLocalStack } from '../../local/local-stack.ts';
 import { basicAuthorization, revokeAt, tokenFrom } from '../support/local-stack-client.ts';
+import { spawnLocalStack } from '../support/local-stack-process.ts';
+import { lastAllowed } from '../support/staleness-probe.ts';
 
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 const CACHE_SECONDS = 1;
@@ -40,27 +40,6 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, stepM
     await pause(stepMs);
   }
   return Date.now() - started;
-}
-
-/**
- * Calls GET every `intervalMs` until `untilMs`, every third call on a new path (a new gateway cache
- * key, filled from whatever the authorizer still holds), the others on a recent one; the start
- * time of the last allowed call (0 if none).
- */
-async function lastAllowed(gateway: string, token: string, untilMs: number, intervalMs = 100): Promise<number> {
-  const paths: string[] = [];
-  let last = 0;
-  for (let i = 0; Date.now() < untilMs; i++) {
-    if (i % 3 === 0) paths.push(`/probe/${Math.random().toString(36).slice(2)}`);
-    const recent = paths.slice(-20);
-    const path = i % 3 === 0 ? (paths.at(-1) as string) : (recent[Math.floor(Math.random() * recent.length)] as string);
-    const started = Date.now();
-    const { status } = await call(gateway, token, path);
-    if (status === 200) last = started;
-    else expect(status).toBe(401);
-    await pause(intervalMs);
-  }
-  return last;
 }
 
 /** Reads the record of `token` from one region's replica itself. */
@@ -341,35 +320,11 @@ describe('LOCAL_REGIONS=us-east-1,eu-west-1 npm start (tsx bin/local-stack.ts in
   });
 
   it('prints one ready line with the regions and the lag, replicates, and exits 0 on SIGTERM', async () => {
-    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const running = spawn(process.execPath, [tsxCli, 'bin/local-stack.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        LOCAL_REGIONS: 'us-east-1,eu-west-1',
-        REPLICATION_LAG_MS: '500',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stack = spawnLocalStack({ LOCAL_REGIONS: 'us-east-1,eu-west-1', REPLICATION_LAG_MS: '500' });
+    const running = stack.child;
     child = running;
-    let stdout = '';
-    running.stdout?.setEncoding('utf8');
-    running.stderr?.resume();
-    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no ready line within 30 s')), 30_000);
-      running.stdout?.on('data', (chunk: string) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) {
-          clearTimeout(timer);
-          resolve(stdout.slice(0, stdout.indexOf('\n')));
-        }
-      });
-      running.once('exit', () => reject(new Error('exited before it was ready')));
-    });
+    const { exited } = stack;
+    const firstLine = await stack.firstLine;
     const ready = JSON.parse(firstLine) as ReadyLine;
     const [homeRegion, otherRegion] = ready.regions ?? [];
 
@@ -407,6 +362,6 @@ describe('LOCAL_REGIONS=us-east-1,eu-west-1 npm start (tsx bin/local-stack.ts in
     expect(atHome).toEqual({ status: 200, tokenType: 'split' });
     expect(elsewhereAfterMs).toBeLessThanOrEqual(500 + SLACK_MS);
     expect(code).toBe(0);
-    expect(stdout).toBe(`${firstLine}\n`);
+    expect(stack.stdout()).toBe(`${firstLine}\n`);
   }, 60_000);
 });
