@@ -77,6 +77,22 @@ function urlParserView(text: string): string {
   return cut < 0 ? stripped : stripped.slice(0, cut);
 }
 
+/**
+ * Whether `path`, as sent or decoded once or twice, holds a dot segment (`.` or `..`, `%2e` counting
+ * as a dot). Where a `/` may have been `%2F`, such a path cannot be read back: the backend may
+ * resolve `..` over a segment that the decoded path splits in two.
+ */
+export function hasDotSegment(path: string): boolean {
+  const once = decodePercentEscapes(path);
+  for (const text of [path, once, decodePercentEscapes(once)]) {
+    for (const segment of text.split(/[/\\]/)) {
+      const dots = segment.length <= 6 ? segment.replace(/%2e/gi, '.') : segment;
+      if (dots === '.' || dots === '..') return true;
+    }
+  }
+  return false;
+}
+
 /** The normalized reading of a path: decoded once, dot segments resolved, folded. */
 export function normalizePath(path: string): PathSegments {
   return resolveSegments(foldText(decodePercentEscapes(path)), true);

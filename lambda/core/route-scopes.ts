@@ -1,4 +1,4 @@
-import { foldSegment, type PathReading, pathReadings } from './request-path.ts';
+import { foldSegment, hasDotSegment, type PathReading, pathReadings } from './request-path.ts';
 
 /** One configured rule: calls of `method` on paths matching `path` need every scope in `scopes`. */
 export interface RouteScopeRule {
@@ -250,7 +250,7 @@ export class RouteScopePolicy {
   }
 }
 
-/** Stands for the readings of a path too long to regroup one way at a time. */
+/** Stands for the readings of a path too long (or too ambiguous) to regroup one way at a time. */
 const REGROUPED_TOO_MANY: PathReading = Object.freeze({ segments: [], caseFolded: false });
 
 /**
@@ -259,6 +259,12 @@ const REGROUPED_TOO_MANY: PathReading = Object.freeze({ segments: [], caseFolded
  * can match).
  */
 function* readingsOf(target: RequestTarget): Generator<PathReading> {
+  // `/a%2Fb/../admin` arrives as `/a/b/../admin`, which a backend reads as `/admin`: with a dot
+  // segment no regrouping of the resolved segments is safe, so the request needs every scope.
+  if (target.slashesMayBeEscaped === true && hasDotSegment(target.path)) {
+    yield REGROUPED_TOO_MANY;
+    return;
+  }
   for (const reading of pathReadings(target.path)) {
     if (target.slashesMayBeEscaped !== true || reading.segments.length < 2) {
       yield reading;

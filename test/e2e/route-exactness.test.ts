@@ -100,6 +100,18 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('route exactness through the
     }
   });
 
+  it('refuses a dot segment beside an encoded slash, which a backend resolves over the whole segment', async () => {
+    // On an HTTP API /a%2Fb/../admin/users arrives decoded as /a/b/../admin/users; a backend reads
+    // a%2Fb as one segment and resolves the path to /admin/users.
+    for (const [method, path] of [
+      ['GET', '/a%2Fb/../admin/users'],
+      ['GET', '/a%2Fb/%2e%2e/admin/users'],
+      ['POST', '/a%2Fb/../orders'],
+    ] as const) {
+      expect((await call(method, path, reader)).status, `${method} ${path}`).toBe(403);
+    }
+  });
+
   it('refuses the spellings a byte-wise, Unicode-aware or Windows backend would read as a closed route', async () => {
     for (const path of [
       '/admin%2F%FF',

@@ -83,6 +83,7 @@ const requestPath = fc
           '%252e%252e',
           '%EF%BD%81dmin',
           'ord%09ers',
+          'a%2Fb',
           'ad%0D%0Amin',
         ),
       },

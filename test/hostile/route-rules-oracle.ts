@@ -46,9 +46,14 @@ export function requiredScopesOracle(
     readings.push({ segments: resolved(text, false, urlDots), folded: false });
     readings.push({ segments: resolved(fold(text), true, urlDots), folded: true });
   }
+  // Where a `/` may have been `%2F`, a dot segment anywhere (as sent, decoded once or twice, `%2e` a
+  // dot) makes the path unreadable: a backend may resolve `..` over a segment the decoding split.
+  const dotted = [path, once, twice].some((text) =>
+    text.split(/[/\\]/).some((segment) => /^(\.|%2e){1,2}$/i.test(segment)),
+  );
   for (const m of methods) {
     for (const reading of readings) {
-      if (slashesMayBeEscaped && reading.segments.length > 8) {
+      if (slashesMayBeEscaped && (dotted || reading.segments.length > 8)) {
         // Too long to regroup: every scope the method's rules name, and the default scopes.
         for (const scope of defaultScopes) needed.add(scope);
         for (const rule of rules) {

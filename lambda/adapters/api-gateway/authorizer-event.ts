@@ -1,3 +1,4 @@
+import { hasDotSegment } from '../../core/request-path.ts';
 import type { RequestTarget } from '../../core/route-scopes.ts';
 
 /** The API Gateway authorizer event formats the handler answers. */
@@ -119,7 +120,7 @@ function readHttpV2(event: UnknownRecord): AuthorizerRequest {
     dpopProof: proofHeader(event.headers, undefined),
     method: typeof http.method === 'string' ? http.method : undefined,
     // rawPath holds a named stage, and is percent-decoded by HTTP APIs (see requestUriOf).
-    requestUri: requestUriOf(context.domainName, rawPath, event.headers, undefined),
+    requestUri: requestUriOf(context.domainName, rawPath, event.headers, undefined, true),
     // Present with empty strings when the domain has no mutual TLS (captured integration events).
     clientCertificatePem: certificateOf(authentication.clientCert),
   };
@@ -162,19 +163,25 @@ function proofHeader(headers: unknown, multiValueHeaders: unknown): string | nul
  * domain or the custom domain), `:X-Forwarded-Port` when it is not the scheme's default and the
  * domain carries none, and the path the client sent after the host (REST `requestContext.path`,
  * which holds the stage or the custom domain's base path; HTTP API `rawPath`). HTTP APIs hand the
- * path on percent-decoded, so a path whose escapes were reserved characters (`%2F`, `%3F`, `%23`)
- * cannot be rebuilt and its proofs are refused. Undefined when any part is missing or not plain.
+ * path on percent-decoded (`decodedPath`): a decoded `?` or `#`, or a dot segment, means the URL
+ * cannot be rebuilt and the proof is refused; a decoded `/` cannot be told from one sent as `%2F`,
+ * so there a proof for `/orders/1` also passes at `/orders%2F1` (the route rules read both).
+ * Undefined when any part is missing or not plain.
  */
 export function requestUriOf(
   domainName: unknown,
   path: unknown,
   headers: unknown,
   multiValueHeaders: unknown,
+  decodedPath = false,
 ): string | undefined {
   if (typeof domainName !== 'string' || !/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(domainName)) return undefined;
   // A `?` or `#` in the path can only come from an HTTP API's decoding (`%3F`, `%23`): the URL the
   // client called cannot be rebuilt, and a proof for the shorter URL must not pass.
   if (typeof path !== 'string' || !path.startsWith('/') || /[?#]/.test(path)) return undefined;
+  // Decoded, a dot segment may stand beside a `/` that was `%2F` (`/a%2Fb/../admin` arrives as
+  // `/a/b/../admin`): the URL the client called, and the one the backend serves, cannot be told.
+  if (decodedPath && hasDotSegment(path)) return undefined;
   const proto = singleHeader(headers, multiValueHeaders, 'x-forwarded-proto')?.trim().toLowerCase();
   if (proto !== 'https' && proto !== 'http') return undefined;
   const port = singleHeader(headers, multiValueHeaders, 'x-forwarded-port')?.trim();

@@ -168,6 +168,10 @@ export const routeScopeScenarios: readonly Scenario[] = [
       assert.deepEqual(decoded('/health/live'), ['basic']);
       // As sent on a REST API (no decoding there), each path needs only its own rule.
       assert.deepEqual(required(policy, 'GET', '/orders/4/items'), ['items:read']);
+      // /a%2Fb/../orders/4 arrives as /a/b/../orders/4, which a backend reads as /orders/4: with a dot
+      // segment no regrouping is safe, so every scope of the method's rules.
+      assert.deepEqual(new Set(decoded('/a/b/../orders/4')), new Set(['orders:read', 'items:read', 'basic']));
+      assert.deepEqual(new Set(decoded('/a/b/%2e%2e/orders/4')), new Set(['orders:read', 'items:read', 'basic']));
       // Past 8 segments: every scope of the method's rules.
       assert.deepEqual(new Set(decoded('/a/b/c/d/e/f/g/h/i')), new Set(['orders:read', 'items:read', 'basic']));
     },
