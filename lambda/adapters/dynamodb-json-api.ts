@@ -72,6 +72,15 @@ const RETRYABLE_ERROR_TYPES: ReadonlySet<string> = new Set([
   'InternalServerError',
   'ServiceUnavailable',
 ]);
+/**
+ * Of those, the ones that say the request was not carried out: the only ones a call that is not
+ * idempotent tries again (after a 5xx or a broken connection, its first copy may have landed).
+ */
+const NOT_APPLIED_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 /**
@@ -79,7 +88,8 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
  * node:crypto ({@link SigV4Signer}) and sent through an {@link HttpClient}: what the authorizer's
  * reads and writes need of DynamoDB without loading the AWS SDK, whose client, middleware and
  * credential chain were most of its cold start. Throttling, 5xx answers and connection faults are
- * tried again with backoff within the one deadline; other errors are returned at once.
+ * tried again with backoff within the one deadline (a call that is not idempotent: throttling only);
+ * other errors are returned at once.
  */
 export class DynamoDbJsonApi {
   private readonly url: string;
@@ -135,11 +145,13 @@ export class DynamoDbJsonApi {
         if (answer.status === 200) return { ok: true, body: answer.body };
         errorType = errorTypeOf(answer.body);
         failure = errorType ?? `status ${answer.status}`;
-        retryable = answer.status >= 500 || (errorType !== undefined && RETRYABLE_ERROR_TYPES.has(errorType));
+        retryable = limits.idempotent
+          ? answer.status >= 500 || (errorType !== undefined && RETRYABLE_ERROR_TYPES.has(errorType))
+          : errorType !== undefined && NOT_APPLIED_ERROR_TYPES.has(errorType);
       } catch (error) {
         errorType = undefined;
         failure = failureOf(error);
-        retryable = isHttpClientError(error) && error.code === 'connection_failed';
+        retryable = limits.idempotent && isHttpClientError(error) && error.code === 'connection_failed';
       }
       if (!retryable) break;
     }
