@@ -128,7 +128,9 @@ export class RouteScopePolicy {
   readonly rules: readonly RouteScopeRule[];
   readonly defaultScopes: readonly string[];
   private readonly compiled: readonly CompiledRule[];
-  private readonly memo = new Map<string, readonly string[]>();
+  private readonly hasStepUp: boolean;
+  /** Per target (see {@link keyOf}): what applies to it, worked out once. */
+  private readonly memo = new Map<string, Applicable>();
 
   /** @throws TypeError naming the first unusable rule */
   constructor(rules: readonly RouteScopeRule[], defaultScopes: readonly string[] = []) {
@@ -150,14 +152,15 @@ export class RouteScopePolicy {
         maxAgeSeconds: rule.maxAgeSeconds,
       };
     });
+    this.hasStepUp = this.compiled.some((rule) => rule.acrValues !== undefined || rule.maxAgeSeconds !== undefined);
   }
 
   /** Every scope any of `targets` needs (the readings of one request from several event fields). */
   requiredScopes(targets: RequestTarget | readonly RequestTarget[]): readonly string[] {
     const list: readonly RequestTarget[] = Array.isArray(targets) ? targets : [targets as RequestTarget];
-    if (list.length === 1) return this.requiredFor(list[0] as RequestTarget);
+    if (list.length === 1) return this.applicableTo(list[0] as RequestTarget).scopes;
     const union = new Set<string>();
-    for (const target of list) for (const scope of this.requiredFor(target)) union.add(scope);
+    for (const target of list) for (const scope of this.applicableTo(target).scopes) union.add(scope);
     return [...union];
   }
 
@@ -172,27 +175,15 @@ export class RouteScopePolicy {
     const acrSets: (readonly string[])[] = [];
     let maxAgeSeconds: number | undefined;
     for (const target of targets) {
-      const method = target.method.toUpperCase();
-      for (const reading of readingsOf(target)) {
-        for (const candidate of method === 'HEAD' ? ['HEAD', 'GET'] : [method]) {
-          const rules =
-            reading === REGROUPED_TOO_MANY ? this.rulesOf(candidate) : this.mostSpecificRules(candidate, reading);
-          for (const rule of rules) {
-            if (rule.acrValues !== undefined) acrSets.push(rule.acrValues);
-            if (rule.maxAgeSeconds !== undefined)
-              maxAgeSeconds = Math.min(maxAgeSeconds ?? Infinity, rule.maxAgeSeconds);
-          }
-        }
+      for (const rule of this.applicableTo(target).rules) {
+        if (rule.acrValues !== undefined) acrSets.push(rule.acrValues);
+        if (rule.maxAgeSeconds !== undefined) maxAgeSeconds = Math.min(maxAgeSeconds ?? Infinity, rule.maxAgeSeconds);
       }
     }
     return acrSets.length === 0 && maxAgeSeconds === undefined ? undefined : { acrSets, maxAgeSeconds };
   }
 
-  private get hasStepUp(): boolean {
-    return this.compiled.some((rule) => rule.acrValues !== undefined || rule.maxAgeSeconds !== undefined);
-  }
-
-  /** The rules {@link scopesForReading} takes its scopes from: the most specific matches, ties included. */
+  /** The most specific matches for a reading, ties included. */
   private mostSpecificRules(method: string, reading: PathReading): CompiledRule[] {
     let best: Rank | undefined;
     let rules: CompiledRule[] = [];
@@ -217,37 +208,43 @@ export class RouteScopePolicy {
     return this.compiled.filter((rule) => rule.method === 'ANY' || rule.method === method);
   }
 
-  private requiredFor(target: RequestTarget): readonly string[] {
+  private applicableTo(target: RequestTarget): Applicable {
     const key = `${target.slashesMayBeEscaped === true ? 1 : 0}${target.method}\u0000${target.path}`;
-    let required = this.memo.get(key);
-    if (required === undefined) {
-      required = this.evaluate(target);
+    let applicable = this.memo.get(key);
+    if (applicable === undefined) {
+      applicable = this.evaluate(target);
       if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-      this.memo.set(key, required);
+      this.memo.set(key, applicable);
     }
-    return required;
+    return applicable;
   }
 
-  private evaluate(target: RequestTarget): readonly string[] {
+  /** One walk over the readings and methods: the rules that apply, and the scopes they (or the defaults) need. */
+  private evaluate(target: RequestTarget): Applicable {
     const method = target.method.toUpperCase();
     const methods = method === 'HEAD' ? ['HEAD', 'GET'] : [method];
-    const union = new Set<string>();
+    const scopes = new Set<string>();
+    const rules = new Set<CompiledRule>();
     for (const reading of readingsOf(target)) {
       for (const candidate of methods) {
-        const scopes =
-          reading === REGROUPED_TOO_MANY
-            ? [...this.defaultScopes, ...this.rulesOf(candidate).flatMap((rule) => rule.scopes)]
-            : this.scopesForReading(candidate, reading);
-        for (const scope of scopes) union.add(scope);
+        const matched =
+          reading === REGROUPED_TOO_MANY ? this.rulesOf(candidate) : this.mostSpecificRules(candidate, reading);
+        if (reading === REGROUPED_TOO_MANY || matched.length === 0)
+          for (const scope of this.defaultScopes) scopes.add(scope);
+        for (const rule of matched) {
+          rules.add(rule);
+          for (const scope of rule.scopes) scopes.add(scope);
+        }
       }
     }
-    return Object.freeze([...union]);
+    return { scopes: Object.freeze([...scopes]), rules: [...rules] };
   }
+}
 
-  private scopesForReading(method: string, reading: PathReading): readonly string[] {
-    const rules = this.mostSpecificRules(method, reading);
-    return rules.length === 0 ? this.defaultScopes : rules.flatMap((rule) => rule.scopes);
-  }
+/** What applies to one request target: its rules (for step-up) and every scope it needs. */
+interface Applicable {
+  readonly scopes: readonly string[];
+  readonly rules: readonly CompiledRule[];
 }
 
 /** Stands for the readings of a path too long (or too ambiguous) to regroup one way at a time. */
