@@ -1,7 +1,7 @@
 import { Arn, ArnFormat } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { DEFAULT_GATEWAY_RESULTS_TTL_SECONDS } from '../lambda/core/cache-staleness.ts';
-import type { RouteScopeRule } from '../lambda/core/route-scopes.ts';
+import { type RouteScopeRule, routeRuleProblem } from '../lambda/core/route-scopes.ts';
 import { resolveCorsSettings } from './cors.ts';
 import { EXAMPLE_API_ROUTES, EXAMPLE_ROUTE_SCOPES } from './example-api.ts';
 
@@ -417,6 +417,10 @@ class ContextReader {
           rule.scopes.every((scope: unknown) => typeof scope === 'string'),
       );
     if (!valid) throw new Error(`context ${key}: expected a list of {method, path, scopes}`);
+    for (const rule of value as RouteScopeRule[]) {
+      const problem = routeRuleProblem(rule);
+      if (problem !== undefined) throw new Error(`context ${key}: ${rule.method} ${rule.path}: ${problem}`);
+    }
     return value as RouteScopeRule[];
   }
 }

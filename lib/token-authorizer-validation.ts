@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { opaqueTokenShapeProblem } from '../lambda/core/opaque-token-shape.ts';
+import { routeRuleProblem } from '../lambda/core/route-scopes.ts';
 import { isHttpsUrl } from './prop-values.ts';
 import type { TokenAuthorizerProps } from './token-authorizer-props.ts';
 
@@ -32,6 +33,9 @@ export function validateProps(props: TokenAuthorizerProps): void {
     if (!Array.isArray(rule.scopes) || rule.scopes.some((s) => typeof s !== 'string' || s.length === 0)) {
       fail(`routeScopes: scopes of ${rule.method} ${rule.path} must be a list of non-empty strings.`);
     }
+    // The rest of what the authorizer's init would refuse (literals, step-up values), at synth.
+    const problem = routeRuleProblem(rule);
+    if (problem !== undefined) fail(`routeScopes: ${rule.method} ${rule.path}: ${problem}.`);
   }
   for (const [name, ttl] of [
     ['restResultsCacheTtl', props.restResultsCacheTtl],

@@ -161,6 +161,10 @@ describe('readExampleAppConfig', () => {
     [{ restCacheTtlSeconds: '7200' }, /restCacheTtlSeconds: expected a whole number from 0 to 3600/],
     [{ routeScopes: 'not json' }, /routeScopes: expected JSON/],
     [{ routeScopes: '[{"method":"GET"}]' }, /routeScopes: expected a list of \{method, path, scopes\}/],
+    [
+      { routeScopes: '[{"method":"GET","path":"/x","scopes":["a"],"maxAgeSeconds":-1}]' },
+      /routeScopes: GET \/x: maxAgeSeconds must be a whole number of seconds/,
+    ],
     [{ introspectionSecretArn: 'my-secret' }, /introspectionSecretArn: 'my-secret' is not an ARN/],
     [{ alarmTopicArn: 'arn:aws:sqs:us-east-1:111111111111:q' }, /alarmTopicArn: expected an ARN of service sns/],
     [{ introspectionResponseFormat: 'json' }, /introspectionResponseFormat/],

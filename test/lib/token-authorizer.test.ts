@@ -490,6 +490,17 @@ describe('TokenAuthorizer settings', () => {
       /must start with '\/'/,
     ],
     [
+      'a route rule the authorizer would refuse at init (a literal with an escape, empty acrValues)',
+      (stack) => ({
+        ...withTable(stack),
+        routeScopes: [
+          { method: 'GET', path: '/orders/%2F', scopes: ['a'] },
+          { method: 'GET', path: '/x', scopes: ['a'], acrValues: [] },
+        ],
+      }),
+      /routeScopes: GET \/orders\/%2F: segment %2F must be a plain literal/,
+    ],
+    [
       'a REST cache time over an hour',
       (stack) => ({ ...withTable(stack), restResultsCacheTtl: Duration.hours(2) }),
       /restResultsCacheTtl must be at most one hour/,
