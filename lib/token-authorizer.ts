@@ -41,12 +41,6 @@ export const AUTHORIZER_NODE_OPTIONS: string | undefined = undefined;
 export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(DEFAULT_GATEWAY_RESULTS_TTL_SECONDS);
 
 /**
- * Environment variable naming the home region of the token table, for the replication-lag
- * fallback read (see {@link TokenAuthorizerProps.tokenTableHomeRegion}).
- */
-export const TOKEN_TABLE_HOME_REGION_ENV = AuthorizerEnv.tokenTableHomeRegion;
-
-/**
  * The token authorizer: the handler in `lambda/authorizer/handler.ts` as a bundled Lambda
  * function (arm64, newest Node.js), its least-privilege role (GetItem on the token table in its
  * own region, read on the introspection client secret, write to its own log group), and

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { JWK } from 'jose';
 import type { Configuration, Provider, ProviderClient, ProviderToken } from 'oidc-provider';
+import { CLIENT_CERTIFICATE_HEADER } from '../lambda/core/issuing/authorization-server-front.ts';
 import type { OpaqueTokenShape } from '../lambda/core/opaque-token-shape.ts';
 import { loadOidcProvider } from './load-oidc-provider.ts';
 import { closeServer, LOOPBACK_HOST, listenOnLoopback, type OutageSwitch, outageSwitchFor } from './loopback-http.ts';
@@ -26,9 +27,6 @@ export const MTLS_CLIENT_IDS = {
   phantom: 'phantom-mtls-client',
   jwt: 'jwt-mtls-client',
 } as const;
-
-/** The header the front passes a client's certificate in (URL-encoded PEM). */
-export const CLIENT_CERTIFICATE_HEADER_NAME = 'x-client-certificate';
 
 /** Fixed, readable client ids per role. */
 export const CLIENT_IDS: Readonly<Record<ClientRole, string>> = {
@@ -128,7 +126,7 @@ export interface AuthorizationServerOptions {
   /**
    * Certificate-bound access tokens (RFC 8705, oidc-provider's `features.mTLS`): the
    * {@link MTLS_CLIENT_IDS} clients get tokens bound to the certificate the front passes on in
-   * {@link CLIENT_CERTIFICATE_HEADER_NAME}. @default off
+   * {@link CLIENT_CERTIFICATE_HEADER}. @default off
    */
   readonly certificateBoundTokens?: boolean;
 }
@@ -330,7 +328,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
           certificateBoundAccessTokens: options.certificateBoundTokens ?? false,
           // The front passes the certificate it saw (it drops any client's header of this name).
           getCertificate: (ctx: { get(name: string): string }) => {
-            const value = ctx.get(CLIENT_CERTIFICATE_HEADER_NAME);
+            const value = ctx.get(CLIENT_CERTIFICATE_HEADER);
             return value ? decodeURIComponent(value) : undefined;
           },
         },

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../core/json-object.ts';
+
 /**
  * The HTTP API's public metadata route (RFC 9728): HTTP APIs have no mock integration, so this
  * function answers the document. Everything but `resource` is fixed at deploy
@@ -24,9 +26,7 @@ export async function handler(event: unknown): Promise<{
 
 function parseDocument(value: string | undefined): Record<string, unknown> {
   const parsed: unknown = JSON.parse(value ?? '{}');
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('PROTECTED_RESOURCE_METADATA must be a JSON object');
-  }
-  const { resource: _resource, ...rest } = parsed as Record<string, unknown>;
+  if (!isJsonObject(parsed)) throw new Error('PROTECTED_RESOURCE_METADATA must be a JSON object');
+  const { resource: _resource, ...rest } = parsed;
   return rest;
 }
