@@ -151,10 +151,9 @@ function coversRequest(identitySource: unknown, request: RequestTarget, rawPath:
  * 2.0 joins repeats with commas) and counts as sent more than once (`null`).
  */
 function proofHeader(headers: unknown, multiValueHeaders: unknown): string | null | undefined {
-  const count = headerCount(headers, multiValueHeaders, 'dpop');
+  const { count, value } = headerOccurrences(headers, multiValueHeaders, 'dpop');
   if (count === 0) return undefined;
-  const value = singleHeader(headers, multiValueHeaders, 'dpop');
-  return value === undefined || value.includes(',') ? null : value;
+  return count > 1 || value === undefined || value.includes(',') ? null : value;
 }
 
 /**
@@ -225,26 +224,19 @@ function withoutStage(rawPath: string, stage: unknown): string {
 
 /** The one header `lowerCaseName`, looked up without regard to case; undefined if absent or repeated. */
 function singleHeader(headers: unknown, multiValueHeaders: unknown, lowerCaseName: string): string | undefined {
-  if (isRecord(multiValueHeaders)) {
-    let count = 0;
-    for (const [name, values] of Object.entries(multiValueHeaders)) {
-      if (isHeaderName(name, lowerCaseName)) count += Array.isArray(values) ? values.length : 1;
-    }
-    if (count > 1) return undefined;
-  }
-  if (!isRecord(headers)) return undefined;
-  let found: string | undefined;
-  let count = 0;
-  for (const [name, value] of Object.entries(headers)) {
-    if (!isHeaderName(name, lowerCaseName)) continue;
-    count++;
-    if (typeof value === 'string') found = value;
-  }
-  return count === 1 ? found : undefined;
+  const { count, value } = headerOccurrences(headers, multiValueHeaders, lowerCaseName);
+  return count === 1 ? value : undefined;
 }
 
-/** How many times a header was sent, by either map (the larger count). */
-function headerCount(headers: unknown, multiValueHeaders: unknown, lowerCaseName: string): number {
+/**
+ * How many times a header was sent, by either map (the larger count), and its value in `headers`
+ * when that map names it once.
+ */
+function headerOccurrences(
+  headers: unknown,
+  multiValueHeaders: unknown,
+  lowerCaseName: string,
+): { readonly count: number; readonly value: string | undefined } {
   let fromMulti = 0;
   if (isRecord(multiValueHeaders)) {
     for (const [name, values] of Object.entries(multiValueHeaders)) {
@@ -252,8 +244,15 @@ function headerCount(headers: unknown, multiValueHeaders: unknown, lowerCaseName
     }
   }
   let fromSingle = 0;
-  if (isRecord(headers)) for (const name of Object.keys(headers)) if (isHeaderName(name, lowerCaseName)) fromSingle++;
-  return Math.max(fromMulti, fromSingle);
+  let value: string | undefined;
+  if (isRecord(headers)) {
+    for (const [name, candidate] of Object.entries(headers)) {
+      if (!isHeaderName(name, lowerCaseName)) continue;
+      fromSingle++;
+      value = typeof candidate === 'string' ? candidate : undefined;
+    }
+  }
+  return { count: Math.max(fromMulti, fromSingle), value: fromSingle === 1 ? value : undefined };
 }
 
 /** Header names are case-insensitive; the length check spares a lower-casing of every other name. */
