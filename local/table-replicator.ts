@@ -1,5 +1,4 @@
-import { request } from 'node:http';
-import { SigV4Signer } from '../lambda/adapters/sigv4-signer.ts';
+import { DynamoDbJsonApi } from '../lambda/adapters/dynamodb-json-api.ts';
 import type { DecisionLog } from '../lambda/core/ports.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb-client.ts';
 import type { TableWrite } from './dynamodb-write-tap.ts';
@@ -38,11 +37,17 @@ class ReplicaQueue {
   running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   readonly replica: ReplicaTable;
-  readonly signer: SigV4Signer;
+  readonly api: DynamoDbJsonApi;
 
   constructor(replica: ReplicaTable) {
     this.replica = replica;
-    this.signer = new SigV4Signer({ service: 'dynamodb', region: replica.region, credentials: LOCAL_CREDENTIALS });
+    // One attempt a call: the queue itself tries a failed write again, in order.
+    this.api = new DynamoDbJsonApi({
+      region: replica.region,
+      endpoint: replica.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
   }
 
   sleep(ms: number): Promise<void> {
@@ -190,15 +195,12 @@ export class TableReplicator {
         ? { TableName: write.tableName, Item: write.attributes }
         : { TableName: write.tableName, Key: write.attributes },
     );
-    const url = new URL(queue.replica.endpoint);
-    const headers = queue.signer.signJsonPost({
-      host: url.host,
-      target: `DynamoDB_20120810.${operation}`,
-      contentType: 'application/x-amz-json-1.0',
-      body,
+    const outcome = await queue.api.call(operation, body, {
+      timeoutMs: this.requestTimeoutMs,
+      maxBodyBytes: 64 * 1024,
+      idempotent: true,
     });
-    const answer = await post(url, headers, body, this.requestTimeoutMs);
-    if (answer.status !== 200) throw new Error(`${operation} answered ${answer.status}: ${answer.body.slice(0, 80)}`);
+    if (!outcome.ok) throw new Error(`${operation} failed (${outcome.failure})`);
   }
 }
 
@@ -221,28 +223,4 @@ class PauseSwitch implements OutageSwitch {
   async resume(): Promise<void> {
     this.replicator.resume();
   }
-}
-
-function post(
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      url,
-      { method: 'POST', headers, agent: false, signal: AbortSignal.timeout(timeoutMs) },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
 }
