@@ -296,8 +296,12 @@ export class AuthorizationServerFront {
 
     // No prototype: a client's header named like an Object member is a header like any other.
     const headers: Record<string, string> = Object.create(null);
+    // Headers `Connection` names are hop-by-hop too (RFC 9110 section 7.6.1).
+    const hopByHop = new Set(
+      (request.headers.connection ?? '').split(',').map((token) => token.trim().toLowerCase().replaceAll('_', '-')),
+    );
     for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined || !this.passesOn(name, request.headers.connection)) continue;
+      if (value === undefined || !this.passesOn(name, hopByHop)) continue;
       headers[name] = value;
     }
     // The body is read here in full: ask for it as it is, so that no transport has to decode it.
@@ -344,16 +348,15 @@ export class AuthorizationServerFront {
     return { status: answer.status, headers: answerHeaders, cookies: answer.setCookies, body: answer.body };
   }
 
-  /** Whether a client's request header goes upstream (`connection` names more hop-by-hop headers). */
-  private passesOn(name: string, connection: string | undefined): boolean {
+  /** Whether a client's request header goes upstream (`hopByHop`: the ones its `Connection` names). */
+  private passesOn(name: string, hopByHop: ReadonlySet<string>): boolean {
     // Compared with `_` as `-`: servers in the CGI tradition read `x_forwarded_for` as `x-forwarded-for`.
     const folded = name.replaceAll('_', '-');
     if (DROPPED_REQUEST_HEADERS.has(folded) || folded in this.upstreamHeaders || folded === 'accept-encoding') {
       return false;
     }
     if (DROPPED_REQUEST_HEADER_PREFIXES.some((prefix) => folded.startsWith(prefix))) return false;
-    const listed = (connection ?? '').split(',').map((token) => token.trim().toLowerCase().replaceAll('_', '-'));
-    return !listed.includes(folded);
+    return !hopByHop.has(folded);
   }
 
   /** The forwarding headers, from what the front saw; one address, not a chain the client could seed. */
