@@ -51,6 +51,14 @@ export class NodeJoseCrypto implements JoseCrypto {
     return Buffer.from(text, 'base64url');
   }
 
+  prepareKey(key: JWK): void {
+    try {
+      this.importKey(key);
+    } catch {
+      // Reported by verifySignature, which throws for it, when a token first selects the key.
+    }
+  }
+
   private importKey(key: JWK): KeyObject {
     let keyObject = this.imported.get(key);
     if (keyObject === undefined) {

@@ -163,6 +163,9 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
     return answers.answer(request, decision);
   };
 
+  /** Whether a miss has had the credential-free work done during its I/O (once per instance: see below). */
+  let preparedAhead = false;
+
   // Not async: a cache hit or a malformed credential is answered without awaiting anything, so the
   // hot path costs one promise, not a chain of them.
   return (event) => {
@@ -190,6 +193,13 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       };
       const decision = resolver.resolveNow(authorization);
       if (!(decision instanceof Promise)) return Promise.resolve(answer(request, decision));
+      if (!preparedAhead) {
+        // A cold instance's first miss: its table read or introspection is sent by the time the
+        // check phase runs, so the route rules and the key imports run while it is in flight
+        // instead of after it. Later misses find both done (or remembered per target).
+        preparedAhead = true;
+        setImmediate(prepareAhead, resolver, request.targets);
+      }
       return decision.then(
         (resolved) => answer(request, resolved),
         (error: unknown) => failClosed(error, routeLabel(request)),
@@ -218,6 +228,15 @@ export function remoteJwksFor(
     http,
     clock,
   });
+}
+
+/** {@link TokenResolver.prepare}, which must not throw here: a throw in a setImmediate callback ends the process. */
+function prepareAhead(resolver: TokenResolver, targets: AuthorizerRequest['targets']): void {
+  try {
+    resolver.prepare(targets);
+  } catch {
+    // The request's own evaluation meets the same problem and answers for it.
+  }
 }
 
 /** The request for logs: paths are client input, so bounded (a path is not token material). */

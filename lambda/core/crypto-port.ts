@@ -36,4 +36,12 @@ export interface JoseCrypto {
    * @default the core's own strict decoder (`decodeBase64Url` in `base64url.ts`)
    */
   decodeBase64Url?(text: string): Uint8Array;
+  /**
+   * Optional: imports `key` ahead of its first {@link verifySignature}, so that the import's cost
+   * is paid while a request waits on I/O rather than after. The core calls it only with keys it
+   * found usable, each the object later passed to {@link verifySignature}. Must not throw: a key
+   * that cannot be imported is found out (and reported) when it is first used.
+   * @default keys are imported on first use
+   */
+  prepareKey?(key: JWK): void;
 }

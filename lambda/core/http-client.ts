@@ -108,6 +108,15 @@ export function isHttpClientError(error: unknown): error is HttpClientError {
   return error instanceof HttpClientError;
 }
 
+/**
+ * Why an exchange failed, for logs and token-free: an {@link HttpClientError}'s message (its failure
+ * and, for a connection, the system error code such as `ECONNRESET`), else the error's name.
+ */
+export function failureDetail(error: unknown): string {
+  if (isHttpClientError(error)) return error.message;
+  return error instanceof Error ? error.name : 'unknown';
+}
+
 /** Statuses a `fetch` with `redirect: 'follow'` would follow (Fetch standard, "redirect status"). */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 

@@ -18,6 +18,8 @@ export interface JwksSource {
    * @throws {@link DependencyError} (`jwks_unavailable`) when they cannot be fetched
    */
   refetchForUnknownKey(): Promise<readonly JWK[]> | undefined;
+  /** The keys held now, fresh or not, without fetching anything; undefined before the first fetch. */
+  held(): readonly JWK[] | undefined;
 }
 
 /** A fixed key set (tests, or keys configured out of band): never fetched, never refetched. */
@@ -37,5 +39,9 @@ export class StaticJwks implements JwksSource {
 
   refetchForUnknownKey(): undefined {
     return undefined;
+  }
+
+  held(): readonly JWK[] {
+    return this.snapshot;
   }
 }

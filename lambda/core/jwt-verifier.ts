@@ -115,6 +115,8 @@ export class JwtVerifier {
   private readonly crypto: JoseCrypto;
   private readonly issuer: string;
   private readonly algorithms: ReadonlySet<string>;
+  /** `kty/crv` of the keys the allowed algorithms verify with (`RSA/` for RSA). */
+  private readonly keyTypes: ReadonlySet<string>;
   private readonly clockSkewSeconds: number;
   private readonly clock: Clock;
   private readonly onKeySetProblem: ((problem: KeySetProblem) => void) | undefined;
@@ -133,6 +135,12 @@ export class JwtVerifier {
     }
     this.issuer = options.issuer;
     this.algorithms = new Set(options.allowedAlgorithms);
+    this.keyTypes = new Set(
+      options.allowedAlgorithms.map((alg) => {
+        const { kty, crv } = jwsAlgorithm(alg) as JwsAlgorithm;
+        return `${kty}/${crv ?? ''}`;
+      }),
+    );
     this.clockSkewSeconds = options.clockSkewSeconds;
     this.clock = options.clock ?? Date.now;
     this.crypto = options.crypto ?? webJoseCrypto;
@@ -203,6 +211,28 @@ export class JwtVerifier {
     });
     if (outcome === 'ok') return { ok: true, claims, header };
     return outcome === 'expired' ? EXPIRED : INVALID_CLAIMS;
+  }
+
+  /**
+   * Makes the keys at hand ready to verify with, without fetching anything: each key that fits an
+   * allowed algorithm is checked ({@link unusableKeyProblem}, remembered per key) and, when usable,
+   * imported by the crypto port ({@link JoseCrypto.prepareKey}). A composition root calls it while
+   * a request waits on I/O, so a cold instance's first verification does not pay for the import.
+   * Never throws, reports nothing: a key's problem is reported when a token selects it.
+   */
+  prepareKeys(): void {
+    const prepare = this.crypto.prepareKey;
+    const keys = this.keySource.held();
+    if (prepare === undefined || keys === undefined) return;
+    for (const key of keys) {
+      if (!this.keyTypes.has(`${key.kty}/${key.crv ?? ''}`) || this.unusableKeys.has(key)) continue;
+      if (unusableKeyProblem(key) !== undefined) continue;
+      try {
+        prepare.call(this.crypto, key);
+      } catch {
+        // A port should not throw here; if one does, the key is imported (or refused) on first use.
+      }
+    }
   }
 
   /** Bytes of a canonical base64url part, natively when the port can; undefined for anything else. */

@@ -69,6 +69,10 @@ export class RemoteJwks implements JwksSource {
     return this.reload();
   }
 
+  held(): readonly JWK[] | undefined {
+    return this.current;
+  }
+
   refetchForUnknownKey(): Promise<readonly JWK[]> | undefined {
     if (this.pending) return this.pending;
     if (this.clock() < this.fetchedAt + this.cooldownMs) return undefined;

@@ -161,6 +161,19 @@ export class TokenResolver {
     };
   }
 
+  /**
+   * Work that does not depend on the credential, done ahead: what the request's targets need
+   * (remembered per target by the route policy) and the issuer's keys at hand made ready
+   * ({@link JwtVerifier.prepareKeys}). A composition root may call it while a miss waits on its
+   * table read or introspection, so that work overlaps the wait; no answer depends on it.
+   */
+  prepare(targets: readonly RequestTarget[]): void {
+    const { routes, verifier } = this.options;
+    routes.requiredScopes(targets);
+    routes.requiredAuthentication(targets);
+    verifier.prepareKeys();
+  }
+
   async resolve(request: AuthorizationRequest): Promise<Decision> {
     return this.resolveNow(request);
   }
@@ -374,9 +387,13 @@ export class TokenResolver {
         'Introspection rate limit reached; refusing to call the authorization server',
       );
     }
-    const answer = await phantom.introspector.introspect(token);
+    const answering = phantom.introspector.introspect(token);
+    // The log id's digest is worked out while the introspection is in flight, not after it.
+    const digesting = this.digestId(token);
+    digesting.catch(() => undefined);
+    const answer = await answering;
     if (answer.kind === 'inactive') return { ok: false, reason: 'inactive' };
-    const tokenId = await this.digestId(token);
+    const tokenId = await digesting;
     if (answer.format === 'jwt') {
       const verification = await this.options.verifier.verify(answer.jwt, this.accessTokenExpectation);
       if (!verification.ok) return verification;

@@ -1,4 +1,10 @@
-import { fetchHttpClient, type HttpByteAnswer, type HttpClient, isHttpClientError } from '../http-client.ts';
+import {
+  failureDetail,
+  fetchHttpClient,
+  type HttpByteAnswer,
+  type HttpClient,
+  isHttpClientError,
+} from '../http-client.ts';
 import type { DecisionLog } from '../ports.ts';
 import { DROPPED_RESPONSE_HEADERS, type ProxyResponse, type TokenEndpointProxy } from './token-endpoint-proxy.ts';
 
@@ -330,7 +336,7 @@ export class AuthorizationServerFront {
       this.log.error('authorization server unreachable', {
         code: timedOut ? 'upstream_timeout' : 'upstream_unavailable',
         method,
-        detail: error instanceof Error ? error.name : 'unknown',
+        detail: failureDetail(error),
       });
       return plainError(timedOut ? 504 : 502, 'server_error', 'the authorization server did not answer');
     }

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import type { JoseCrypto } from '../crypto-port.ts';
-import { fetchHttpClient, type HttpAnswer, type HttpClient } from '../http-client.ts';
+import { failureDetail, fetchHttpClient, type HttpAnswer, type HttpClient } from '../http-client.ts';
 import type { DecisionLog } from '../ports.ts';
 import { hashToken, type TokenHashAlgorithm, tokenLogId } from '../token-hash.ts';
 import { webJoseCrypto } from '../web-crypto.ts';
@@ -276,7 +276,7 @@ export class TokenEndpointProxy {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       this.log.error('authorization server unreachable', {
         code: timedOut ? 'upstream_timeout' : 'upstream_unavailable',
-        detail: error instanceof Error ? error.name : 'unknown',
+        detail: failureDetail(error),
       });
       return {
         failure: oauthError(timedOut ? 504 : 502, 'server_error', 'the authorization server did not answer'),
