@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AUTHORIZER_NODE_OPTIONS } from '../../lib/token-authorizer.ts';
 import { type Bundle, bundleLikeCdk, bytesByPackage } from '../harness/bundle.ts';
 import type { BenchContext } from '../harness/context.ts';
 import { authorizerEvent } from '../harness/events.ts';
+import { coldStartNode } from '../harness/lambda-node.ts';
 import type { LocalParts } from '../harness/local-parts.ts';
 import { summarize } from '../harness/measure.ts';
 import {
@@ -143,6 +144,15 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
   const proxyEnv = {
     UPSTREAM_TOKEN_ENDPOINT: `${parts.fronts.as.endpoint}${new URL(parts.as.tokenEndpoint).pathname}`,
   };
+  // Every variant, limits included, on the same runtime: the deployed one's major unless told otherwise.
+  const node = coldStartNode();
+  const runtime = execFileSync(node.path, ['--version'], { encoding: 'utf8' }).trim();
+  rows.push({
+    section: SECTION,
+    case: 'runtime of every launch',
+    detail: `node ${runtime}: ${node.source}`,
+    figures: { node: runtime },
+  });
   const launches = new Map<string, Launch[]>(variants.map((v) => [v.name, []]));
   const launchCount = Math.max(3, Math.round(LAUNCHES * Math.min(1, context.scale)));
   for (let round = 0; round < launchCount; round++) {
@@ -151,12 +161,13 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
       const event = tokenRequest
         ? tokenRequestEvent(parts.as.clients.split)
         : authorizerEvent('REST REQUEST', credentials[v.credential as Exclude<Credential, 'token request'>]);
-      const launch = await launchOnce(parts, (bundles.get(v.name) as Bundle).outfile, event, {
-        ...parts.lambdaEnv,
-        ...(tokenRequest ? proxyEnv : {}),
-        ...v.env,
-        NODE_OPTIONS: v.nodeOptions,
-      });
+      const launch = await launchOnce(
+        parts,
+        (bundles.get(v.name) as Bundle).outfile,
+        event,
+        { ...parts.lambdaEnv, ...(tokenRequest ? proxyEnv : {}), ...v.env, NODE_OPTIONS: v.nodeOptions },
+        node.path,
+      );
       if (tokenRequest ? !launch.splitTokenIssued : !launch.allowed) {
         throw new Error(
           `${SECTION}: ${v.name} did not ${tokenRequest ? 'issue a split token' : 'allow'} (${launch.error ?? 'no'})`,
@@ -335,12 +346,14 @@ export function launchOnce(
   bundle: string,
   event: unknown,
   env: Readonly<Record<string, string>>,
+  /** The `node` launched. @default the bench's own */
+  node: string = process.execPath,
 ): Promise<Launch> {
   const fronts = parts.fronts;
   for (const front of Object.values(fronts)) front.reset();
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [RUNNER, bundle], {
+    const child = spawn(node, [RUNNER, bundle], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -1,12 +1,12 @@
-import {
-  type ClientRequest,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type RequestOptions,
+import type {
+  ClientRequest,
+  Agent as HttpAgentType,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  RequestOptions,
 } from 'node:http';
-import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions, request as httpsRequest } from 'node:https';
+import type { AgentOptions as HttpsAgentOptions, Agent as HttpsAgentType } from 'node:https';
+import { createRequire } from 'node:module';
 import { urlToHttpOptions } from 'node:url';
 import {
   type HttpAnswer,
@@ -17,6 +17,14 @@ import {
   isIdempotent,
   REDIRECT_STATUSES,
 } from '../core/http-client.ts';
+
+// Loaded as CommonJS, not imported: on Node 24 an ES module import of node:http builds its namespace
+// from every export, and reading them loads undici (with web streams and worker_threads), about
+// 25 ms of every cold start; require() reads none of them. node:https is loaded alike to stay clear
+// of the same trap. See the README's Performance section.
+const nodeRequire = createRequire(import.meta.url);
+const { Agent: HttpAgent, request: httpRequest } = nodeRequire('node:http') as typeof import('node:http');
+const { Agent: HttpsAgent, request: httpsRequest } = nodeRequire('node:https') as typeof import('node:https');
 
 /** Settings of {@link NodeHttpClient}. */
 export interface NodeHttpClientOptions {
@@ -30,7 +38,7 @@ export interface NodeHttpClientOptions {
 /** Where requests to one URL go. */
 interface Target {
   readonly send: typeof httpRequest;
-  readonly agent: HttpAgent;
+  readonly agent: HttpAgentType;
   /** The URL as node:http request options (protocol, host, port, path with query, credentials). */
   readonly origin: RequestOptions;
 }
@@ -58,8 +66,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
  * the authorization server's front); no content coding is undone.
  */
 export class NodeHttpClient implements HttpClient {
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
+  private readonly httpAgent: HttpAgentType;
+  private readonly httpsAgent: HttpsAgentType;
   private readonly targets = new Map<string, Target>();
 
   constructor(options: NodeHttpClientOptions = {}) {
