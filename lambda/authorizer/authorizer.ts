@@ -196,9 +196,19 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
       if (!preparedAhead) {
         // A cold instance's first miss: its table read or introspection is sent by the time the
         // check phase runs, so the route rules and the key imports run while it is in flight
-        // instead of after it. Later misses find both done (or remembered per target).
+        // instead of after it, one step per turn of the event loop so that an answer that comes
+        // meanwhile is not kept waiting. Later misses find the work done (or do it themselves).
         preparedAhead = true;
-        setImmediate(prepareAhead, resolver, request.targets);
+        const ahead = { steps: preparationsOf(resolver, request.targets), next: 0, answered: false };
+        decision.then(
+          () => {
+            ahead.answered = true;
+          },
+          () => {
+            ahead.answered = true;
+          },
+        );
+        setImmediate(prepareAhead, ahead);
       }
       return decision.then(
         (resolved) => answer(request, resolved),
@@ -230,13 +240,37 @@ export function remoteJwksFor(
   });
 }
 
-/** {@link TokenResolver.prepare}, which must not throw here: a throw in a setImmediate callback ends the process. */
-function prepareAhead(resolver: TokenResolver, targets: AuthorizerRequest['targets']): void {
+/** {@link TokenResolver.preparations}, none when they cannot be listed: no answer may depend on them. */
+function preparationsOf(resolver: TokenResolver, targets: AuthorizerRequest['targets']): readonly (() => void)[] {
   try {
-    resolver.prepare(targets);
+    return resolver.preparations(targets);
+  } catch {
+    return [];
+  }
+}
+
+/** Preparation steps of a miss ({@link TokenResolver.preparations}) and how far they have got. */
+interface PreparationsAhead {
+  readonly steps: readonly (() => void)[];
+  next: number;
+  /** The miss has its decision: the steps left are no longer ahead of anything. */
+  answered: boolean;
+}
+
+/**
+ * Runs the next step and schedules the one after, until the steps run out or the miss is answered.
+ * Must not throw: a throw in a setImmediate callback ends the process.
+ */
+function prepareAhead(ahead: PreparationsAhead): void {
+  if (ahead.answered) return;
+  const step = ahead.steps[ahead.next++];
+  if (step === undefined) return;
+  try {
+    step();
   } catch {
     // The request's own evaluation meets the same problem and answers for it.
   }
+  setImmediate(prepareAhead, ahead);
 }
 
 /** The request for logs: paths are client input, so bounded (a path is not token material). */

@@ -221,18 +221,27 @@ export class JwtVerifier {
    * Never throws, reports nothing: a key's problem is reported when a token selects it.
    */
   prepareKeys(): void {
+    for (const step of this.keyPreparations()) step();
+  }
+
+  /**
+   * {@link prepareKeys} as one step per key, for a caller that runs them one at a time and stops
+   * when the answer it waits for has come (the keys left are imported when first used).
+   */
+  keyPreparations(): (() => void)[] {
     const prepare = this.crypto.prepareKey;
     const keys = this.keySource.held();
-    if (prepare === undefined || keys === undefined) return;
-    for (const key of keys) {
-      if (!this.keyTypes.has(`${key.kty}/${key.crv ?? ''}`) || this.unusableKeys.has(key)) continue;
-      if (unusableKeyProblem(key) !== undefined) continue;
-      try {
-        prepare.call(this.crypto, key);
-      } catch {
-        // A port should not throw here; if one does, the key is imported (or refused) on first use.
-      }
-    }
+    if (prepare === undefined || keys === undefined) return [];
+    return keys
+      .filter((key) => this.keyTypes.has(`${key.kty}/${key.crv ?? ''}`) && !this.unusableKeys.has(key))
+      .map((key) => () => {
+        if (unusableKeyProblem(key) !== undefined) return;
+        try {
+          prepare.call(this.crypto, key);
+        } catch {
+          // A port should not throw here; if one does, the key is imported (or refused) on first use.
+        }
+      });
   }
 
   /** Bytes of a canonical base64url part, natively when the port can; undefined for anything else. */

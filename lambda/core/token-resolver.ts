@@ -162,16 +162,21 @@ export class TokenResolver {
   }
 
   /**
-   * Work that does not depend on the credential, done ahead: what the request's targets need
-   * (remembered per target by the route policy) and the issuer's keys at hand made ready
-   * ({@link JwtVerifier.prepareKeys}). A composition root may call it while a miss waits on its
-   * table read or introspection, so that work overlaps the wait; no answer depends on it.
+   * Work that does not depend on the credential, as steps to do ahead: what the request's targets
+   * need (remembered per target by the route policy), then the issuer's keys at hand made ready one
+   * by one ({@link JwtVerifier.keyPreparations}). A composition root may run them while a miss
+   * waits on its table read or introspection, so that work overlaps the wait; no answer depends on
+   * them, and steps not run leave their work to the request itself.
    */
-  prepare(targets: readonly RequestTarget[]): void {
+  preparations(targets: readonly RequestTarget[]): (() => void)[] {
     const { routes, verifier } = this.options;
-    routes.requiredScopes(targets);
-    routes.requiredAuthentication(targets);
-    verifier.prepareKeys();
+    return [
+      () => {
+        routes.requiredScopes(targets);
+        routes.requiredAuthentication(targets);
+      },
+      ...verifier.keyPreparations(),
+    ];
   }
 
   async resolve(request: AuthorizationRequest): Promise<Decision> {

@@ -185,4 +185,49 @@ describe('authorizer: work done while the first miss waits', () => {
       process.off('uncaughtException', onUncaught);
     }
   });
+
+  async function authorizerPreparingWith(keysAfterMs: number) {
+    const issuer = await TestIssuer.create();
+    const keys = issuer.jwks.keys as JWK[];
+    const source: JwksSource = {
+      keys: () => (keysAfterMs === 0 ? keys : new Promise((resolve) => setTimeout(() => resolve(keys), keysAfterMs))),
+      refetchForUnknownKey: () => undefined,
+      held: () => keys,
+    };
+    const { recording, prepared } = recordingPort();
+    const authorize = createAuthorizer(
+      authorizerConfig(
+        { issuer: issuer.issuer, jwksUri: 'https://issuer.test/jwks', audiences: [issuer.audience] },
+        { tokenTableName: undefined, jwtValidationEnabled: true, jwtClientIds: ['client-1'], routeScopes: [] },
+      ),
+      { jwksSource: source, crypto: recording, functionName: 'authorizer-under-test' },
+    );
+    return { issuer, keys, prepared, authorize };
+  }
+
+  it('imports the keys one per turn of the event loop while the first miss waits', async () => {
+    const { issuer, keys, prepared, authorize } = await authorizerPreparingWith(50);
+    const token = await issuer.mint({}, { algorithm: 'RS256' });
+
+    const answer = (await authorize(eventFor('http-simple', `Bearer ${token}`))) as unknown as {
+      isAuthorized: boolean;
+    };
+
+    expect(answer.isAuthorized).toBe(true);
+    expect(new Set(prepared)).toEqual(new Set(keys));
+  });
+
+  it('stops preparing once the miss is answered: an answer that comes first is not kept waiting', async () => {
+    const { issuer, prepared, authorize } = await authorizerPreparingWith(0);
+    const token = await issuer.mint({}, { algorithm: 'RS256' });
+
+    const answer = (await authorize(eventFor('http-simple', `Bearer ${token}`))) as unknown as {
+      isAuthorized: boolean;
+    };
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(answer.isAuthorized).toBe(true);
+    expect(prepared).toEqual([]);
+  });
 });
