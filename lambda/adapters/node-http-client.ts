@@ -33,6 +33,11 @@ export interface NodeHttpClientOptions {
    * authority in tests. @default Node's (the runtime's trusted CAs, `NODE_EXTRA_CA_CERTS`)
    */
   readonly tls?: Pick<HttpsAgentOptions, 'ca' | 'servername'>;
+  /**
+   * Wall time, for how long a connection has been idle. @default Date.now (it goes on while a
+   * Lambda instance is frozen, when a monotonic clock may not)
+   */
+  readonly clock?: () => number;
 }
 
 /** Where requests to one URL go. */
@@ -41,6 +46,14 @@ interface Target {
   readonly agent: HttpAgentType;
   /** The URL as node:http request options (protocol, host, port, path with query, credentials). */
   readonly origin: RequestOptions;
+  /** `host:port`, how the agent's pool names the origin's connections (the start of its names). */
+  readonly originKey: string;
+}
+
+/** When an origin last answered, and how long after that its idle connections may be reused. */
+interface OriginIdleness {
+  answeredAt: number;
+  reuseForMs: number;
 }
 
 /** URLs remembered; far more than an adapter calls, few enough to bound memory against any caller. */
@@ -48,6 +61,13 @@ const MAX_TARGETS = 64;
 /** Errors of a reused keep-alive connection the server had already closed: nothing was answered. */
 const DEAD_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+/**
+ * How long an idle connection is reused for a request that cannot be sent twice when the server has
+ * not said how long it keeps one (`Keep-Alive: timeout`): under the 5 s of Node's servers.
+ */
+const DEFAULT_IDLE_REUSE_MS = 4000;
+/** Taken off the time a server says it keeps an idle connection, as Node's agent does. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
 
 /**
  * {@link HttpClient} over node:http and node:https with one keep-alive agent each, for the Lambda
@@ -69,17 +89,20 @@ export class NodeHttpClient implements HttpClient {
   private readonly httpAgent: HttpAgentType;
   private readonly httpsAgent: HttpsAgentType;
   private readonly targets = new Map<string, Target>();
+  private readonly idleness = new Map<string, OriginIdleness>();
+  private readonly clock: () => number;
 
   constructor(options: NodeHttpClientOptions = {}) {
     this.httpAgent = new HttpAgent({ keepAlive: true });
     this.httpsAgent = new HttpsAgent({ keepAlive: true, ...options.tls });
+    this.clock = options.clock ?? Date.now;
   }
 
   request(request: HttpRequest): Promise<HttpAnswer> {
     const target = this.targetOf(request.url, true);
     if (target instanceof HttpClientError) return Promise.reject(target);
     return new Promise<HttpAnswer>((resolve, reject) => {
-      new Exchange(target, request, false, resolve as Settle, reject).attempt(isIdempotent(request));
+      this.start(new Exchange(target, request, false, resolve as Settle, reject, this), isIdempotent(request));
     });
   }
 
@@ -89,8 +112,36 @@ export class NodeHttpClient implements HttpClient {
     const target = this.targetOf(request.url, false);
     if (target instanceof HttpClientError) return Promise.reject(target);
     return new Promise<HttpByteAnswer>((resolve, reject) => {
-      new Exchange(target, request, true, resolve as Settle, reject).attempt(isIdempotent(request));
+      this.start(new Exchange(target, request, true, resolve as Settle, reject, this), isIdempotent(request));
     });
+  }
+
+  /**
+   * Sends an exchange. One that cannot be sent twice (a token request) is never sent on a connection
+   * idle for longer than its server keeps one: the server may have closed it while this process
+   * could not notice (a frozen Lambda instance, a busy event loop), and the request would be lost
+   * with it. Those idle connections are closed first, so it goes on a new one.
+   */
+  private start(exchange: Exchange, idempotent: boolean): void {
+    if (!idempotent) this.dropIfIdleTooLong(exchange.target);
+    exchange.attempt(idempotent);
+  }
+
+  private dropIfIdleTooLong(target: Target): void {
+    const idleness = this.idleness.get(target.originKey);
+    if (idleness === undefined || this.clock() - idleness.answeredAt <= idleness.reuseForMs) return;
+    const prefix = `${target.originKey}:`;
+    for (const [name, sockets] of Object.entries(target.agent.freeSockets)) {
+      if (name.startsWith(prefix)) for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
+
+  /** @internal An exchange's answer has ended: `target`'s origin answered now, and says how long it keeps an idle connection. */
+  answered(target: Target, response: IncomingMessage): void {
+    const hint = /^\s*timeout=(\d+)/i.exec(String(response.headers['keep-alive'] ?? ''))?.[1];
+    const reuseForMs = hint === undefined ? DEFAULT_IDLE_REUSE_MS : Number(hint) * 1000 - KEEP_ALIVE_MARGIN_MS;
+    if (this.idleness.size >= MAX_TARGETS && !this.idleness.has(target.originKey)) this.idleness.clear();
+    this.idleness.set(target.originKey, { answeredAt: this.clock(), reuseForMs });
   }
 
   /**
@@ -108,10 +159,12 @@ export class NodeHttpClient implements HttpClient {
     }
     const secure = parsed.protocol === 'https:';
     if (!secure && parsed.protocol !== 'http:') return new HttpClientError('connection_failed', 'not an http(s) URL');
+    const origin = urlToHttpOptions(parsed);
     target = {
       send: secure ? httpsRequest : httpRequest,
       agent: secure ? this.httpsAgent : this.httpAgent,
-      origin: urlToHttpOptions(parsed),
+      origin,
+      originKey: `${origin.hostname}:${origin.port || (secure ? 443 : 80)}`,
     };
     if (!remember) return target;
     if (this.targets.size >= MAX_TARGETS) this.targets.clear();
@@ -147,12 +200,13 @@ class Exchange {
   private readonly timer: ReturnType<typeof setTimeout>;
 
   constructor(
-    private readonly target: Target,
+    readonly target: Target,
     private readonly request: HttpRequest,
     /** Whether the answer is wanted as bytes ({@link NodeHttpClient.requestBytes}). */
     private readonly bytes: boolean,
     private readonly resolve: Settle,
     private readonly reject: (error: HttpClientError) => void,
+    private readonly client: NodeHttpClient,
   ) {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -210,6 +264,7 @@ class Exchange {
   end(): void {
     this.ended = true;
     const response = this.answer as IncomingMessage;
+    this.client.answered(this.target, response);
     if (this.bytes) {
       this.succeed(byteAnswerOf(response, this.chunks, this.size));
       return;

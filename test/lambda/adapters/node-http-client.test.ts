@@ -350,6 +350,63 @@ describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () =
     expect(server.requests).toHaveLength(1);
   });
 
+  /** Answers `ok`, saying the server keeps an idle connection 5 s, and remembers the connection. */
+  const keepingFiveSeconds = (seen: { socket?: Socket }): Handler => {
+    return (request, _body, response) => {
+      seen.socket = request.socket as Socket;
+      response.setHeader('keep-alive', 'timeout=5');
+      response.end('ok');
+    };
+  };
+  const tokenRequest = () =>
+    http.request({ url: server.url, method: 'POST', body: 'grant_type=x', timeoutMs: 5000, maxBodyBytes: 64 });
+
+  it('sends a request that cannot be sent twice on a new connection once the kept one has idled longer than its server keeps one', async () => {
+    let now = 0;
+    http = new NodeHttpClient({ clock: () => now });
+    server.handler = keepingFiveSeconds({});
+    await tokenRequest();
+
+    now += 3_900;
+    await tokenRequest();
+    const whileFresh = server.connections;
+    now += 4_100;
+    await tokenRequest();
+
+    expect(whileFresh).toBe(1);
+    expect(server.connections).toBe(2);
+  });
+
+  it('keeps an idle connection for a request that may be sent twice: it is resent should the connection be dead', async () => {
+    let now = 0;
+    http = new NodeHttpClient({ clock: () => now });
+    server.handler = keepingFiveSeconds({});
+    await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 });
+
+    now += 60_000;
+    await http.request({ url: server.url, timeoutMs: 5000, maxBodyBytes: 64 });
+
+    expect(server.connections).toBe(1);
+  });
+
+  it('does not lose a token request to a connection its server closed before the client could notice', async () => {
+    let now = 0;
+    http = new NodeHttpClient({ clock: () => now });
+    const seen: { socket?: Socket } = {};
+    server.handler = keepingFiveSeconds(seen);
+    await tokenRequest();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // The server drops the idle connection; the client's event loop has not run since (a frozen
+    // Lambda instance thawing, a busy process), so its pool still holds it.
+    seen.socket?.destroy();
+    now += 4_500;
+    const answer = await tokenRequest();
+
+    expect(answer.body).toBe('ok');
+    expect(server.connections).toBe(2);
+  });
+
   it('resends at most once: a second dead connection fails the request', async () => {
     http = new NodeHttpClient();
     // Two kept-alive connections in the pool, both reset when next used.
