@@ -7,6 +7,7 @@ import type {
 } from 'node:http';
 import type { AgentOptions as HttpsAgentOptions, Agent as HttpsAgentType } from 'node:https';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
 import {
   type HttpAnswer,
@@ -50,12 +51,6 @@ interface Target {
   readonly originKey: string;
 }
 
-/** When an origin last answered, and how long after that its idle connections may be reused. */
-interface OriginIdleness {
-  answeredAt: number;
-  reuseForMs: number;
-}
-
 /** URLs remembered; far more than an adapter calls, few enough to bound memory against any caller. */
 const MAX_TARGETS = 64;
 /** Errors of a reused keep-alive connection the server had already closed: nothing was answered. */
@@ -89,7 +84,6 @@ export class NodeHttpClient implements HttpClient {
   private readonly httpAgent: HttpAgentType;
   private readonly httpsAgent: HttpsAgentType;
   private readonly targets = new Map<string, Target>();
-  private readonly idleness = new Map<string, OriginIdleness>();
   private readonly clock: () => number;
 
   constructor(options: NodeHttpClientOptions = {}) {
@@ -127,21 +121,31 @@ export class NodeHttpClient implements HttpClient {
     exchange.attempt(idempotent);
   }
 
+  /**
+   * Closes the origin's idle connections that have idled longer than their server keeps one, each
+   * by its own time (the agent picks any of them); one never stamped (not freed by an answer that
+   * ended here) counts as too old.
+   */
   private dropIfIdleTooLong(target: Target): void {
-    const idleness = this.idleness.get(target.originKey);
-    if (idleness === undefined || this.clock() - idleness.answeredAt <= idleness.reuseForMs) return;
     const prefix = `${target.originKey}:`;
+    const now = this.clock();
     for (const [name, sockets] of Object.entries(target.agent.freeSockets)) {
-      if (name.startsWith(prefix)) for (const socket of sockets ?? []) socket.destroy();
+      if (!name.startsWith(prefix)) continue;
+      for (const socket of sockets ?? []) {
+        const idle = (socket as IdleStamped)[kIdle];
+        if (idle === undefined || now - idle.since > idle.reuseForMs) socket.destroy();
+      }
     }
   }
 
-  /** @internal An exchange's answer has ended: `target`'s origin answered now, and says how long it keeps an idle connection. */
-  answered(target: Target, response: IncomingMessage): void {
-    const hint = /^\s*timeout=(\d+)/i.exec(String(response.headers['keep-alive'] ?? ''))?.[1];
+  /**
+   * @internal An exchange's answer has ended, and the agent is about to keep its connection: stamps
+   * the connection with now and with how long its server says it keeps an idle one.
+   */
+  answered(response: IncomingMessage, socket: Socket | null): void {
+    const hint = /(?:^|,)\s*timeout=(\d+)/i.exec(String(response.headers['keep-alive'] ?? ''))?.[1];
     const reuseForMs = hint === undefined ? DEFAULT_IDLE_REUSE_MS : Number(hint) * 1000 - KEEP_ALIVE_MARGIN_MS;
-    if (this.idleness.size >= MAX_TARGETS && !this.idleness.has(target.originKey)) this.idleness.clear();
-    this.idleness.set(target.originKey, { answeredAt: this.clock(), reuseForMs });
+    if (socket !== null) (socket as IdleStamped)[kIdle] = { since: this.clock(), reuseForMs };
   }
 
   /**
@@ -179,6 +183,10 @@ export class NodeHttpClient implements HttpClient {
   }
 }
 
+/** Where a kept connection records when it last answered and how long its server keeps it idle. */
+const kIdle = Symbol('idle');
+type IdleStamped = Socket & { [kIdle]?: { readonly since: number; readonly reuseForMs: number } };
+
 /** Where listeners find their exchange: set on the request and the answer of each attempt. */
 const kExchange = Symbol('exchange');
 type Carrier = { [kExchange]?: Exchange };
@@ -192,6 +200,8 @@ class Exchange {
   private settled = false;
   private current: ClientRequest | undefined;
   private answer: IncomingMessage | undefined;
+  /** The connection the answer came on, stamped when it ends ({@link NodeHttpClient.answered}). */
+  private socket: Socket | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
   private ended = false;
@@ -235,6 +245,8 @@ class Exchange {
 
   respond(response: IncomingMessage): void {
     this.answer = response;
+    // Kept here: by the end of the answer node:http has already let go of it.
+    this.socket = response.socket;
     const status = response.statusCode ?? 0;
     if ((this.request.redirect ?? 'error') === 'error' && REDIRECT_STATUSES.has(status)) {
       this.fail(new HttpClientError('redirect_refused', `status ${status}`));
@@ -264,7 +276,7 @@ class Exchange {
   end(): void {
     this.ended = true;
     const response = this.answer as IncomingMessage;
-    this.client.answered(this.target, response);
+    this.client.answered(response, this.socket);
     if (this.bytes) {
       this.succeed(byteAnswerOf(response, this.chunks, this.size));
       return;

@@ -233,7 +233,7 @@ export class JwtVerifier {
     const keys = this.keySource.held();
     if (prepare === undefined || keys === undefined) return [];
     return keys
-      .filter((key) => this.keyTypes.has(`${key.kty}/${key.crv ?? ''}`) && !this.unusableKeys.has(key))
+      .filter((key) => this.fitsAnAllowedAlgorithm(key) && !this.unusableKeys.has(key))
       .map((key) => () => {
         if (unusableKeyProblem(key) !== undefined) return;
         try {
@@ -242,6 +242,13 @@ export class JwtVerifier {
           // A port should not throw here; if one does, the key is imported (or refused) on first use.
         }
       });
+  }
+
+  /** Whether `key` has the `kty` (and `crv`) of an allowed algorithm; a member of any shape is answered. */
+  private fitsAnAllowedAlgorithm(key: JWK): boolean {
+    const { kty, crv } = key as { kty?: unknown; crv?: unknown };
+    if (typeof kty !== 'string' || (crv !== undefined && typeof crv !== 'string')) return false;
+    return this.keyTypes.has(`${kty}/${crv ?? ''}`);
   }
 
   /** Bytes of a canonical base64url part, natively when the port can; undefined for anything else. */

@@ -11,7 +11,7 @@ import type { DpopProofVerifier } from './dpop-proof.ts';
 import type { JwtExpectation, JwtVerifier } from './jwt-verifier.ts';
 import { certificateThumbprint } from './key-thumbprints.ts';
 import { hasOpaqueTokenShape, type OpaqueTokenShape } from './opaque-token-shape.ts';
-import type { Clock, Introspector, TokenStore } from './ports.ts';
+import type { Clock, IntrospectionAnswer, Introspector, TokenStore } from './ports.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { Decision, DenyReason, ResolvedToken, TokenType } from './resolved-token.ts';
 import type { ResolvedTokenCache } from './resolved-token-cache.ts';
@@ -133,7 +133,12 @@ export interface AuthorizationRequest {
 
 type Verified =
   | { readonly ok: true; readonly token: ResolvedToken }
-  | { readonly ok: false; readonly reason: DenyReason };
+  | {
+      readonly ok: false;
+      readonly reason: DenyReason;
+      /** The credential's log id, when the refusing path had already worked it out. */
+      readonly tokenId?: string;
+    };
 
 const RFC9701_TYPE = 'token-introspection+jwt';
 /** A split token is a JWS signature in base64url: 86 characters (Ed25519, ES256) up to 1366 (RSA 8192). */
@@ -210,7 +215,7 @@ export class TokenResolver {
     // while the read was in flight must not live a whole cache time after the read's answer.
     const lookedUpAtMs = this.options.clock();
     const verified = await this.verifyCredential(token, shape, request.sourceAddress);
-    if (!verified.ok) return deny(verified.reason, await this.digestId(token));
+    if (!verified.ok) return deny(verified.reason, verified.tokenId ?? (await this.digestId(token)));
     const bound = this.withBinding(verified.token);
     // DESIGN invariant 10, on every path: a token bound in a way the gateway cannot prove is refused,
     // and never cached (it could never be accepted).
@@ -397,8 +402,19 @@ export class TokenResolver {
     const digesting = this.digestId(token);
     digesting.catch(() => undefined);
     const answer = await answering;
-    if (answer.kind === 'inactive') return { ok: false, reason: 'inactive' };
     const tokenId = await digesting;
+    const verified = await this.verifyIntrospectionAnswer(answer, phantom, tokenId);
+    // A refusal carries the digest already made, so that the denial does not hash the token again.
+    return verified.ok ? verified : { ok: false, reason: verified.reason, tokenId };
+  }
+
+  /** What an introspection answer says of the token, verified. */
+  private async verifyIntrospectionAnswer(
+    answer: IntrospectionAnswer,
+    phantom: PhantomTokenSettings,
+    tokenId: string,
+  ): Promise<Verified | { readonly ok: true; readonly token: ResolvedToken & { readonly reading: BindingReading } }> {
+    if (answer.kind === 'inactive') return { ok: false, reason: 'inactive' };
     if (answer.format === 'jwt') {
       const verification = await this.options.verifier.verify(answer.jwt, this.accessTokenExpectation);
       if (!verification.ok) return verification;

@@ -377,6 +377,21 @@ describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () =
     expect(server.connections).toBe(2);
   });
 
+  it('reads the keep-alive time the server gives wherever it stands in the Keep-Alive header', async () => {
+    let now = 0;
+    http = new NodeHttpClient({ clock: () => now });
+    server.handler = (_request, _body, response) => {
+      response.setHeader('keep-alive', 'max=100, timeout=2');
+      response.end('ok');
+    };
+    await tokenRequest();
+
+    now += 1_500;
+    await tokenRequest();
+
+    expect(server.connections).toBe(2);
+  });
+
   it('keeps an idle connection for a request that may be sent twice: it is resent should the connection be dead', async () => {
     let now = 0;
     http = new NodeHttpClient({ clock: () => now });
@@ -405,6 +420,34 @@ describe('the Lambda transport (NodeHttpClient) on kept-alive connections', () =
 
     expect(answer.body).toBe('ok');
     expect(server.connections).toBe(2);
+  });
+
+  it('judges each kept connection by its own idle time: a recent answer on one does not vouch for another', async () => {
+    let now = 0;
+    http = new NodeHttpClient({ clock: () => now });
+    const sockets: Socket[] = [];
+    server.handler = (request, _body, response) => {
+      sockets.push(request.socket as Socket);
+      response.setHeader('keep-alive', 'timeout=5');
+      if (request.url === '/slow') setTimeout(() => response.end('slow'), 100);
+      else response.end('ok');
+    };
+    const get = (path = '/') => http.request({ url: `${server.url}${path}`, timeoutMs: 5000, maxBodyBytes: 64 });
+    await Promise.all([get(), get()]);
+    now += 10_000;
+    await get();
+    const fresh = sockets[2] as Socket;
+    const stale = sockets.find((socket) => socket !== fresh) as Socket;
+
+    // The fresh connection is busy with a slow answer; the server drops the stale one unnoticed.
+    const slow = get('/slow');
+    await new Promise((resolve) => setImmediate(resolve));
+    stale.destroy();
+    const answer = await tokenRequest();
+
+    expect(answer.body).toBe('ok');
+    expect((await slow).body).toBe('slow');
+    expect(server.connections).toBe(3);
   });
 
   it('resends at most once: a second dead connection fails the request', async () => {

@@ -114,6 +114,23 @@ describe('JwtVerifier.prepareKeys', () => {
     expect(problems).toEqual(['a JWKS member holds private key material']);
   });
 
+  it('never throws on a key set member of any shape', async () => {
+    const { issuer, keys } = await keySet();
+    const hostile = JSON.parse('[{"kty":{"toString":1,"valueOf":1}},{"kty":"EC","crv":{"toString":1}},{"kty":null}]');
+    const { recording, prepared } = recordingPort();
+    const verifier = new JwtVerifier({
+      issuer: issuer.issuer,
+      jwksUri: 'https://unused.test/jwks',
+      allowedAlgorithms: ['RS256', 'ES256'],
+      clockSkewSeconds: 0,
+      jwks: { keys: [...hostile, ...keys] },
+      crypto: recording,
+    });
+
+    expect(() => verifier.prepareKeys()).not.toThrow();
+    expect(prepared.map((key) => key.kty).sort()).toEqual(['EC', 'RSA']);
+  });
+
   it('fetches nothing: before a remote key set has been fetched there is nothing to prepare', () => {
     let fetched = 0;
     const source: JwksSource = {
