@@ -17,6 +17,8 @@ const CACHE = fileURLToPath(new URL('../results/node/', import.meta.url));
 /** Where a cold start's `node` comes from, and which it is. */
 export interface ColdStartNode {
   readonly path: string;
+  /** What `node --version` says. */
+  readonly version: string;
   /** What the report says about it. */
   readonly source: string;
 }
@@ -32,10 +34,11 @@ export interface ColdStartNode {
  */
 export function coldStartNode(): ColdStartNode {
   const chosen = process.env.BENCH_COLD_START_NODE;
-  if (chosen) return { path: chosen, source: 'BENCH_COLD_START_NODE' };
+  if (chosen) return { path: chosen, version: versionOf(chosen), source: 'BENCH_COLD_START_NODE' };
   try {
     return {
       path: fetchNode(LAMBDA_NODE_VERSION),
+      version: `v${LAMBDA_NODE_VERSION}`,
       source: `the deployed runtime's major (npm node-*@${LAMBDA_NODE_VERSION})`,
     };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AUTHORIZER_NODE_OPTIONS } from '../../lib/token-authorizer.ts';
@@ -146,12 +146,11 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
   };
   // Every variant, limits included, on the same runtime: the deployed one's major unless told otherwise.
   const node = coldStartNode();
-  const runtime = execFileSync(node.path, ['--version'], { encoding: 'utf8' }).trim();
   rows.push({
     section: SECTION,
     case: 'runtime of every launch',
-    detail: `node ${runtime}: ${node.source}`,
-    figures: { node: runtime },
+    detail: `node ${node.version}: ${node.source}`,
+    figures: { node: node.version },
   });
   const launches = new Map<string, Launch[]>(variants.map((v) => [v.name, []]));
   const launchCount = Math.max(3, Math.round(LAUNCHES * Math.min(1, context.scale)));

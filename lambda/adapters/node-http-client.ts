@@ -96,7 +96,7 @@ export class NodeHttpClient implements HttpClient {
     const target = this.targetOf(request.url, true);
     if (target instanceof HttpClientError) return Promise.reject(target);
     return new Promise<HttpAnswer>((resolve, reject) => {
-      this.start(new Exchange(target, request, false, resolve as Settle, reject, this), isIdempotent(request));
+      this.start(new Exchange(target, request, false, resolve as Settle, reject, this.clock), isIdempotent(request));
     });
   }
 
@@ -106,7 +106,7 @@ export class NodeHttpClient implements HttpClient {
     const target = this.targetOf(request.url, false);
     if (target instanceof HttpClientError) return Promise.reject(target);
     return new Promise<HttpByteAnswer>((resolve, reject) => {
-      this.start(new Exchange(target, request, true, resolve as Settle, reject, this), isIdempotent(request));
+      this.start(new Exchange(target, request, true, resolve as Settle, reject, this.clock), isIdempotent(request));
     });
   }
 
@@ -136,16 +136,6 @@ export class NodeHttpClient implements HttpClient {
         if (idle === undefined || now - idle.since > idle.reuseForMs) socket.destroy();
       }
     }
-  }
-
-  /**
-   * @internal An exchange's answer has ended, and the agent is about to keep its connection: stamps
-   * the connection with now and with how long its server says it keeps an idle one.
-   */
-  answered(response: IncomingMessage, socket: Socket | null): void {
-    const hint = /(?:^|,)\s*timeout=(\d+)/i.exec(String(response.headers['keep-alive'] ?? ''))?.[1];
-    const reuseForMs = hint === undefined ? DEFAULT_IDLE_REUSE_MS : Number(hint) * 1000 - KEEP_ALIVE_MARGIN_MS;
-    if (socket !== null) (socket as IdleStamped)[kIdle] = { since: this.clock(), reuseForMs };
   }
 
   /**
@@ -187,6 +177,17 @@ export class NodeHttpClient implements HttpClient {
 const kIdle = Symbol('idle');
 type IdleStamped = Socket & { [kIdle]?: { readonly since: number; readonly reuseForMs: number } };
 
+/**
+ * An answer has ended on `socket`, which the agent is about to keep: stamps it with `now` and with how
+ * long its server says it keeps an idle connection (`Keep-Alive: timeout`, less a margin).
+ */
+function stampIdle(socket: Socket | null, response: IncomingMessage, now: number): void {
+  if (socket === null) return;
+  const hint = /(?:^|,)\s*timeout=(\d+)/i.exec(String(response.headers['keep-alive'] ?? ''))?.[1];
+  const reuseForMs = hint === undefined ? DEFAULT_IDLE_REUSE_MS : Number(hint) * 1000 - KEEP_ALIVE_MARGIN_MS;
+  (socket as IdleStamped)[kIdle] = { since: now, reuseForMs };
+}
+
 /** Where listeners find their exchange: set on the request and the answer of each attempt. */
 const kExchange = Symbol('exchange');
 type Carrier = { [kExchange]?: Exchange };
@@ -200,7 +201,7 @@ class Exchange {
   private settled = false;
   private current: ClientRequest | undefined;
   private answer: IncomingMessage | undefined;
-  /** The connection the answer came on, stamped when it ends ({@link NodeHttpClient.answered}). */
+  /** The connection the answer came on, stamped when it ends ({@link stampIdle}). */
   private socket: Socket | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
@@ -216,7 +217,8 @@ class Exchange {
     private readonly bytes: boolean,
     private readonly resolve: Settle,
     private readonly reject: (error: HttpClientError) => void,
-    private readonly client: NodeHttpClient,
+    /** Wall time, for the idle stamp of the connection the answer comes on. */
+    private readonly clock: () => number,
   ) {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -276,7 +278,7 @@ class Exchange {
   end(): void {
     this.ended = true;
     const response = this.answer as IncomingMessage;
-    this.client.answered(response, this.socket);
+    stampIdle(this.socket, response, this.clock());
     if (this.bytes) {
       this.succeed(byteAnswerOf(response, this.chunks, this.size));
       return;

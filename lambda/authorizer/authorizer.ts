@@ -200,14 +200,10 @@ export function createAuthorizer(config: AuthorizerConfig, dependencies: Authori
         // meanwhile is not kept waiting. Later misses find the work done (or do it themselves).
         preparedAhead = true;
         const ahead = { steps: preparationsOf(resolver, request.targets), next: 0, answered: false };
-        decision.then(
-          () => {
-            ahead.answered = true;
-          },
-          () => {
-            ahead.answered = true;
-          },
-        );
+        const markAnswered = () => {
+          ahead.answered = true;
+        };
+        decision.then(markAnswered, markAnswered);
         setImmediate(prepareAhead, ahead);
       }
       return decision.then(
