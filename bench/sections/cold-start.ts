@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AUTHORIZER_NODE_OPTIONS } from '../../lib/token-authorizer.ts';
@@ -7,7 +7,7 @@ import type { BenchContext } from '../harness/context.ts';
 import { authorizerEvent } from '../harness/events.ts';
 import { coldStartNode } from '../harness/lambda-node.ts';
 import type { LocalParts } from '../harness/local-parts.ts';
-import { summarize } from '../harness/measure.ts';
+import { summarize, type Timing } from '../harness/measure.ts';
 import {
   type BudgetCheck,
   formatBytes,
@@ -30,6 +30,9 @@ const ROOT = new URL('../../', import.meta.url);
 const path = (relative: string): string => fileURLToPath(new URL(relative, ROOT));
 const OUT = path('bench/results/cold-start/');
 const RUNNER = path('bench/cold-start/invoke-once.mjs');
+const COMPILER = path('bench/cold-start/compile-once.mjs');
+/** Fresh processes per bundle in which its module compile is timed, interleaved (an odd count). */
+const COMPILES = 15;
 const AUTHORIZER_ENTRY = path('lambda/authorizer/handler.ts');
 const LIMIT_ENTRY = path('bench/cold-start/limit-handler.ts');
 const PROXY_ENTRY = path('lambda/token-endpoint-proxy/handler.ts');
@@ -64,6 +67,10 @@ export interface Launch {
   readonly nodeBootMs: number;
   readonly importMs: number;
   readonly firstEventMs: number;
+  /** CPU time of the main thread over the init (undefined on a Node without `process.threadCpuUsage`). */
+  readonly importCpuMs?: number;
+  /** CPU time of the main thread over the first event. */
+  readonly firstEventCpuMs?: number;
   readonly allowed: boolean;
   /** A token endpoint proxy's answer held a split token (an opaque access_token). */
   readonly splitTokenIssued: boolean;
@@ -152,6 +159,16 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     detail: `node ${node.version}: ${node.source}`,
     figures: { node: node.version },
   });
+  rows.push(
+    ...(await compileRows(
+      node.path,
+      [
+        ['authorizer as deployed', bundles.get(OURS_SPLIT) as Bundle],
+        ['limit (node:https + node:crypto by hand)', bundles.get(LIMIT_SPLIT) as Bundle],
+      ],
+      Math.max(3, Math.round(COMPILES * Math.min(1, context.scale))),
+    )),
+  );
   const launches = new Map<string, Launch[]>(variants.map((v) => [v.name, []]));
   const launchCount = Math.max(3, Math.round(LAUNCHES * Math.min(1, context.scale)));
   for (let round = 0; round < launchCount; round++) {
@@ -212,6 +229,7 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
       extension: median(list.map((l) => l.connections.extension)),
     };
     const undici = list.filter((l) => l.undiciLoaded).length;
+    const cpu = mainThreadCpu(list);
     const bundle = bundles.get(v.name) as Bundle;
     const reference = referenceOf(v.name);
     rows.push({
@@ -225,6 +243,9 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
       detail:
         `init ${formatDuration(median(list.map((l) => l.importMs * 1000)))}, ` +
         `first event ${formatDuration(median(list.map((l) => l.firstEventMs * 1000)))}; ` +
+        (cpu
+          ? `main-thread CPU: init ${formatDuration(cpu.initMs * 1000)}, first event ${formatDuration(cpu.firstEventMs * 1000)}; `
+          : '') +
         `connections: AS ${connections.as}, DynamoDB ${connections.dynamoDb}, extension ${connections.extension}; ` +
         `undici ${undici === 0 ? 'never loaded' : `loaded in ${undici}/${list.length}`}; ` +
         `process start→answer ${formatDuration(wall.medianUs)}; ${formatBytes(bundle.bytes)}; ${v.note}`,
@@ -234,6 +255,7 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
         initMedianMs: median(list.map((l) => l.importMs)),
         firstEventMedianMs: median(list.map((l) => l.firstEventMs)),
         nodeBootMedianMs: median(list.map((l) => l.nodeBootMs)),
+        ...(cpu ? { initMainThreadCpuMedianMs: cpu.initMs, firstEventMainThreadCpuMedianMs: cpu.firstEventMs } : {}),
         processStartToAnswerMedianMs: wall.medianUs / 1000,
         connectionsToAs: connections.as,
         connectionsToDynamoDb: connections.dynamoDb,
@@ -268,6 +290,69 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
     }),
   );
   return { rows, budgets };
+}
+
+/**
+ * Medians of the main thread's CPU time over the init and over the first event: what of the wall
+ * time was work of this process rather than waiting on I/O. Undefined when the runtime cannot tell
+ * (`process.threadCpuUsage` came in Node 23.9). Each launch's figure moves in steps of the kernel's
+ * tick (see invoke-once.mjs), so only medians over many launches are shown.
+ */
+function mainThreadCpu(list: readonly Launch[]): { initMs: number; firstEventMs: number } | undefined {
+  const init = list.map((l) => l.importCpuMs);
+  const first = list.map((l) => l.firstEventCpuMs);
+  if (list.length === 0 || [...init, ...first].some((ms) => ms === undefined)) return undefined;
+  // summarize keeps the unit it is given: milliseconds in, milliseconds out.
+  const median = (values: readonly (number | undefined)[]) => summarize(values as number[]).medianUs;
+  return { initMs: median(init), firstEventMs: median(first) };
+}
+
+/**
+ * How long V8 takes to compile each bundle as an ES module (bench/cold-start/compile-once.mjs), in
+ * `count` fresh processes per bundle, interleaved: the part of a cold start that grows with the
+ * bundle's size whether its code runs or not. The first bundle is held to the second.
+ */
+async function compileRows(
+  node: string,
+  bundles: readonly (readonly [string, Bundle])[],
+  count: number,
+): Promise<ResultRow[]> {
+  const times = bundles.map(() => [] as number[]);
+  for (let round = 0; round < count; round++) {
+    for (const [index, [, bundle]] of bundles.entries()) times[index]?.push(await compileOnce(node, bundle.outfile));
+  }
+  const summaries = times.map((list) => summarize(list.map((ms) => ms * 1000)));
+  const reference = summaries[1];
+  return bundles.map(([name, bundle], index) => {
+    const summary = summaries[index] as Timing;
+    return {
+      section: SECTION,
+      case: `module compile (V8): ${name}`,
+      medianUs: summary.medianUs,
+      p99Us: summary.p99Us,
+      ...(index === 0 && reference ? { ratio: { value: summary.medianUs / reference.medianUs, to: 'limit' } } : {}),
+      detail: `${formatBytes(bundle.bytes)}; ${summary.samples} fresh processes; functions compiled when first run are not in it`,
+      figures: { compiles: summary.samples, compileMedianMs: summary.medianUs / 1000, bundleBytes: bundle.bytes },
+    };
+  });
+}
+
+/** One fresh `node` that compiles `bundle` once and says how long it took, in milliseconds. */
+function compileOnce(node: string, bundle: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      node,
+      ['--experimental-vm-modules', '--no-warnings', COMPILER, bundle],
+      { env: { PATH: process.env.PATH ?? '' } },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`module compile of ${bundle} failed: ${stderr.slice(0, 300)}`));
+          return;
+        }
+        resolve((JSON.parse(stdout) as { compileMs: number }).compileMs);
+      },
+    );
+  });
 }
 
 /**
