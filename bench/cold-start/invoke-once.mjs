@@ -8,8 +8,9 @@ import { pathToFileURL } from 'node:url';
 const event = JSON.parse(readFileSync(0, 'utf8'));
 // CPU time of this (the main) thread, where everything a cold start runs runs: the wall clock less
 // the time spent waiting on I/O. Node 23.9 and later; undefined before. The kernel's per-thread
-// clock may move in steps of its tick (4 ms on the bench machine): one launch's figure is rough,
-// a median over many is good to about a millisecond.
+// clock moves in steps of its tick (4 ms on the bench machine) while a thread runs, and is brought
+// up to date when it wakes from waiting: each reading here follows a wait on I/O in a launch that
+// does I/O (checked against CLOCK_THREAD_CPUTIME_ID), not in one that does none (the hello world).
 const mainThreadCpuMs = () => {
   const usage = process.threadCpuUsage?.();
   return usage === undefined ? undefined : (usage.user + usage.system) / 1000;

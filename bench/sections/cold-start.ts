@@ -295,8 +295,8 @@ export async function benchColdStart(context: BenchContext): Promise<SectionResu
 /**
  * Medians of the main thread's CPU time over the init and over the first event: what of the wall
  * time was work of this process rather than waiting on I/O. Undefined when the runtime cannot tell
- * (`process.threadCpuUsage` came in Node 23.9). Each launch's figure moves in steps of the kernel's
- * tick (see invoke-once.mjs), so only medians over many launches are shown.
+ * (`process.threadCpuUsage` came in Node 23.9). A launch that does no I/O reads it only to the
+ * kernel's tick (see invoke-once.mjs).
  */
 function mainThreadCpu(list: readonly Launch[]): { initMs: number; firstEventMs: number } | undefined {
   const init = list.map((l) => l.importCpuMs);
