@@ -104,6 +104,9 @@ function urlParserView(text: string): string {
  * resolve `..` over a segment that the decoded path splits in two.
  */
 export function hasDotSegment(path: string): boolean {
+  // A dot segment needs a `.`, or an escape that decodes to one: most paths have neither, and this
+  // runs on every HTTP API request (the DPoP request URI), cache hits included.
+  if (!path.includes('.') && !path.includes('%')) return false;
   const once = decodePercentEscapes(path);
   for (const text of [path, once, decodePercentEscapes(once)]) {
     for (const segment of text.split(/[/\\]/)) {
