@@ -214,19 +214,12 @@ export class JwtVerifier {
   }
 
   /**
-   * Makes the keys at hand ready to verify with, without fetching anything: each key that fits an
-   * allowed algorithm is checked ({@link unusableKeyProblem}, remembered per key) and, when usable,
-   * imported by the crypto port ({@link JoseCrypto.prepareKey}). A composition root calls it while
-   * a request waits on I/O, so a cold instance's first verification does not pay for the import.
-   * Never throws, reports nothing: a key's problem is reported when a token selects it.
-   */
-  prepareKeys(): void {
-    for (const step of this.keyPreparations()) step();
-  }
-
-  /**
-   * {@link prepareKeys} as one step per key, for a caller that runs them one at a time and stops
-   * when the answer it waits for has come (the keys left are imported when first used).
+   * Steps that make the keys at hand ready to verify with, one per key, without fetching anything:
+   * each key that fits an allowed algorithm is checked ({@link unusableKeyProblem}, remembered per
+   * key) and, when usable, imported by the crypto port ({@link JoseCrypto.prepareKey}). A composition
+   * root runs them while a request waits on I/O (the token resolver's `preparations`), one at a
+   * time, and stops when the answer it waits for has come: the keys left are imported when first used.
+   * A step never throws and reports nothing: a key's problem is reported when a token selects it.
    */
   keyPreparations(): (() => void)[] {
     const prepare = this.crypto.prepareKey;
