@@ -27,7 +27,7 @@ export interface PathReading {
  * - as a URL parser reads it ({@link urlParserView}): tab, LF and CR removed, cut at `?` or `#`,
  *   dot segments (`%2e` among them) resolved, escapes kept; and each decoded reading so too;
  * - decoded but for `%2F`, as routers that decode before matching read it (`/users/x%2Fy` is one
- *   `{id}` to them);
+ *   `{id}` to them), and that as a URL parser reads it;
  * - each reading but the first folded as well: Unicode compatibility forms and case folded
  *   ({@link foldText}), a segment cut at a NUL and stripped of trailing dots and spaces.
  *
@@ -67,23 +67,39 @@ export function everyPathReading(path: string): readonly PathReading[] {
     path.split('/').filter((segment) => segment.length > 0),
     false,
   );
-  // As a URL parser reads it (WHATWG URL, and the routers that use it): escapes kept.
-  const parsed = urlParserView(path);
-  add(resolveSegments(parsed, false, true), false);
-  add(resolveSegments(foldText(parsed), true, true), true);
-  // As routers that decode before matching (decodeURI) read it: every escape but an encoded `/`.
+  for (const view of resolvedViews(path)) add(resolveSegments(view.text, view.folded, view.percentDots), view.folded);
+  return readings;
+}
+
+/** A text the readings resolve dot segments in, and how its reading treats it. */
+interface ResolvedView {
+  readonly text: string;
+  readonly folded: boolean;
+  /** `%2e` counts as a dot (a URL parser's view). */
+  readonly percentDots: boolean;
+}
+
+/**
+ * Every text a reading but the first (as sent) resolves, each as sent and folded: as a URL parser
+ * reads it (WHATWG URL, and the routers that use it: escapes kept); as routers that decode before
+ * matching (decodeURI) read it (every escape but an encoded `/`); decoded once, and twice; and each
+ * decoded text as a URL parser reads it (`/a%2Fb/.%09./admin` decoded but for `%2F` is, to a URL
+ * parser, `/a%2Fb/../admin`: `/admin`).
+ */
+function* resolvedViews(path: string): Generator<ResolvedView> {
+  function* asSentAndFolded(text: string, percentDots: boolean): Generator<ResolvedView> {
+    yield { text, folded: false, percentDots };
+    yield { text: foldText(text), folded: true, percentDots };
+  }
+  yield* asSentAndFolded(urlParserView(path), true);
   const keepingSlashes = decodePercentEscapes(path, true);
-  add(resolveSegments(keepingSlashes, false, true), false);
-  add(resolveSegments(foldText(keepingSlashes), true, true), true);
+  yield* asSentAndFolded(keepingSlashes, true);
+  yield* asSentAndFolded(urlParserView(keepingSlashes), true);
   const once = decodePercentEscapes(path);
   for (const decoded of once === path ? [once] : [once, decodePercentEscapes(once)]) {
-    add(resolveSegments(decoded, false), false);
-    add(resolveSegments(foldText(decoded), true), true);
-    const decodedParsed = urlParserView(decoded);
-    add(resolveSegments(decodedParsed, false, true), false);
-    add(resolveSegments(foldText(decodedParsed), true, true), true);
+    yield* asSentAndFolded(decoded, false);
+    yield* asSentAndFolded(urlParserView(decoded), true);
   }
-  return readings;
 }
 
 /**
@@ -99,18 +115,19 @@ function urlParserView(text: string): string {
 }
 
 /**
- * Whether `path`, as sent or decoded once or twice, holds a dot segment (`.` or `..`, `%2e` counting
- * as a dot). Where a `/` may have been `%2F`, such a path cannot be read back: the backend may
- * resolve `..` over a segment that the decoded path splits in two.
+ * Whether any reading of `path` ({@link pathReadings}) resolves a dot segment: `.` or `..` in any of
+ * the spellings a reading takes for one (`%2e`, `..;x`, `.<tab>.`, fullwidth `．．`, `‥`, decoded
+ * once or twice). Where a `/` may have been `%2F`, such a path cannot be read back: the backend may
+ * resolve `..` over a segment that the decoded path splits in two. Asks the same texts the readings
+ * resolve, so the two cannot drift apart.
  */
 export function hasDotSegment(path: string): boolean {
-  // A dot segment needs a `.`, or an escape that decodes to one: most paths have neither, and this
-  // runs on every HTTP API request (the DPoP request URI), cache hits included.
-  if (!path.includes('.') && !path.includes('%')) return false;
-  const once = decodePercentEscapes(path);
-  for (const text of [path, once, decodePercentEscapes(once)]) {
-    for (const segment of text.split(/[/\\]/)) {
-      const dots = segment.length <= 6 ? segment.replace(/%2e/gi, '.') : segment;
+  // A plain path has no dot to resolve. Most paths are plain, and this runs on every HTTP API
+  // request (the DPoP request URI), cache hits included.
+  if (PLAIN_PATH.test(path)) return false;
+  for (const view of resolvedViews(path)) {
+    for (const raw of view.text.split(/[/\\]/)) {
+      const dots = dotsOf(withoutParameters(raw), view.percentDots);
       if (dots === '.' || dots === '..') return true;
     }
   }
@@ -141,10 +158,8 @@ export function foldSegment(literal: string): string {
 function resolveSegments(text: string, folded: boolean, percentDots = false): PathSegments {
   const resolved: string[] = [];
   for (const raw of text.split(/[/\\]/)) {
-    const semicolon = raw.indexOf(';');
-    let segment = semicolon < 0 ? raw : raw.slice(0, semicolon);
-    // `%2e` is a dot to a URL parser (`.%2E`, `%2e%2e` are `..`).
-    const dots = percentDots && segment.length <= 6 ? segment.replace(/%2e/gi, '.') : segment;
+    let segment = withoutParameters(raw);
+    const dots = dotsOf(segment, percentDots);
     if (folded && dots !== '.' && dots !== '..') segment = cleanFoldedSegment(segment);
     if (segment.length === 0 || dots === '.') continue;
     if (dots === '..') {
@@ -154,6 +169,20 @@ function resolveSegments(text: string, folded: boolean, percentDots = false): Pa
     resolved.push(segment);
   }
   return resolved;
+}
+
+/** A segment without its `;` parameters (servlets'). */
+function withoutParameters(raw: string): string {
+  const semicolon = raw.indexOf(';');
+  return semicolon < 0 ? raw : raw.slice(0, semicolon);
+}
+
+/**
+ * A segment (its `;` parameters dropped) as {@link resolveSegments} tells a dot segment by: for
+ * `percentDots`, `%2e` read as a dot (to a URL parser `.%2E` and `%2e%2e` are `..`).
+ */
+function dotsOf(segment: string, percentDots: boolean): string {
+  return percentDots && segment.length <= 6 ? segment.replace(/%2e/gi, '.') : segment;
 }
 
 /** Cut at a NUL (C string handling), trailing dots and spaces dropped (Windows file names). */

@@ -106,6 +106,11 @@ describe.each<GatewayEventFormat>(['rest', 'http'])('route exactness through the
     for (const [method, path] of [
       ['GET', '/a%2Fb/../admin/users'],
       ['GET', '/a%2Fb/%2e%2e/admin/users'],
+      // Spellings some reading resolves as `..`: a parameter, a tab, fullwidth dots, a two-dot leader.
+      ['GET', '/a%2Fb/..;/admin/users'],
+      ['GET', '/a%2Fb/.%09./admin/users'],
+      ['GET', '/a%2Fb/%EF%BC%8E%EF%BC%8E/admin/users'],
+      ['GET', '/a%2Fb/%E2%80%A5/admin/users'],
       ['POST', '/a%2Fb/../orders'],
     ] as const) {
       expect((await call(method, path, reader)).status, `${method} ${path}`).toBe(403);

@@ -85,6 +85,11 @@ const requestPath = fc
           'ord%09ers',
           'a%2Fb',
           'ad%0D%0Amin',
+          // `..` to some reading: a parameter, a tab inside, fullwidth dots, a two-dot leader.
+          '..;',
+          '.%09.',
+          '%EF%BC%8E%EF%BC%8E',
+          '%E2%80%A5',
         ),
       },
       { weight: 1, arbitrary: fc.integer({ min: 100, max: 600 }).map((length) => 'l'.repeat(length)) },

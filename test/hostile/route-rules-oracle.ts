@@ -7,8 +7,9 @@ import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
  * decoded form also folded (NFKC, lower case, marks dropped, `ı` as `i`, a segment cut at NUL and
  * stripped of trailing dots and spaces); as a URL parser reads it (tab, LF and CR removed, cut at
  * `?` or `#`, `%2e` a dot in dot segments, escapes kept), raw and decoded; decoded but for `%2F`
- * (as routers that decode before matching read it); where the gateway decoded
- * the path, every regrouping of each reading's segments (a `/` may have been `%2F`; past 8 segments,
+ * (as routers that decode before matching read it), and that as a URL parser reads it; where the gateway decoded
+ * the path, every scope of the method's rules and the defaults when any reading resolves a dot
+ * segment (a `..` may climb over a `/` that was `%2F`), else every regrouping of each reading's segments (a `/` may have been `%2F`; past 8 segments,
  * every scope of the method's rules and the defaults); for each reading the most specific matching rule applies (segment by segment a
  * literal over `{x}` over `{x+}`, then no greedy segment over one, then a method over `ANY`; ties
  * all apply), else the default scopes; `HEAD` also counts as `GET`; the request needs every scope
@@ -35,22 +36,33 @@ export function requiredScopesOracle(
     .split(/(%2[fF])/)
     .map((piece) => (/^%2[fF]$/.test(piece) ? piece : bytewiseDecode(piece)))
     .join('');
-  for (const [text, urlDots] of [
+  const texts = [
     [asUrlParses(path), true],
     [slashKept, true],
+    [asUrlParses(slashKept), true],
     [once, false],
     [twice, false],
     [asUrlParses(once), true],
     [asUrlParses(twice), true],
-  ] as const) {
+  ] as const;
+  for (const [text, urlDots] of texts) {
     readings.push({ segments: resolved(text, false, urlDots), folded: false });
     readings.push({ segments: resolved(fold(text), true, urlDots), folded: true });
   }
-  // Where a `/` may have been `%2F`, a dot segment anywhere (as sent, decoded once or twice, `%2e` a
-  // dot) makes the path unreadable: a backend may resolve `..` over a segment the decoding split.
-  const dotted = [path, once, twice].some((text) =>
-    text.split(/[/\\]/).some((segment) => /^(\.|%2e){1,2}$/i.test(segment)),
-  );
+  // Where a `/` may have been `%2F`, a dot segment anywhere makes the path unreadable: a backend may
+  // resolve `..` over a segment the decoding split. Anywhere: as sent, decoded once or twice (`%2e` a
+  // dot), and in every text a reading resolves, as it resolves it (folded too, `;` parameters
+  // dropped): `..;x`, `.<tab>.`, `．．` and `‥` are `..` to some reading.
+  const dotted =
+    [path, once, twice].some((text) => text.split(/[/\\]/).some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) ||
+    texts.some(([text, urlDots]) =>
+      [text, fold(text)].some((form) =>
+        form
+          .replaceAll('\\', '/')
+          .split('/')
+          .some((piece) => isDotSegment(piece, urlDots)),
+      ),
+    );
   for (const m of methods) {
     for (const reading of readings) {
       if (slashesMayBeEscaped && (dotted || reading.segments.length > 8)) {
@@ -107,6 +119,13 @@ function cleaned(segment: string): string {
   let end = head.length;
   while (end > 0 && (head[end - 1] === '.' || head[end - 1] === ' ')) end--;
   return head.slice(0, end);
+}
+
+/** Whether a reading takes `piece` for `.` or `..` (`;` parameters dropped; `%2e` a dot to a URL parser). */
+function isDotSegment(piece: string, urlDots: boolean): boolean {
+  const segment = piece.split(';')[0] ?? '';
+  const dotted = urlDots && /^(\.|%2e){1,2}$/i.test(segment) ? segment.replace(/%2e/gi, '.') : segment;
+  return dotted === '.' || dotted === '..';
 }
 
 function resolved(text: string, folded: boolean, urlDots: boolean): string[] {

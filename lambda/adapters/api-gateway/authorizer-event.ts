@@ -91,7 +91,8 @@ function readRestRequest(event: UnknownRecord): AuthorizerRequest {
     resourceArn: methodArn,
     dpopProof: proofHeader(event.headers, event.multiValueHeaders),
     method: typeof event.httpMethod === 'string' ? event.httpMethod : undefined,
-    requestUri: requestUriOf(context.domainName, clientPath, event.headers, event.multiValueHeaders),
+    // Decoded on payload 1.0 as on 2.0: a dot segment there cannot be read back either.
+    requestUri: requestUriOf(context.domainName, clientPath, event.headers, event.multiValueHeaders, decoded),
     clientCertificatePem: certificateOf(identity.clientCert),
   };
 }

@@ -32,4 +32,29 @@ describe('hasDotSegment', () => {
     // Assert
     expect(found).toEqual([]);
   });
+
+  it('finds every spelling of a dot segment that some reading resolves: parameters, tab or LF inside, compatibility forms', () => {
+    // Arrange: each is `..` to a reading (servlets drop `;x`, a URL parser drops a tab, NFKC folds
+    // fullwidth and leader dots), as sent or escaped
+    const spellings = [
+      '..;',
+      '..;x',
+      '.;x',
+      '.\t.',
+      '.\n.',
+      '%2e%09%2e',
+      '．．',
+      '‥',
+      '․․',
+      '﹒﹒',
+      '%EF%BC%8E%EF%BC%8E',
+      '%E2%80%A5',
+    ];
+
+    // Act
+    const missed = spellings.filter((dots) => !hasDotSegment(`/a/b/${dots}/admin/x`));
+
+    // Assert
+    expect(missed).toEqual([]);
+  });
 });

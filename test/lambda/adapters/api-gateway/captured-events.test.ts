@@ -271,6 +271,22 @@ describeWithSharedFixtures('the addressed URL in captured events', 'apigw-events
     // `/a%2Fb/../admin` arrives as this: the URL called and the one served cannot be told apart.
     expect(uriFor('/a/b/../admin')).toBeUndefined();
     expect(uriFor('/a/b/%2e%2e/admin')).toBeUndefined();
+    // Other spellings of `..` (a URL parser drops the tab and resolves the rest): no URL either.
+    expect(uriFor('/a/b/.\t./admin')).toBeUndefined();
+    expect(uriFor('/a/b/..;/admin')).toBeUndefined();
+  });
+
+  it('names no URL for a proof where an HTTP API payload 1.0 path, decoded too, holds a dot segment', () => {
+    const event = captured.get('http-v1.aws-docs.json') as Record<string, unknown>;
+    const context = event.requestContext as Record<string, unknown>;
+    const headers = { ...(event.headers as Record<string, string>), 'X-Forwarded-Proto': 'https' };
+    const uriFor = (path: string) =>
+      readAuthorizerEvent({ ...event, headers, requestContext: { ...context, domainName: 'api.example.test', path } })
+        .requestUri;
+
+    expect(uriFor('/orders')).toBe('https://api.example.test/orders');
+    expect(uriFor('/a/b/../admin')).toBeUndefined();
+    expect(uriFor('/a/b/%2e%2e/admin')).toBeUndefined();
   });
 
   it('reads AWS’s sample client certificates (a placeholder PEM) from both places, and none from captures without mTLS', () => {

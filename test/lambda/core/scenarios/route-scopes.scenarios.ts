@@ -172,6 +172,14 @@ export const routeScopeScenarios: readonly Scenario[] = [
       // segment no regrouping is safe, so every scope of the method's rules.
       assert.deepEqual(new Set(decoded('/a/b/../orders/4')), new Set(['orders:read', 'items:read', 'basic']));
       assert.deepEqual(new Set(decoded('/a/b/%2e%2e/orders/4')), new Set(['orders:read', 'items:read', 'basic']));
+      // So with any spelling some reading resolves as `..`: parameters, a tab, compatibility forms.
+      for (const dots of ['..;', '..;x', '.\t.', '．．', '‥']) {
+        assert.deepEqual(
+          new Set(decoded(`/a/b/${dots}/orders/4`)),
+          new Set(['orders:read', 'items:read', 'basic']),
+          dots,
+        );
+      }
       // Past 8 segments: every scope of the method's rules.
       assert.deepEqual(new Set(decoded('/a/b/c/d/e/f/g/h/i')), new Set(['orders:read', 'items:read', 'basic']));
     },
