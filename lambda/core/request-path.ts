@@ -91,14 +91,14 @@ function* resolvedViews(path: string): Generator<ResolvedView> {
     yield { text, folded: false, percentDots };
     yield { text: foldText(text), folded: true, percentDots };
   }
-  yield* asSentAndFolded(urlParserView(path), true);
+  for (const parsed of urlParserViews(path)) yield* asSentAndFolded(parsed, true);
   const keepingSlashes = decodePercentEscapes(path, true);
   yield* asSentAndFolded(keepingSlashes, true);
-  yield* asSentAndFolded(urlParserView(keepingSlashes), true);
+  for (const parsed of urlParserViews(keepingSlashes)) yield* asSentAndFolded(parsed, true);
   const once = decodePercentEscapes(path);
   for (const decoded of once === path ? [once] : [once, decodePercentEscapes(once)]) {
     yield* asSentAndFolded(decoded, false);
-    yield* asSentAndFolded(urlParserView(decoded), true);
+    for (const parsed of urlParserViews(decoded)) yield* asSentAndFolded(parsed, true);
   }
 }
 
@@ -112,6 +112,24 @@ function urlParserView(text: string): string {
   const stripped = text.replace(/[\t\n\r]/g, '');
   const cut = stripped.search(/[?#]/);
   return cut < 0 ? stripped : stripped.slice(0, cut);
+}
+
+/**
+ * The paths a WHATWG URL parser may make of `text` ({@link urlParserView}), without duplicates: as
+ * part of a longer URL, and at its end, where the parser first strips trailing spaces and control
+ * characters (`/users/x/..%20` decoded is `/users/x/.. `, which `new URL` reads as `/users/`).
+ */
+function urlParserViews(text: string): string[] {
+  const parsed = urlParserView(text);
+  const trimmed = withoutTrailingControls(parsed);
+  return trimmed === parsed ? [parsed] : [parsed, trimmed];
+}
+
+/** `text` without the spaces and C0 control characters at its end (a loop: no regex backtracking). */
+function withoutTrailingControls(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) <= 0x20) end--;
+  return text.slice(0, end);
 }
 
 /**
@@ -189,7 +207,12 @@ function dotsOf(segment: string, percentDots: boolean): string {
 function cleanFoldedSegment(segment: string): string {
   const nul = segment.indexOf('\u0000');
   const cut = nul < 0 ? segment : segment.slice(0, nul);
-  return /^\.+$/.test(cut) ? cut : cut.replace(/[. ]+$/, '');
+  // A loop, not /[. ]+$/: that regex backtracks over a long run of dots or spaces before another
+  // character, time growing with the square of the length (client input).
+  let end = cut.length;
+  while (end > 0 && (cut[end - 1] === '.' || cut[end - 1] === ' ')) end--;
+  // Dots only: a dot segment, left as it is.
+  return end === 0 && /^\.+$/.test(cut) ? cut : cut.slice(0, end);
 }
 
 /** Made on first use: a replacing UTF-8 decoder costs a cold start a tenth of a millisecond, and most paths hold no escape. */

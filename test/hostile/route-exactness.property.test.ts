@@ -90,6 +90,8 @@ const requestPath = fc
           '.%09.',
           '%EF%BC%8E%EF%BC%8E',
           '%E2%80%A5',
+          // `..` to a URL parser at the end of a URL, which strips the trailing space.
+          '..%20',
         ),
       },
       { weight: 1, arbitrary: fc.integer({ min: 100, max: 600 }).map((length) => 'l'.repeat(length)) },

@@ -7,7 +7,9 @@ import type { RouteScopeRule } from '../../lambda/core/route-scopes.ts';
  * decoded form also folded (NFKC, lower case, marks dropped, `ı` as `i`, a segment cut at NUL and
  * stripped of trailing dots and spaces); as a URL parser reads it (tab, LF and CR removed, cut at
  * `?` or `#`, `%2e` a dot in dot segments, escapes kept), raw and decoded; decoded but for `%2F`
- * (as routers that decode before matching read it), and that as a URL parser reads it; where the gateway decoded
+ * (as routers that decode before matching read it), and that as a URL parser reads it; a URL
+ * parser's reading also with the path's trailing spaces and control characters stripped (at the end
+ * of a URL); where the gateway decoded
  * the path, every scope of the method's rules and the defaults when any reading resolves a dot
  * segment (a `..` may climb over a `/` that was `%2F`), else every regrouping of each reading's segments (a `/` may have been `%2F`; past 8 segments,
  * every scope of the method's rules and the defaults); for each reading the most specific matching rule applies (segment by segment a
@@ -26,6 +28,9 @@ export function requiredScopesOracle(
   const methods = method.toUpperCase() === 'HEAD' ? ['HEAD', 'GET'] : [method.toUpperCase()];
   // What a WHATWG URL parser keeps of a path: no tab, LF or CR, nothing from a `?` or `#` on.
   const asUrlParses = (text: string): string => text.replace(/[\t\n\r]/g, '').split(/[?#]/)[0] ?? '';
+  // What a URL parser may make of that path: as it is, and at the URL's end, trailing spaces and
+  // control characters stripped.
+  const urlParserForms = (text: string): string[] => [asUrlParses(text), withoutTrailingC0OrSpace(asUrlParses(text))];
   const readings: { segments: string[]; folded: boolean }[] = [
     { segments: path.split('/').filter(Boolean), folded: false },
   ];
@@ -36,15 +41,15 @@ export function requiredScopesOracle(
     .split(/(%2[fF])/)
     .map((piece) => (/^%2[fF]$/.test(piece) ? piece : bytewiseDecode(piece)))
     .join('');
-  const texts = [
-    [asUrlParses(path), true],
+  const texts: (readonly [string, boolean])[] = [
+    ...urlParserForms(path).map((form) => [form, true] as const),
     [slashKept, true],
-    [asUrlParses(slashKept), true],
+    ...urlParserForms(slashKept).map((form) => [form, true] as const),
     [once, false],
     [twice, false],
-    [asUrlParses(once), true],
-    [asUrlParses(twice), true],
-  ] as const;
+    ...urlParserForms(once).map((form) => [form, true] as const),
+    ...urlParserForms(twice).map((form) => [form, true] as const),
+  ];
   for (const [text, urlDots] of texts) {
     readings.push({ segments: resolved(text, false, urlDots), folded: false });
     readings.push({ segments: resolved(fold(text), true, urlDots), folded: true });
@@ -119,6 +124,13 @@ function cleaned(segment: string): string {
   let end = head.length;
   while (end > 0 && (head[end - 1] === '.' || head[end - 1] === ' ')) end--;
   return head.slice(0, end);
+}
+
+/** WHATWG URL: a parser strips "C0 control or space" (U+0000 to U+0020) from the end of its input. */
+function withoutTrailingC0OrSpace(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) <= 0x20) end--;
+  return text.slice(0, end);
 }
 
 /** Whether a reading takes `piece` for `.` or `..` (`;` parameters dropped; `%2e` a dot to a URL parser). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasDotSegment } from '../../../lambda/core/request-path.ts';
+import { hasDotSegment, pathReadings } from '../../../lambda/core/request-path.ts';
 
 describe('hasDotSegment', () => {
   it('finds a dot segment as sent, escaped once or twice, or beside a backslash', () => {
@@ -56,5 +56,31 @@ describe('hasDotSegment', () => {
 
     // Assert
     expect(missed).toEqual([]);
+  });
+
+  it('finds a dot segment a URL parser sees at the end of a URL, once it strips trailing spaces and control characters', () => {
+    // Arrange: `/users/x/..%20` reaches a Lambda backend decoded, and `new URL` reads it as `/users/`
+    const paths = ['/users/x/.. ', '/users/x/..\u0000', '/users/.\u0001', '/users/x/..%20'];
+
+    // Act
+    const missed = paths.filter((path) => !hasDotSegment(path));
+
+    // Assert
+    expect(missed).toEqual([]);
+  });
+});
+
+describe('path readings of long hostile paths', () => {
+  it('reads a segment of 100,000 dots before a letter in one pass (the trailing-dot trim once backtracked)', () => {
+    // Arrange
+    const segment = `${'.'.repeat(100_000)}x`;
+
+    // Act
+    const readings = pathReadings(`/${segment}`);
+
+    // Assert
+    expect(readings.filter((reading) => reading.caseFolded).map((reading) => reading.segments)).toContainEqual([
+      segment,
+    ]);
   });
 });

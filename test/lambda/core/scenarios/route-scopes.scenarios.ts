@@ -182,6 +182,13 @@ export const routeScopeScenarios: readonly Scenario[] = [
       }
       // Past 8 segments: every scope of the method's rules.
       assert.deepEqual(new Set(decoded('/a/b/c/d/e/f/g/h/i')), new Set(['orders:read', 'items:read', 'basic']));
+      // `/orders/4/..%20` decoded ends in `.. `: at the end of a URL a parser strips the space and reads `..`.
+      assert.deepEqual(new Set(decoded('/orders/4/.. ')), new Set(['orders:read', 'items:read', 'basic']));
+      // As sent on a REST API too: a backend that decodes and builds a URL serves /orders/4.
+      assert.deepEqual(
+        new Set(required(policy, 'GET', '/orders/4/items/..%20')),
+        new Set(['items:read', 'orders:read', 'basic']),
+      );
     },
   },
   {
