@@ -24,8 +24,9 @@ export interface PathReading {
  * - as sent: split on `/`, empty segments dropped, nothing decoded;
  * - decoded once, and decoded twice: percent escapes decoded byte by byte, `\` read as `/`, `;`
  *   parameters removed, `.` and `..` resolved (never above the root), case kept;
- * - as a URL parser reads it ({@link urlParserView}): tab, LF and CR removed, cut at `?` or `#`,
- *   dot segments (`%2e` among them) resolved, escapes kept; and each decoded reading so too;
+ * - as a URL parser reads it ({@link urlParserViews}): tab, LF and CR removed, cut at `?` or `#`,
+ *   also with trailing spaces and control characters stripped (at the end of a URL), dot segments
+ *   (`%2e` among them) resolved, escapes kept; and each decoded reading so too;
  * - decoded but for `%2F`, as routers that decode before matching read it (`/users/x%2Fy` is one
  *   `{id}` to them), and that as a URL parser reads it;
  * - each reading but the first folded as well: Unicode compatibility forms and case folded
